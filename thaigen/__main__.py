@@ -1,0 +1,7 @@
+"""`python -m thaigen`."""
+
+import sys
+
+from thaigen.cli import main
+
+sys.exit(main())

@@ -1,0 +1,79 @@
+"""Command line: `python -m thaigen build|lint`. A thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from thaigen.build import Mode, build
+from thaigen.config import DEFAULT_RECIPE, load_config
+from thaigen.errors import ThaigenError
+from thaigen.lint import lint_dataset
+from thaigen.recipes import RECIPES
+
+DEFAULT_OUT = Path("datasets")
+"""Default parent folder of built datasets: `datasets/<recipe>`."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="thaigen", description="Synthetic Thai OCR data for PaddleOCR.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("build", help="build a recognition dataset (default: the 'mixed' recipe, 1,000 lines)")
+    make.add_argument("--recipe", choices=sorted(RECIPES), help=f"embedded recipe (default {DEFAULT_RECIPE})")
+    make.add_argument("--config", type=Path, help="YAML file setting any recipe key")
+    make.add_argument("--count", type=int, help="number of samples (default 1000)")
+    make.add_argument("--seed", type=int, help="master seed (default 0)")
+    make.add_argument("--val-fraction", type=float, help="share of samples in val.txt (default 0.1)")
+    make.add_argument("--out", type=Path, help=f"output folder (default {DEFAULT_OUT}/<recipe>)")
+    make.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    modes = make.add_mutually_exclusive_group()
+    modes.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
+    modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
+    make.add_argument("--quiet", action="store_true", help="no progress bar")
+    lint = commands.add_parser("lint", help="report labels PaddleOCR would drop or mangle")
+    lint.add_argument("dataset", type=Path, help="dataset folder (train.txt, val.txt, dict.txt) or one label file")
+    lint.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
+    lint.add_argument("--max-text-length", type=int, help="Global.max_text_length (default: manifest, else 25)")
+    lint.add_argument("--time-steps", type=int, help="CTC time steps of the model (default: manifest, else unchecked)")
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    config = load_config(args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction)
+    out = args.out or DEFAULT_OUT / config.recipe
+    mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
+    result = build(config, out, workers=args.workers, mode=mode, progress=not args.quiet)
+    counts = result.manifest["counts"]
+    state = "already up to date" if result.up_to_date else "built"
+    print(f"{state}: {out} ({counts['train']} train, {counts['val']} val, dict {result.manifest['paddleocr']['dict_size']} chars)")
+    return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    findings = lint_dataset(args.dataset, max_text_length=args.max_text_length, time_steps=args.time_steps, dict_path=args.dict)
+    for finding in findings:
+        print(finding)
+    print(f"{len(findings)} problem(s) in {args.dataset}")
+    return 1 if findings else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; bad input gives one line on stderr and exit code 2."""
+    args = _parser().parse_args(argv)
+    warnings.formatwarning = lambda message, category, *rest: f"thaigen: warning: {message}\n"  # type: ignore[assignment]
+    try:
+        return _build(args) if args.command == "build" else _lint(args)
+    except ThaigenError as exc:
+        print(f"thaigen: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+        print(f"thaigen: error: {reason}: {exc.filename or ''} (finished chunks are kept; rerun with --resume)", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("thaigen: interrupted; finished chunks are kept, rerun with --resume", file=sys.stderr)
+        return 130

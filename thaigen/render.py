@@ -1,0 +1,115 @@
+"""Draw a shaped line (Pillow + raqm, i.e. HarfBuzz) on a canvas sized from font metrics."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont, features
+
+from thaigen.config import RenderConfig
+from thaigen.errors import EnvironmentProblem
+from thaigen.fonts import line_px_size
+from thaigen.layout import Run
+
+
+def require_raqm() -> None:
+    """Fail early, with the fix, when Pillow cannot shape text with raqm (HarfBuzz)."""
+    if not features.check("raqm"):
+        raise EnvironmentProblem(
+            "Pillow was built without raqm, so Thai cannot be shaped; install a Pillow wheel from PyPI "
+            "(pip install --force-reinstall pillow) and the FriBiDi library (apt-get install libfribidi0)"
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def pil_font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    """A Pillow font using the raqm layout engine, cached per process."""
+    return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """Sampled drawing parameters of one clean line."""
+
+    line_fill: float
+    margin_left: int
+    margin_right: int
+    vertical_position: float
+    """Where the line box sits in the vertical slack: 0 top, 1 bottom."""
+    text_gray: int
+    background_gray: int
+
+
+def sample_style(rng: np.random.Generator, config: RenderConfig) -> LineStyle:
+    """Draw a LineStyle from the config's ranges."""
+    return LineStyle(
+        line_fill=float(rng.uniform(*config.line_fill)),
+        margin_left=int(rng.integers(config.margin_x[0], config.margin_x[1] + 1)),
+        margin_right=int(rng.integers(config.margin_x[0], config.margin_x[1] + 1)),
+        vertical_position=float(rng.uniform(0.0, 1.0)),
+        text_gray=int(rng.integers(config.text_gray[0], config.text_gray[1] + 1)),
+        background_gray=int(rng.integers(config.background_gray[0], config.background_gray[1] + 1)),
+    )
+
+
+@dataclass(frozen=True)
+class PlacedRun:
+    """Where a run's origin (left end of its baseline) landed on the canvas, px."""
+
+    run: Run
+    x: int
+    baseline: int
+    size: int
+
+
+@dataclass(frozen=True)
+class RenderedLine:
+    """A clean line: RGB pixels, the ink coverage, and where each run was drawn."""
+
+    image: np.ndarray
+    ink: np.ndarray
+    placed: tuple[PlacedRun, ...]
+
+
+def place_runs(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[tuple[PlacedRun, ...], int]:
+    """Lay runs out left to right on one baseline; return placements and the canvas width."""
+    fonts = [r.font for r in runs]
+    size = line_px_size(fonts, style.line_fill * height)
+    ascent = max(f.ascent_em for f in fonts) * size
+    descent = max(f.descent_em for f in fonts) * size
+    slack = height - ascent - descent
+    baseline = round(ascent + slack * style.vertical_position)
+    baseline = min(max(baseline, int(np.ceil(ascent))), height - int(np.ceil(descent)))
+    pen = 0.0
+    origins: list[int] = []
+    ink_left, ink_right = float("inf"), float("-inf")
+    for run in runs:
+        font = pil_font(str(run.font.path), size)
+        origin = round(pen)
+        left, _, right, _ = font.getbbox(run.text, anchor="ls")
+        if right > left:
+            ink_left, ink_right = min(ink_left, origin + left), max(ink_right, origin + right)
+        origins.append(origin)
+        pen += font.getlength(run.text)
+    shift = style.margin_left - int(ink_left)
+    width = int(ink_right - ink_left) + style.margin_left + style.margin_right
+    placed = tuple(PlacedRun(r, o + shift, baseline, size) for r, o in zip(runs, origins))
+    return placed, width
+
+
+def render_line(runs: Sequence[Run], style: LineStyle, height: int) -> RenderedLine:
+    """Shape and draw the runs: dark-on-light gray text, width following the text."""
+    placed, width = place_runs(runs, style, height)
+    mask = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(mask)
+    for item in placed:
+        font = pil_font(str(item.run.font.path), item.size)
+        draw.text((item.x, item.baseline), item.run.text, font=font, fill=255, anchor="ls")
+    ink = np.asarray(mask)
+    alpha = ink.astype(np.float32) / 255.0
+    gray = style.background_gray + (style.text_gray - style.background_gray) * alpha
+    pixels = np.repeat(np.rint(gray).astype(np.uint8)[:, :, None], 3, axis=2)
+    return RenderedLine(image=pixels, ink=ink, placed=placed)
