@@ -79,6 +79,8 @@ def _prepare(out: Path, config: GenConfig, mode: Mode) -> bool:
         if not _is_thaigen_folder(out):
             raise DatasetError(f"refusing to overwrite {out}: it is not a thaigen dataset folder ({dataset.STATE} missing)")
         shutil.rmtree(out)
+    for torn in out.rglob(".*.tmp"):
+        torn.unlink()  # left by a killed writer; its chunk has no record file, so it is redone
     (out / dataset.PARTS).mkdir(parents=True, exist_ok=True)
     (out / dataset.MANIFEST).unlink(missing_ok=True)
     with atomic_text(out / dataset.STATE) as handle:

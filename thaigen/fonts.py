@@ -23,7 +23,12 @@ SHIPPED_FALLBACKS = ("noto/NotoSans-Regular.ttf", "noto/NotoSans-Bold.ttf")
 
 _MARK_PROBES = (("ที่", "ที"), ("ปั้น", "ปัน"), ("กู้", "กู"), ("น้ำ", "นำ"))
 """(with mark, without) pairs: a font that draws both the same drops marks."""
-_EXTENT_PROBES = ("ฟิ้", "ปั๋", "ฝื่", "ฬั้", "ฎุ", "ฏู", "ญู่", "ฐู", "ฤๅ", "ฦๅ", "Á", "É", "Ç", "g", "j", "|", "ÿ", "Ä")
+_TALL = "กญฎฏฐทธปฝฟฬ"
+_EXTENT_PROBE = "".join(
+    [c + v + t for c in _TALL for v in ("", "ั", "ิ", "ี", "ึ", "ื", "็") for t in ("", "่", "้", "๊", "๋", "์")]
+    + [c + v + t for c in _TALL for v in ("ุ", "ู", "ฺ") for t in ("", "่", "้", "๊", "๋")]
+    + ["ฤๅ", "ฦๅ", "ฐู", "ฎู", "ฏู", "ญู", "ÁÉÇÅgjpqyÿÄ|"]
+)
 """Clusters reaching furthest above and below the baseline; the line box must hold them."""
 _PROBE_PX = 200
 
@@ -45,6 +50,8 @@ class FontInfo:
     ascent_em: float
     """Line-box height above the baseline per px of font size (font metrics, widened to hold stacked marks)."""
     descent_em: float
+    probe: str = field(repr=False)
+    """The extreme clusters this font covers (see extent_probe)."""
 
     def covers(self, text: str) -> bool:
         """True when every character of `text` is in this font's cmap."""
@@ -98,15 +105,16 @@ def _drops_marks(path: Path) -> bool:
     return any(_ink(font, marked) == _ink(font, bare) for marked, bare in _MARK_PROBES)
 
 
-def _extents(path: Path, codepoints: frozenset[str]) -> tuple[float, float]:
-    """(ascent, descent) per px of size: font metrics widened to the ink of the extreme probes."""
-    font = ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM)
+def extent_probe(codepoints: frozenset[str]) -> str:
+    """The extreme clusters this font covers, as one string."""
+    return "".join(ch for ch in _EXTENT_PROBE if ch in codepoints)
+
+
+def extents_px(font: ImageFont.FreeTypeFont, probe: str) -> tuple[int, int]:
+    """(ascent, descent) in px: the font's metrics widened to the (hinted) ink of `probe`."""
     ascent, descent = font.getmetrics()
-    for probe in _EXTENT_PROBES:
-        if all(ch in codepoints for ch in probe):
-            _, top, _, bottom = font.getbbox(probe, anchor="ls")
-            ascent, descent = max(ascent, -top), max(descent, bottom)
-    return ascent / _PROBE_PX, descent / _PROBE_PX
+    _, top, _, bottom = font.getbbox(probe, anchor="ls")
+    return max(ascent, -top), max(descent, bottom)
 
 
 def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
@@ -120,7 +128,7 @@ def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
     if not path.is_file():
         raise FontError(f"font file not found: {path}")
     try:
-        with TTFont(str(path), lazy=True, fontNumber=0) as font:
+        with path.open("rb") as handle, TTFont(handle, lazy=True, fontNumber=0) as font:
             cmap = font.getBestCmap()
             positions_marks = _has_thai_mark_positioning(font)
             bold = bool(font["OS/2"].fsSelection & 0x20) if "OS/2" in font else False
@@ -139,7 +147,8 @@ def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
         reason = "no GPOS mark positioning for Thai" if not positions_marks else "it drops Thai marks"
         warnings.warn(f"font {path} left out: {reason}", MarkPositioningWarning, stacklevel=2)
         return None
-    ascent, descent = _extents(path, codepoints)
+    probe = extent_probe(codepoints)
+    ascent, descent = extents_px(ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM), probe)
     return FontInfo(
         path=path,
         name=family or path.stem,
@@ -147,8 +156,9 @@ def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
         codepoints=codepoints,
         thai=thai,
         bold=bold,
-        ascent_em=ascent,
-        descent_em=descent,
+        ascent_em=ascent / _PROBE_PX,
+        descent_em=descent / _PROBE_PX,
+        probe=probe,
     )
 
 

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from thaigen.config import RenderConfig
 from thaigen.errors import EnvironmentProblem
-from thaigen.fonts import line_px_size
+from thaigen.fonts import FontInfo, extents_px, line_px_size
 from thaigen.layout import Run
 
 
@@ -22,6 +22,22 @@ def require_raqm() -> None:
             "Pillow was built without raqm, so Thai cannot be shaped; install a Pillow wheel from PyPI "
             "(pip install --force-reinstall pillow) and the FriBiDi library (apt-get install libfribidi0)"
         )
+
+
+HINTING_SLACK_PX = 1
+"""Room above and below the line box for anti-aliasing at the ink's edge."""
+MIN_SIZE_PX = 6
+
+
+@functools.lru_cache(maxsize=4096)
+def _font_box(font: FontInfo, size: int) -> tuple[int, int]:
+    return extents_px(pil_font(str(font.path), size), font.probe)
+
+
+def _line_box(fonts: Sequence[FontInfo], size: int) -> tuple[int, int]:
+    """(ascent, descent) px of a line drawn with `fonts` at `size`, from font metrics and probes, never the text."""
+    boxes = [_font_box(f, size) for f in fonts]
+    return max(b[0] for b in boxes) + HINTING_SLACK_PX, max(b[1] for b in boxes) + HINTING_SLACK_PX
 
 
 @functools.lru_cache(maxsize=1024)
@@ -77,12 +93,12 @@ class RenderedLine:
 def place_runs(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[tuple[PlacedRun, ...], int]:
     """Lay runs out left to right on one baseline; return placements and the canvas width."""
     fonts = [r.font for r in runs]
-    size = line_px_size(fonts, style.line_fill * height)
-    ascent = max(f.ascent_em for f in fonts) * size
-    descent = max(f.descent_em for f in fonts) * size
-    slack = height - ascent - descent
-    baseline = round(ascent + slack * style.vertical_position)
-    baseline = min(max(baseline, int(np.ceil(ascent))), height - int(np.ceil(descent)))
+    size = line_px_size(fonts, style.line_fill * height - 2 * HINTING_SLACK_PX)
+    ascent, descent = _line_box(fonts, size)
+    while ascent + descent > height and size > MIN_SIZE_PX:
+        size -= 1
+        ascent, descent = _line_box(fonts, size)
+    baseline = ascent + round(max(0, height - ascent - descent) * style.vertical_position)
     pen = 0.0
     origins: list[int] = []
     ink_left, ink_right = float("inf"), float("-inf")

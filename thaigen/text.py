@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from pythainlp.corpus import (
@@ -26,8 +27,10 @@ from pythainlp.corpus import (
     thai_words,
 )
 
+from thaigen.resources import data_dir
 from thaigen.thai import THAI_LETTERS, is_valid_thai
 
+T = TypeVar("T")
 MAX_TRIES: int = 100
 BANGKOK: str = "กรุงเทพมหานคร"
 BANGKOK_SHARE: float = 0.3  # Bangkok is over-represented in real documents
@@ -79,7 +82,7 @@ def _randint(rng: np.random.Generator, low: int, high: int) -> int:
     return int(rng.integers(low, high + 1))
 
 
-def _choice(rng: np.random.Generator, items: Sequence[str]) -> str:
+def _choice(rng: np.random.Generator, items: Sequence[T]) -> T:
     """Uniformly pick one item of a sequence."""
     return items[int(rng.integers(len(items)))]
 
@@ -109,8 +112,8 @@ def _integer(rng: np.random.Generator, max_digits: int) -> int:
 
 
 def corpus_path(name: str) -> Path:
-    """Path of a corpus file shipped in the repository's ``corpora/`` folder."""
-    return Path(__file__).resolve().parent.parent / "corpora" / name
+    """Path of a shipped corpus file (``corpora/`` beside the package, or inside it in a wheel)."""
+    return data_dir("corpora") / name
 
 
 def load_corpus(path: Path) -> tuple[str, ...]:
@@ -175,12 +178,6 @@ def province_names() -> tuple[str, ...]:
     return _pure_thai(provinces())
 
 
-@functools.cache
-def _latin_words(lowercase: bool) -> tuple[str, ...]:
-    """Curated Latin words: lowercase ones (romanized names) or capitalised ones (product words)."""
-    return tuple(w for w in corpus("latin_words.txt") if w.islower() == lowercase)
-
-
 # ---------------------------------------------------------------- sources
 
 
@@ -190,8 +187,8 @@ def thai_word(rng: np.random.Generator) -> str:
     return _choice(rng, ("", " ")).join(words)
 
 
-def _number(rng: np.random.Generator) -> str:
-    """A number shape in ASCII digits: integer, decimal, grouped, or a code like 12/345."""
+def arabic_digits(rng: np.random.Generator) -> str:
+    """A number in ASCII digits: integer, decimal, thousands-grouped, or a code like 12/345."""
     shape = _randint(rng, 0, 4)
     if shape == 0:
         return str(_integer(rng, 7))
@@ -204,14 +201,9 @@ def _number(rng: np.random.Generator) -> str:
     return f"{_integer(rng, 4)}{separator}{_integer(rng, 4)}"
 
 
-def arabic_digits(rng: np.random.Generator) -> str:
-    """Numbers and numeric codes in ASCII digits."""
-    return _number(rng)
-
-
 def thai_digits(rng: np.random.Generator) -> str:
-    """Numbers and numeric codes written with Thai digits ๐-๙."""
-    return to_thai_digits(_number(rng))
+    """The shapes of :func:`arabic_digits`, written with Thai digits ๐-๙."""
+    return to_thai_digits(arabic_digits(rng))
 
 
 # (title, female, weight); ดร. is used for both genders.
@@ -423,17 +415,24 @@ _EMAIL_DOMAINS: tuple[str, ...] = (
     "example.com", "gmail.com", "hotmail.com", "outlook.com", "yahoo.co.th", "company.co.th",
 )  # fmt: skip
 _UNITS: tuple[str, ...] = ("ml", "g", "kg", "cm", "mm", "GB", "W", "mAh")
+_PRODUCT_LINES: tuple[str, ...] = (
+    "Galaxy", "iPhone", "iPad", "Redmi", "Pixel", "Reno", "MacBook", "ThinkPad", "Vivo",
+)  # fmt: skip
+_PRODUCT_SUFFIXES: tuple[str, ...] = ("Pro", "Max", "Plus", "Ultra", "Lite", "Mini", "Air", "SE", "FE")
+_PRODUCT_VARIANTS: tuple[str, ...] = (
+    "Premium", "Classic", "Original", "Extra", "Gold", "Fresh", "Light", "Family",
+)  # fmt: skip
 
 
 def _mixed_model(rng: np.random.Generator) -> str:
-    """'รุ่น Galaxy 15 Pro'."""
-    text = f"รุ่น {_choice(rng, _latin_words(False))} {_randint(rng, 1, 30)}"
-    return f"{text} {_choice(rng, _latin_words(False))}" if rng.random() < 0.5 else text
+    """'รุ่น iPhone 15 Pro'."""
+    text = f"รุ่น {_choice(rng, _PRODUCT_LINES)} {_randint(rng, 1, 30)}"
+    return f"{text} {_choice(rng, _PRODUCT_SUFFIXES)}" if rng.random() < 0.5 else text
 
 
 def _mixed_email(rng: np.random.Generator) -> str:
     """'อีเมล somchai@example.com'."""
-    user = _choice(rng, _latin_words(True))
+    user = _choice(rng, corpus("latin_words.txt"))
     if rng.random() < 0.5:
         user += _digits(rng, _randint(rng, 1, 4))
     return f"{_choice(rng, ('อีเมล ', 'อีเมล: ', 'E-mail: '))}{user}@{_choice(rng, _EMAIL_DOMAINS)}"
@@ -462,12 +461,13 @@ def _mixed_parcel(rng: np.random.Generator) -> str:
 
 def _mixed_size(rng: np.random.Generator) -> str:
     """'Premium ขนาด 500 ml'."""
-    return f"{_choice(rng, _latin_words(False))} ขนาด {_integer(rng, 4)} {_choice(rng, _UNITS)}"
+    return f"{_choice(rng, _PRODUCT_VARIANTS)} ขนาด {_randint(rng, 1, 2000)} {_choice(rng, _UNITS)}"
 
 
 def _mixed_website(rng: np.random.Generator) -> str:
     """'เว็บไซต์ www.somchai.co.th'."""
-    return f"{_choice(rng, ('', 'เว็บไซต์ '))}www.{_choice(rng, _latin_words(True))}.co.th"
+    user = _choice(rng, corpus("latin_words.txt"))
+    return f"{_choice(rng, ('', 'เว็บไซต์ '))}www.{user}.co.th"
 
 
 _MIXED_TEMPLATES: tuple[Callable[[np.random.Generator], str], ...] = (
@@ -484,7 +484,7 @@ _MIXED_TEMPLATES: tuple[Callable[[np.random.Generator], str], ...] = (
 
 def mixed(rng: np.random.Generator) -> str:
     """A line mixing Thai, Latin and digits (product models, e-mails, codes, rooms)."""
-    return _MIXED_TEMPLATES[int(rng.integers(len(_MIXED_TEMPLATES)))](rng)
+    return _choice(rng, _MIXED_TEMPLATES)(rng)
 
 
 SOURCES: dict[str, Callable[[np.random.Generator], str]] = {

@@ -1,0 +1,127 @@
+"""Whole builds: PaddleOCR layout, determinism across workers, resume after kill -9, refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from thaigen import dataset
+from thaigen.build import CHUNK_SIZE, Mode, build
+from thaigen.config import GenConfig, make_config
+from thaigen.errors import DatasetError
+from thaigen.fonts import FontPool
+from thaigen.lint import lint_dataset
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("built") / "mixed"
+    build(make_config(count=150, seed=7), out, workers=1, progress=False)
+    return out
+
+
+def test_layout_is_what_paddleocr_reads(built: Path) -> None:
+    names = {p.name for p in built.iterdir()}
+    assert names == {"images", "train.txt", "val.txt", "dict.txt", "manifest.json", "samples.jsonl", "build.json"}
+    lines = (built / "train.txt").read_text(encoding="utf-8").splitlines()
+    lines += (built / "val.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 150
+    for line in lines:
+        path, label = line.split("\t")
+        assert (built / path).is_file() and label == label.strip() and label
+        assert unicodedata.normalize("NFC", label) == label
+    dictionary = (built / "dict.txt").read_text(encoding="utf-8").splitlines()
+    assert dictionary == sorted(set(dictionary)) and " " not in dictionary
+    assert set("".join(line.split("\t")[1] for line in lines)) - {" "} == set(dictionary)
+
+
+def test_manifest_describes_the_data(built: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    samples = [json.loads(x) for x in (built / "samples.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert manifest["counts"]["samples"] == 150 == manifest["counts"]["train"] + manifest["counts"]["val"]
+    assert manifest["seed"] == 7 and manifest["config"]["count"] == 150
+    assert all(len(f["sha256"]) == 64 for f in manifest["fonts"])
+    assert manifest["longest_label_code_points"] == max(len(s["label"]) for s in samples) <= 25
+    assert sum(manifest["character_histogram"].values()) == sum(len(s["label"]) for s in samples)
+    assert manifest["versions"]["raqm"] and manifest["paddleocr"]["use_space_char"] is True
+
+
+def test_no_tofu_every_run_drawn_by_a_covering_font(built: Path, pool: FontPool) -> None:
+    fonts = {f.path.name: f for f in pool.thai + pool.fallbacks}
+    for line in (built / "samples.jsonl").read_text(encoding="utf-8").splitlines():
+        sample = json.loads(line)
+        assert "".join(r["text"] for r in sample["runs"]) == sample["label"]
+        for run in sample["runs"]:
+            assert fonts[run["font"]].covers(run["text"]), (sample["index"], run)
+            assert sample["label"][run["start"] : run["end"]] == run["text"]
+
+
+def test_lint_finds_nothing_in_a_build(built: Path) -> None:
+    assert lint_dataset(built) == []
+
+
+@pytest.mark.slow
+def test_same_bytes_with_one_or_two_workers(tmp_path: Path, small_config: GenConfig) -> None:
+    build(small_config, tmp_path / "one", workers=1, progress=False)
+    build(small_config, tmp_path / "two", workers=2, progress=False)
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+
+
+def test_refuses_non_empty_folder_and_strangers(tmp_path: Path, small_config: GenConfig) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(DatasetError, match="not empty; pass --resume .* or --overwrite"):
+        build(small_config, tmp_path, workers=1, progress=False)
+    with pytest.raises(DatasetError, match="not a thaigen dataset folder"):
+        build(small_config, tmp_path, workers=1, mode=Mode.OVERWRITE, progress=False)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_rebuild_is_up_to_date_and_overwrite_replaces(tmp_path: Path) -> None:
+    small = make_config(count=10, seed=3)
+    out = tmp_path / "d"
+    assert not build(small, out, workers=1, progress=False).up_to_date
+    assert build(small, out, workers=1, progress=False).up_to_date
+    with pytest.raises(DatasetError, match="not empty"):
+        build(make_config(count=12, seed=3), out, workers=1, progress=False)
+    with pytest.raises(DatasetError, match="different config"):
+        build(make_config(count=12, seed=3), out, workers=1, mode=Mode.RESUME, progress=False)
+    build(make_config(count=12, seed=3), out, workers=1, mode=Mode.OVERWRITE, progress=False)
+    assert len((out / "train.txt").read_text(encoding="utf-8").splitlines()) + len(
+        (out / "val.txt").read_text(encoding="utf-8").splitlines()
+    ) == 12
+
+
+@pytest.mark.slow
+def test_resume_after_kill_gives_identical_bytes(tmp_path: Path) -> None:
+    count = CHUNK_SIZE * 30
+    reference = tmp_path / "reference"
+    build(make_config(count=count, seed=11), reference, workers=2, progress=False)
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "thaigen", "build", "--count", str(count), "--seed", "11"]
+    process = subprocess.Popen([*command, "--out", str(out), "--workers", "2", "--quiet"], start_new_session=True)
+    parts = out / dataset.PARTS
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not parts.is_dir() or len(list(parts.glob("*.jsonl"))) < 4):
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = len(list(parts.glob("*.jsonl")))
+    assert 4 <= finished < 30, "the build must be killed mid-run for this test to mean anything"
+    assert not (out / "manifest.json").exists()
+    refused = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True)
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+    resumed = subprocess.run([*command, "--out", str(out), "--resume", "--quiet"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _tree(out) == _tree(reference)

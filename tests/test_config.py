@@ -1,0 +1,57 @@
+"""Config validation at the edge: recipes, YAML files, unknown keys."""
+
+from pathlib import Path
+
+import pytest
+
+from thaigen.config import load_config, make_config
+from thaigen.errors import ConfigError
+from thaigen.recipes import RECIPES
+
+
+def test_default_is_mixed_1000() -> None:
+    config = make_config()
+    assert (config.recipe, config.count, config.render.height) == ("mixed", 1000, 48)
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_every_recipe_validates(recipe: str) -> None:
+    assert make_config(recipe).sources == RECIPES[recipe]["sources"]
+
+
+def test_yaml_overrides_recipe_and_cli_overrides_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("recipe: digits\ncount: 5\nrender:\n  height: 32\nsources:\n  phone: 1\n", encoding="utf-8")
+    config = load_config(path, count=9)
+    assert (config.recipe, config.count, config.render.height, config.sources) == ("digits", 9, 32, {"phone": 1})
+    assert config.render.margin_x == (2, 16)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cuont: 5\n", "unknown config key 'cuont'"),
+        ("render:\n  hieght: 5\n", "unknown config key 'render.hieght'"),
+        ("sources:\n  klingon: 1\n", "unknown text source 'klingon'"),
+        ("count: -1\n", "count"),
+        ("render:\n  text_gray: [0, 200]\n", "contrast"),
+        ("- a\n- b\n", "must hold a mapping"),
+        ("count: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_config_names_the_culprit(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_unknown_recipe_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown recipe 'nope'"):
+        make_config("nope")
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_digest_tracks_content() -> None:
+    assert make_config(seed=1).digest() == make_config(seed=1).digest() != make_config(seed=2).digest()

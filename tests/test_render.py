@@ -1,0 +1,51 @@
+"""Clean renders: the line box from font metrics holds every mark; no ink touches the border."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from thaigen.config import make_config
+from thaigen.fonts import FontPool
+from thaigen.layout import split_runs
+from thaigen.pipeline import choose_runs
+from thaigen.render import LineStyle, render_line, sample_style
+from thaigen.rng import Stage, stage_rng
+
+STRESS = ("ที่นี่", "น้ำ", "ปั้น", "กำลัง", "ปฏิบัติ", "ฤๅษี", "ญี่ปุ่น", "สิ้นสุด", "ฐูฎู", "ราคา 1,250.00 บาท", "ฟื้นฟู ปั๋ง Ágý")
+
+
+def _border_ink(ink: np.ndarray) -> int:
+    return int(ink[0].max(initial=0)) | int(ink[-1].max(initial=0)) | int(ink[:, 0].max()) | int(ink[:, -1].max())
+
+
+@pytest.mark.parametrize("height", [32, 48])
+@pytest.mark.parametrize("position", [0.0, 1.0])
+def test_tightest_styles_never_clip(pool: FontPool, height: int, position: float) -> None:
+    style = LineStyle(line_fill=1.0, margin_left=1, margin_right=1, vertical_position=position, text_gray=0, background_gray=255)
+    for font in pool.thai:
+        for text in STRESS:
+            runs = split_runs(text, font, pool.fallbacks_for(font))
+            assert runs is not None
+            line = render_line(runs, style, height)
+            assert line.ink.shape[0] == height
+            assert _border_ink(line.ink) == 0, (font.path.name, text, height, position)
+            assert line.ink.max() > 200  # something was drawn
+
+
+def test_default_recipe_clean_renders_keep_margins(pool: FontPool) -> None:
+    config = make_config(count=400)
+    for index in range(400):
+        _, runs = choose_runs(config, pool, index)
+        style = sample_style(stage_rng(config.seed, index, Stage.RENDER), config.render)
+        line = render_line(runs, style, config.render.height)
+        columns = np.flatnonzero(line.ink.max(axis=0))
+        assert _border_ink(line.ink) == 0
+        assert columns[0] >= style.margin_left - 1 and line.ink.shape[1] - 1 - columns[-1] >= style.margin_right - 1
+
+
+def test_same_style_same_pixels(pool: FontPool) -> None:
+    runs = split_runs("สวัสดี 123", pool.thai[0], pool.fallbacks_for(pool.thai[0]))
+    assert runs is not None
+    style = sample_style(np.random.default_rng(1), make_config().render)
+    assert np.array_equal(render_line(runs, style, 48).image, render_line(runs, style, 48).image)
