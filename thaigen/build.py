@@ -21,7 +21,7 @@ from thaigen.errors import DatasetError
 from thaigen.files import atomic_bytes, atomic_text
 from thaigen.fonts import FontPool, load_pool
 from thaigen.manifest import describe, read_manifest, write_manifest
-from thaigen.pipeline import make_sample
+from thaigen.pipeline import make_sample, text_sources
 from thaigen.render import require_raqm
 from thaigen.writer import write_outputs
 
@@ -132,6 +132,7 @@ def build(
     """
     require_raqm()
     pool = load_pool(config.fonts)
+    text_sources(config)  # a bad corpus fails here, before any worker starts
     if _prepare(out, config, mode):
         return BuildResult(out, read_manifest(out / dataset.MANIFEST), up_to_date=True)
     starts = _chunks(config.count)

@@ -76,7 +76,9 @@ class GenConfig(_Strict):
     seed: int = Field(0, ge=0)
     val_fraction: float = Field(0.1, ge=0.0, lt=1.0)
     sources: dict[str, float]
-    """Text source name -> relative weight."""
+    """Text source name -> relative weight ('corpus' draws lines from corpus_files)."""
+    corpus_files: tuple[Path, ...] = ()
+    """Your own text files (UTF-8, one line per sample text, '#' comments) for the 'corpus' source."""
     max_text_length: int = Field(25, ge=1)
     """Longest label in code points (PaddleOCR's Global.max_text_length; longer labels are dropped there)."""
     ctc_time_steps: int = Field(40, ge=1)
@@ -87,11 +89,14 @@ class GenConfig(_Strict):
 
     @model_validator(mode="after")
     def _sources_known(self) -> GenConfig:
-        from thaigen.text import SOURCES
+        from thaigen.text import SOURCES, USER_CORPUS
 
-        unknown = sorted(set(self.sources) - set(SOURCES))
+        known = sorted([*SOURCES, USER_CORPUS])
+        unknown = sorted(set(self.sources) - set(known))
         if unknown:
-            raise ValueError(f"unknown text source '{unknown[0]}'; known: {', '.join(sorted(SOURCES))}")
+            raise ValueError(f"unknown text source '{unknown[0]}'; known: {', '.join(known)}")
+        if bool(self.corpus_files) != (self.sources.get(USER_CORPUS, 0) > 0):
+            raise ValueError(f"sources.{USER_CORPUS} needs a positive weight exactly when corpus_files are given")
         if not self.sources or all(w <= 0 for w in self.sources.values()):
             raise ValueError("sources: give at least one source a positive weight")
         if any(w < 0 for w in self.sources.values()):

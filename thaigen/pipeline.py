@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,8 @@ from thaigen.fonts import FontPool
 from thaigen.layout import Run, split_runs
 from thaigen.render import render_line, sample_style
 from thaigen.rng import Stage, stage_rng
-from thaigen.text import TextSample, sample_text
+from thaigen.errors import ConfigError
+from thaigen.text import SOURCES, CorpusError, Source, TextSample, sample_text, sources_with, user_corpus
 
 MAX_ATTEMPTS = 50
 """Texts tried per sample before giving up (a text no font covers is redrawn)."""
@@ -56,19 +58,32 @@ class Sample:
         }
 
 
+def text_sources(config: GenConfig) -> Mapping[str, Source]:
+    """The text sources this config draws from (built-ins, plus its corpus files if any).
+
+    Raises:
+        CorpusError: a corpus file is missing, empty, malformed, or has no line that fits.
+    """
+    if not config.corpus_files:
+        return SOURCES
+    return sources_with(user_corpus(config.corpus_files, config.max_text_length, config.ctc_time_steps))
+
+
 def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSample, list[Run]]:
     """Draw a text and a Thai font that, with fallbacks, covers all of it.
 
     Raises:
         NoCoveringFontError: MAX_ATTEMPTS texts in a row found no covering font.
     """
+    sources = text_sources(config)
     for attempt in range(MAX_ATTEMPTS):
-        text = sample_text(
-            stage_rng(config.seed, index, Stage.TEXT, attempt),
-            config.sources,
-            config.max_text_length,
-            config.ctc_time_steps,
-        )
+        rng = stage_rng(config.seed, index, Stage.TEXT, attempt)
+        try:
+            text = sample_text(rng, config.sources, config.max_text_length, config.ctc_time_steps, sources)
+        except CorpusError:
+            raise
+        except ValueError as exc:
+            raise ConfigError(f"{exc}; raise max_text_length / ctc_time_steps or drop that source") from None
         font_rng = stage_rng(config.seed, index, Stage.FONT, attempt)
         for font_index in font_rng.permutation(len(pool.thai)):
             primary = pool.thai[int(font_index)]

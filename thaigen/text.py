@@ -27,6 +27,7 @@ from pythainlp.corpus import (
     thai_words,
 )
 
+from thaigen.errors import ThaigenError
 from thaigen.resources import data_dir
 from thaigen.thai import THAI_LETTERS, is_valid_thai
 
@@ -37,7 +38,7 @@ BANGKOK_SHARE: float = 0.3  # Bangkok is over-represented in real documents
 _THAI_DIGITS: dict[int, str] = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
-class CorpusError(ValueError):
+class CorpusError(ThaigenError, ValueError):
     """A corpus file is missing, empty or holds malformed lines."""
 
 
@@ -132,7 +133,8 @@ def load_corpus(path: Path) -> tuple[str, ...]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise CorpusError(f"cannot read corpus file {path}: {exc}") from exc
-    items = sorted({line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")})
+    kept = (unicodedata.normalize("NFC", line.strip()) for line in lines if not line.lstrip().startswith("#"))
+    items = sorted({item for item in kept if item})
     if not items:
         raise CorpusError(f"corpus file {path} has no items")
     bad = [item for item in items if not is_clean(item)]
@@ -487,7 +489,10 @@ def mixed(rng: np.random.Generator) -> str:
     return _choice(rng, _MIXED_TEMPLATES)(rng)
 
 
-SOURCES: dict[str, Callable[[np.random.Generator], str]] = {
+Source = Callable[[np.random.Generator], str]
+"""A text source: draws one line of text from the generator."""
+
+SOURCES: dict[str, Source] = {
     "thai_word": thai_word,
     "arabic_digits": arabic_digits,
     "thai_digits": thai_digits,
@@ -506,11 +511,11 @@ SOURCES: dict[str, Callable[[np.random.Generator], str]] = {
 # ---------------------------------------------------------------- sampling
 
 
-def _pick_source(rng: np.random.Generator, weights: Mapping[str, float]) -> str:
+def _pick_source(rng: np.random.Generator, weights: Mapping[str, float], sources: Mapping[str, Source]) -> str:
     """Pick a source name with probability proportional to its weight (names visited sorted)."""
-    unknown = sorted(set(weights) - set(SOURCES))
+    unknown = sorted(set(weights) - set(sources))
     if unknown:
-        raise ValueError(f"unknown text source {unknown[0]!r}; known: {', '.join(sorted(SOURCES))}")
+        raise ValueError(f"unknown text source {unknown[0]!r}; known: {', '.join(sorted(sources))}")
     names = [n for n in sorted(weights) if weights[n] != 0]
     if any(not math.isfinite(weights[n]) or weights[n] < 0 for n in names) or not names:
         raise ValueError(f"text source weights must be finite, >= 0 and not all 0: {dict(weights)}")
@@ -519,7 +524,11 @@ def _pick_source(rng: np.random.Generator, weights: Mapping[str, float]) -> str:
 
 
 def sample_text(
-    rng: np.random.Generator, weights: Mapping[str, float], max_code_points: int, max_ctc_steps: int
+    rng: np.random.Generator,
+    weights: Mapping[str, float],
+    max_code_points: int,
+    max_ctc_steps: int,
+    sources: Mapping[str, Source] = SOURCES,
 ) -> TextSample:
     """Pick a source by weight and generate a text that fits the label limits.
 
@@ -528,6 +537,7 @@ def sample_text(
         weights: Source name -> relative weight (>= 0).
         max_code_points: Longest allowed text, in code points.
         max_ctc_steps: Most CTC steps allowed (see :func:`ctc_steps`).
+        sources: The registry to draw from (default: the built-in SOURCES).
 
     Returns:
         The text and the name of the source that made it.
@@ -535,8 +545,8 @@ def sample_text(
     Raises:
         ValueError: Unknown source, bad weights, or no fitting text in ``MAX_TRIES`` tries.
     """
-    source = _pick_source(rng, weights)
-    generate = SOURCES[source]
+    source = _pick_source(rng, weights, sources)
+    generate = sources[source]
     for _ in range(MAX_TRIES):
         text = generate(rng)
         if len(text) <= max_code_points and ctc_steps(text) <= max_ctc_steps:
@@ -545,3 +555,27 @@ def sample_text(
         f"text source {source!r} made no text within {max_code_points} code points"
         f" and {max_ctc_steps} CTC steps in {MAX_TRIES} tries"
     )
+
+
+USER_CORPUS = "corpus"
+"""Source name under which a config's own corpus files are drawn."""
+
+
+@functools.cache
+def user_corpus(paths: tuple[Path, ...], max_code_points: int, max_ctc_steps: int) -> tuple[str, ...]:
+    """Lines of the user's corpus files that fit the label limits (NFC, valid Thai order).
+
+    Raises:
+        CorpusError: a file is missing, empty or malformed, or no line fits the limits.
+    """
+    lines = sorted({line for path in paths for line in load_corpus(path)})
+    fitting = tuple(t for t in lines if len(t) <= max_code_points and ctc_steps(t) <= max_ctc_steps)
+    if not fitting:
+        names = ", ".join(str(p) for p in paths)
+        raise CorpusError(f"no line of {names} fits {max_code_points} code points and {max_ctc_steps} CTC steps")
+    return fitting
+
+
+def sources_with(lines: Sequence[str]) -> dict[str, Source]:
+    """The built-in sources plus USER_CORPUS drawing uniformly from `lines`."""
+    return SOURCES | {USER_CORPUS: lambda rng: _choice(rng, lines)}
