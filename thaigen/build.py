@@ -21,7 +21,7 @@ from thaigen.errors import DatasetError
 from thaigen.files import atomic_bytes, atomic_text
 from thaigen.fonts import FontPool, load_pool
 from thaigen.manifest import describe, read_manifest, write_manifest
-from thaigen.pipeline import make_sample, text_sources
+from thaigen.pipeline import choose_runs, make_sample
 from thaigen.render import require_raqm
 from thaigen.writer import write_outputs
 
@@ -102,11 +102,11 @@ def _build_chunk(start: int) -> int:
     out: Path = _WORKER["out"]
     records = []
     end = min(start + CHUNK_SIZE, config.count)
+    for folder in {(out / dataset.image_relpath(i)).parent for i in (start, end - 1)}:
+        folder.mkdir(parents=True, exist_ok=True)
     for index in range(start, end):
         sample = make_sample(config, _WORKER["pool"], index)
-        image_path = out / dataset.image_relpath(index)
-        image_path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_bytes(image_path, sample.png)
+        atomic_bytes(out / dataset.image_relpath(index), sample.png)
         records.append(json.dumps(sample.metadata(), ensure_ascii=False, sort_keys=True) + "\n")
     atomic_bytes(dataset.part_path(out, start), "".join(records).encode("utf-8"))
     return end - start
@@ -132,7 +132,7 @@ def build(
     """
     require_raqm()
     pool = load_pool(config.fonts)
-    text_sources(config)  # a bad corpus fails here, before any worker starts
+    choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker; forked workers inherit loaded word lists
     if _prepare(out, config, mode):
         return BuildResult(out, read_manifest(out / dataset.MANIFEST), up_to_date=True)
     starts = _chunks(config.count)
