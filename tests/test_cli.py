@@ -79,3 +79,13 @@ def test_unknown_recipe_and_excluded_font_warning(tmp_path: Path) -> None:
     result = _thaigen("build", "--config", config, "--count", "3", "--out", tmp_path / "o", "--quiet")
     assert result.returncode == 0
     assert "thaigen: warning: font" in result.stderr and "NoMarks.ttf left out: no GPOS mark positioning" in result.stderr
+
+
+def test_text_no_font_covers_is_one_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "cjk.txt"
+    corpus.write_text("漢字\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sources: {{corpus: 1}}\ncorpus_files: [{corpus}]\n", encoding="utf-8")
+    result = _thaigen("build", "--config", config, "--count", "2", "--out", tmp_path / "o", "--quiet")
+    assert result.returncode == 2 and "no configured font (with fallbacks) covers" in result.stderr
+    assert "'漢字'" in result.stderr and result.stderr.count("\n") == 1

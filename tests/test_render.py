@@ -11,8 +11,9 @@ from thaigen.layout import split_runs
 from thaigen.pipeline import choose_runs
 from thaigen.render import LineStyle, render_line, sample_style
 from thaigen.rng import Stage, stage_rng
+from thaigen.thai import STRESS_SET
 
-STRESS = ("ที่นี่", "น้ำ", "ปั้น", "กำลัง", "ปฏิบัติ", "ฤๅษี", "ญี่ปุ่น", "สิ้นสุด", "ฐูฎู", "ราคา 1,250.00 บาท", "ฟื้นฟู ปั๋ง Ágý")
+STRESS = (*STRESS_SET, "ฟื้นฟู ปั๋ง Ágý")
 
 
 def _border_ink(ink: np.ndarray) -> int:

@@ -72,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except OSError as exc:
         reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-        print(f"thaigen: error: {reason}: {exc.filename or ''} (finished chunks are kept; rerun with --resume)", file=sys.stderr)
+        where = f" writing {exc.filename}" if exc.filename else ""
+        print(f"thaigen: error: {reason}{where} (finished chunks are kept; rerun with --resume)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("thaigen: interrupted; finished chunks are kept, rerun with --resume", file=sys.stderr)

@@ -19,6 +19,8 @@ def atomic_text(path: Path) -> Iterator[IO[str]]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -29,5 +31,7 @@ def atomic_bytes(path: Path, data: bytes) -> None:
     try:
         temporary.write_bytes(data)
         os.replace(temporary, path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)

@@ -16,14 +16,14 @@ from thaigen.fonts import FontPool
 from thaigen.layout import Run, split_runs
 from thaigen.render import render_line, sample_style
 from thaigen.rng import Stage, stage_rng
-from thaigen.errors import ConfigError
+from thaigen.errors import ConfigError, FontError
 from thaigen.text import SOURCES, CorpusError, Source, TextSample, sample_text, sources_with, user_corpus
 
 MAX_ATTEMPTS = 50
 """Texts tried per sample before giving up (a text no font covers is redrawn)."""
 
 
-class NoCoveringFontError(RuntimeError):
+class NoCoveringFontError(FontError):
     """No configured font (with fallbacks) can draw the texts this config makes."""
 
 
@@ -90,7 +90,10 @@ def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSamp
             runs = split_runs(text.text, primary, pool.fallbacks_for(primary))
             if runs is not None:
                 return text, runs
-    raise NoCoveringFontError(f"sample {index}: no font covers any of {MAX_ATTEMPTS} texts drawn")
+    raise NoCoveringFontError(
+        f"sample {index}: no configured font (with fallbacks) covers any of {MAX_ATTEMPTS} texts drawn,"
+        f" e.g. {text.text!r}; add a font that has these characters"
+    )
 
 
 def encode_png(pixels: np.ndarray) -> bytes:

@@ -86,3 +86,19 @@ def invalid_thai_positions(text: str) -> list[int]:
 def is_valid_thai(text: str) -> bool:
     """Return True if every Thai mark in ``text`` is in valid order."""
     return all(_valid_at(text, i) for i in range(len(text)))
+
+
+STRESS_SET: tuple[str, ...] = (
+    "ที่นี่",
+    "น้ำ",
+    "ปั้น",
+    "กำลัง",
+    "ปฏิบัติ",
+    "ฤๅษี",
+    "ญี่ปุ่น",
+    "สิ้นสุด",
+    "ฐูฎู",
+    "ราคา 1,250.00 บาท",
+)
+"""Hard cases for Thai rendering: stacked marks, SARA AM, descender removal (ญ ฐ ฎ ฏ), ฤๅ,
+and a Thai + digits + Latin-punctuation line that needs a fallback font for Noto Sans Thai."""
