@@ -176,7 +176,7 @@ def time_stages(config: GenConfig, pool: FontPool, digests: list[str]) -> tuple[
 
 def augment_breakdown(preset: str, images: list[np.ndarray]) -> dict[str, dict[str, float]]:
     """Each transform of the preset forced on every image: ms per application, and expected ms (x p)."""
-    pipeline = augment_module._pipeline(preset)  # noqa: SLF001 (read-only use of the cached preset)
+    pipeline = augment_module._pipeline(preset)
     if pipeline is None:
         return {}
     result = {}

@@ -50,7 +50,7 @@ def pool() -> FontPool:
     return load_pool(FontsConfig())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hb_face(path: str) -> hb.Face:
     return hb.Face(hb.Blob.from_file_path(path))
 

@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # no version check over the network
-import albumentations as A  # noqa: E402  (must follow the environment setting above)
+import albumentations as A
 
 PRESETS = ("none", "light")
 

@@ -83,9 +83,9 @@ class GenConfig(_Strict):
     """Longest label in code points (PaddleOCR's Global.max_text_length; longer labels are dropped there)."""
     ctc_time_steps: int = Field(40, ge=1)
     """CTC steps of the target model (PPLCNetV3 at width 320: 40); labels needing more are never made."""
-    fonts: FontsConfig = FontsConfig()
-    render: RenderConfig = RenderConfig()
-    augment: AugmentConfig = AugmentConfig()
+    fonts: FontsConfig = Field(default_factory=FontsConfig)
+    render: RenderConfig = Field(default_factory=RenderConfig)
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
 
     @model_validator(mode="after")
     def _sources_known(self) -> GenConfig:

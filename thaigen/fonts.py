@@ -114,7 +114,7 @@ def extents_px(font: ImageFont.FreeTypeFont, probe: str) -> tuple[int, int]:
     """(ascent, descent) in px: the font's metrics widened to the (hinted) ink of `probe`."""
     ascent, descent = font.getmetrics()
     _, top, _, bottom = font.getbbox(probe, anchor="ls")
-    return max(ascent, -top), max(descent, bottom)
+    return max(ascent, math.ceil(-top)), max(descent, math.ceil(bottom))
 
 
 def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:

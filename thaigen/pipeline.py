@@ -12,11 +12,11 @@ from PIL import Image
 
 from thaigen.augment import augment
 from thaigen.config import GenConfig
+from thaigen.errors import ConfigError, FontError
 from thaigen.fonts import FontPool
 from thaigen.layout import Run, split_runs
 from thaigen.render import render_line, sample_style
 from thaigen.rng import Stage, stage_rng
-from thaigen.errors import ConfigError, FontError
 from thaigen.text import SOURCES, CorpusError, Source, TextSample, sample_text, sources_with, user_corpus
 
 MAX_ATTEMPTS = 50

@@ -35,7 +35,7 @@ T = TypeVar("T")
 MAX_TRIES: int = 100
 BANGKOK: str = "กรุงเทพมหานคร"
 BANGKOK_SHARE: float = 0.3  # Bangkok is over-represented in real documents
-_THAI_DIGITS: dict[int, str] = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+_THAI_DIGITS: dict[int, int] = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
 class CorpusError(ThaigenError, ValueError):
@@ -75,7 +75,7 @@ def to_thai_digits(text: str) -> str:
 
 def ctc_steps(text: str) -> int:
     """CTC time steps a label needs: one per code point plus a blank between repeats."""
-    return len(text) + sum(1 for a, b in zip(text, text[1:]) if a == b)
+    return len(text) + sum(1 for a, b in itertools.pairwise(text) if a == b)
 
 
 def _randint(rng: np.random.Generator, low: int, high: int) -> int:
@@ -177,7 +177,7 @@ def family_names() -> tuple[str, ...]:
 @functools.cache
 def province_names() -> tuple[str, ...]:
     """The 77 Thai provinces (Bangkok included) from pythainlp."""
-    return _pure_thai(provinces())
+    return _pure_thai(str(name) for name in provinces())
 
 
 # ---------------------------------------------------------------- sources
