@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# Set up thaigen from nothing on a Debian/Ubuntu machine with Python 3.11+:
-#   system libraries (FriBiDi for Pillow's raqm layout; Tesseract Thai comes later), a virtualenv
-#   in .venv, and thaigen installed into it (editable). `bash scripts/setup.sh test` adds test tools.
+# Set up thaigen from nothing on a Debian/Ubuntu machine with Python 3.11+: system packages
+# (FriBiDi for Pillow's raqm layout, Tesseract Thai as a baseline engine), a virtualenv in .venv,
+# and thaigen installed into it (editable).
+#   bash scripts/setup.sh          the generator only
+#   bash scripts/setup.sh train    + trainers (PaddlePaddle CPU, paddle2onnx, onnxruntime, boto3)
+#   bash scripts/setup.sh test     + trainers + test tools (pytest, moto server, HarfBuzz reference, Pango)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if command -v apt-get >/dev/null && ! ldconfig -p | grep -q libfribidi.so.0; then
+mode="${1:-}"
+packages=(libfribidi0)
+case "$mode" in
+    train) packages+=(tesseract-ocr tesseract-ocr-tha); extras="[train]" ;;
+    test) packages+=(tesseract-ocr tesseract-ocr-tha pango1.0-tools git); extras="[train,test]" ;;
+    "") extras="" ;;
+    *) echo "usage: bash scripts/setup.sh [train|test]" >&2; exit 2 ;;
+esac
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
     SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq libfribidi0 >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
-extra=""
-[ "${1:-}" = "test" ] && extra="[test]"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".${extra}"
+.venv/bin/python -m pip install -q -e ".${extras}"
 .venv/bin/python -c "from thaigen.render import require_raqm; require_raqm()"

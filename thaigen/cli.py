@@ -6,12 +6,13 @@ import argparse
 import errno
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from thaigen.build import Mode, build
 from thaigen.config import DEFAULT_RECIPE, load_config
-from thaigen.errors import ThaigenError
+from thaigen.errors import EnvironmentProblem, ThaigenError
 from thaigen.lint import lint_dataset
 from thaigen.recipes import RECIPES
 
@@ -19,10 +20,43 @@ DEFAULT_OUT = Path("datasets")
 """Default parent folder of built datasets: `datasets/<recipe>`."""
 
 
+PLUGIN_GROUP = "thaigen.commands"
+"""Entry-point group for commands that live outside the core package (trainers/: train, score, ...).
+
+Each entry point is named after its command and points to `add(parser) -> run`: it adds the
+command's arguments to `parser` and returns `run(args) -> exit code`. thaigen never imports them
+by name, so the core stays free of their heavy dependencies."""
+
+Runner = Callable[[argparse.Namespace], int]
+
+
+def _unavailable(name: str, problem: ImportError) -> Runner:
+    def run(args: argparse.Namespace) -> int:
+        missing = problem.name or str(problem)
+        raise EnvironmentProblem(
+            f"'{name}' needs {missing}, which is not installed: pip install -e '.[train]' (see README)"
+        )
+
+    return run
+
+
+def _add_plugins(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            add = entry.load()
+        except ImportError as problem:
+            parser = commands.add_parser(entry.name, help="(unavailable: missing dependencies)")
+            parser.set_defaults(run=_unavailable(entry.name, problem))
+            continue
+        parser = commands.add_parser(entry.name, help=(add.__doc__ or "").strip().splitlines()[0])
+        parser.set_defaults(run=add(parser))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thaigen", description="Synthetic Thai OCR data for PaddleOCR.")
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="build a recognition dataset (default: the 'mixed' recipe, 1,000 lines)")
+    make.set_defaults(run=_build)
     make.add_argument("--recipe", choices=sorted(RECIPES), help=f"embedded recipe (default {DEFAULT_RECIPE})")
     make.add_argument("--config", type=Path, help="YAML file setting any recipe key")
     make.add_argument("--count", type=int, help="number of samples (default 1000)")
@@ -35,10 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
     make.add_argument("--quiet", action="store_true", help="no progress bar")
     lint = commands.add_parser("lint", help="report labels PaddleOCR would drop or mangle")
+    lint.set_defaults(run=_lint)
     lint.add_argument("dataset", type=Path, help="dataset folder (train.txt, val.txt, dict.txt) or one label file")
     lint.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
     lint.add_argument("--max-text-length", type=int, help="Global.max_text_length (default: manifest, else 25)")
     lint.add_argument("--time-steps", type=int, help="CTC time steps of the model (default: manifest, else unchecked)")
+    _add_plugins(commands)
     return parser
 
 
@@ -66,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     warnings.formatwarning = lambda message, category, *rest: f"thaigen: warning: {message}\n"  # type: ignore[assignment]
     try:
-        return _build(args) if args.command == "build" else _lint(args)
+        return int(args.run(args))
     except ThaigenError as exc:
         print(f"thaigen: error: {exc}", file=sys.stderr)
         return 2
