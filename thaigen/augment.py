@@ -1,39 +1,61 @@
-"""Photometric augmentation with albumentations, reseeded for every sample."""
+"""Apply an augmentation preset to a composed line, reseeded for every sample, keeping the text inside."""
 
 from __future__ import annotations
 
-import functools
-import os
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # no version check over the network
-import albumentations as A
+from thaigen.presets import Step, cached_preset
+from thaigen.rng import pick
 
-PRESETS = ("none", "light")
-
-
-@functools.cache
-def _pipeline(preset: str) -> A.Compose | None:
-    """Build a preset once per process; pixel-moving transforms are left out so ink stays inside."""
-    if preset == "none":
-        return None
-    if preset == "light":
-        return A.Compose(
-            [
-                A.RandomBrightnessContrast(brightness_limit=0.15, contrast_limit=0.2, p=0.5),
-                A.GaussianBlur(blur_limit=(3, 3), sigma_limit=(0.2, 0.8), p=0.3),
-                A.GaussNoise(std_range=(0.01, 0.04), p=0.4),
-                A.ImageCompression(quality_range=(60, 95), p=0.3),
-            ]
-        )
-    raise ValueError(f"unknown augmentation preset '{preset}'; known: {', '.join(PRESETS)}")
+GEOMETRY_TRIES = 8
+"""Draws of a pixel-moving preset tried before the line is kept unaugmented."""
 
 
-def augment(image: np.ndarray, preset: str, rng: np.random.Generator) -> np.ndarray:
-    """Apply `preset` to an RGB uint8 image, with draws taken only from `rng`."""
-    pipeline = _pipeline(preset)
+@dataclass(frozen=True)
+class Augmented:
+    """The augmented image, where the label's ink went, and the preset that was applied."""
+
+    image: np.ndarray
+    ink: np.ndarray
+    preset: str
+    """The preset applied; "clean" when no draw of a pixel-moving preset kept the text inside."""
+
+
+def choose_preset(rng: np.random.Generator, weights: Mapping[str, float]) -> str:
+    """Draw a preset name with probability proportional to its weight (no draw when there is one)."""
+    names = sorted(weights)
+    if len(names) == 1:
+        return names[0]
+    return names[pick(rng.random(), [weights[n] for n in names])]
+
+
+def ink_inside(ink: np.ndarray) -> bool:
+    """True when there is ink and none of it touches the image border."""
+    return bool(ink.any()) and not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
+
+
+def augment(
+    image: np.ndarray, ink: np.ndarray, name: str, steps: Sequence[Step], rng: np.random.Generator
+) -> Augmented:
+    """Apply preset `name` (its `steps`) to an RGB uint8 image, with draws taken only from `rng`.
+
+    `ink` is the label's coverage (H x W uint8); it goes through the same geometry, and a draw that
+    pushes any of it onto the border is rejected.
+    """
+    pipeline, moves = cached_preset(name, json.dumps(steps, sort_keys=True))
     if pipeline is None:
-        return image
-    pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
-    return np.asarray(pipeline(image=image)["image"])
+        return Augmented(image, ink, name)
+    if not moves:
+        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        return Augmented(np.asarray(pipeline(image=image)["image"]), ink, name)
+    for _ in range(GEOMETRY_TRIES):
+        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        out = pipeline(image=image, mask=ink)
+        moved = np.asarray(out["mask"])
+        if ink_inside(moved):
+            return Augmented(np.asarray(out["image"]), moved, name)
+    return Augmented(image, ink, "clean")

@@ -1,4 +1,4 @@
-"""Command line: `python -m thaigen build|lint`. A thin shell over the library."""
+"""Command line: `python -m thaigen build|lint|report`. A thin shell over the library."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from thaigen.config import DEFAULT_RECIPE, load_config
 from thaigen.errors import EnvironmentProblem, ThaigenError
 from thaigen.lint import lint_dataset
 from thaigen.recipes import RECIPES
+from thaigen.report import write_report
 
 DEFAULT_OUT = Path("datasets")
 """Default parent folder of built datasets: `datasets/<recipe>`."""
@@ -74,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
     lint.add_argument("--max-text-length", type=int, help="Global.max_text_length (default: manifest, else 25)")
     lint.add_argument("--time-steps", type=int, help="CTC time steps of the model (default: manifest, else unchecked)")
+    report = commands.add_parser("report", help="contact sheet (PNG) and HTML page of what a dataset holds")
+    report.set_defaults(run=_report)
+    report.add_argument("dataset", type=Path, help="dataset folder (train.txt, val.txt, dict.txt) or one label file")
+    report.add_argument("--out", type=Path, help="output folder (default: DATASET/report)")
+    report.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
+    report.add_argument("--samples", type=int, default=48, help="images on the contact sheet (default 48)")
+    report.add_argument("--seed", type=int, default=0, help="which random images the sheet shows (default 0)")
+    report.add_argument("--min-char-count", type=int, default=20, help="flag dictionary characters rarer than this")
     _add_plugins(commands)
     return parser
 
@@ -95,6 +104,16 @@ def _lint(args: argparse.Namespace) -> int:
         print(finding)
     print(f"{len(findings)} problem(s) in {args.dataset}")
     return 1 if findings else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    root = args.dataset if args.dataset.is_dir() else args.dataset.parent
+    result = write_report(
+        args.dataset, args.out or root / "report", dict_path=args.dict, samples=args.samples, seed=args.seed,
+        min_char_count=args.min_char_count,
+    )
+    print(f"report: {result.html} and {result.sheet} ({result.entries} images, {len(result.rare_characters)} rare characters)")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

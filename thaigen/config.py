@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
 from thaigen.errors import ConfigError
 from thaigen.recipes import RECIPES
 
 DEFAULT_RECIPE = "mixed"
+WEIGHTS = ("sources", "presets", "kinds")
+"""Mappings of relative weights: a config file's replaces the recipe's instead of merging into it."""
 
 
 class _Strict(BaseModel):
@@ -63,9 +66,145 @@ class RenderConfig(_Strict):
 
 
 class AugmentConfig(_Strict):
-    """Which augmentation preset runs after rendering."""
+    """Which augmentation presets run after rendering, by weight, and presets defined in the config."""
 
-    preset: Literal["none", "light"] = "light"
+    presets: dict[str, float] = Field(default_factory=lambda: {"light": 1.0})
+    """Preset name -> relative weight; built-ins: clean (= none), light, scan, photo, screen, fax."""
+    define: dict[str, tuple[dict[str, dict[str, JsonValue] | None], ...]] = Field(default_factory=dict)
+    """New presets: name -> list of {AlbumentationsTransform: {parameter: value}} steps (see thaigen.presets)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_preset(cls, data: Any) -> Any:
+        """`preset: NAME` (thaigen 0.1) means `presets: {NAME: 1}`."""
+        if isinstance(data, dict) and "preset" in data:
+            data = {k: v for k, v in data.items() if k != "preset"} | {"presets": {data["preset"]: 1}}
+        return data
+
+    @model_validator(mode="after")
+    def _presets_known(self) -> AugmentConfig:
+        from thaigen.presets import BUILTIN, build_preset
+
+        _check_weights("presets", self.presets)
+        for name, steps in self.define.items():
+            if name in BUILTIN:
+                raise ValueError(f"define: '{name}' is a built-in preset; give yours another name")
+            build_preset(name, steps)
+        known = sorted([*BUILTIN, *self.define])
+        unknown = sorted(set(self.presets) - set(known))
+        if unknown:
+            raise ValueError(f"unknown preset '{unknown[0]}'; known: {', '.join(known)}")
+        return self
+
+    def steps(self, name: str) -> tuple[Mapping[str, Mapping[str, JsonValue] | None], ...]:
+        """The steps of preset `name` (defined here, else built in)."""
+        from thaigen.presets import BUILTIN
+
+        return self.define[name] if name in self.define else BUILTIN[name]
+
+
+class Chance(_Strict):
+    """An effect applied to a share `p` of lines, its strength drawn uniformly from `range`."""
+
+    p: float = Field(0.0, ge=0.0, le=1.0)
+    range: tuple[float, float] = (0.0, 0.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Chance:
+        if self.range[0] > self.range[1]:
+            raise ValueError(f"range {list(self.range)} is not low, high")
+        return self
+
+
+class StyleConfig(_Strict):
+    """How the text itself is drawn: weight, spacing, width, slant."""
+
+    bold: float = Field(0.35, ge=0.0, le=1.0)
+    """Share of bold lines: the family's bold face when the pool has one covering the run, else a synthetic stroke."""
+    stroke: tuple[float, float] = (0.02, 0.045)
+    """Width of the synthetic bold stroke, em."""
+    letter_spacing: Chance = Chance(p=0.06, range=(0.03, 0.2))
+    """Extra space between grapheme clusters (never inside one), em."""
+    width: Chance = Chance(p=0.1, range=(0.8, 1.2))
+    """Horizontal scale: below 1 condensed, above 1 expanded."""
+    skew: Chance = Chance(p=0.06, range=(-0.1, 0.3))
+    """Slant: horizontal shift per px above the baseline (0.2 is about 11 degrees, positive leans right)."""
+
+    @model_validator(mode="after")
+    def _sane(self) -> StyleConfig:
+        bounds = {"stroke": (self.stroke, 0, 0.1), "letter_spacing.range": (self.letter_spacing.range, 0, 1),
+                  "width.range": (self.width.range, 0.5, 2), "skew.range": (self.skew.range, -0.5, 0.5)}
+        for name, ((low, high), least, most) in bounds.items():
+            if not least <= low <= high <= most:
+                raise ValueError(f"style.{name} must be low <= high within [{least}, {most}]")
+        return self
+
+
+BACKGROUND_KINDS = ("plain", "gradient", "paper", "image")
+FURNITURE_KINDS = ("underline", "leader", "rules", "box", "neighbours")
+
+
+class BackgroundConfig(_Strict):
+    """What lies behind the text; text and background lumas come from render.text_gray / background_gray."""
+
+    kinds: dict[str, float] = Field(default_factory=lambda: {"plain": 8.0, "gradient": 1.0, "paper": 1.0})
+    """Kind -> relative weight: plain, gradient, paper (procedural texture), image (from `images`)."""
+    images: tuple[Path, ...] = ()
+    """Folders (searched recursively) or files of background images (PNG, JPEG, WebP, BMP, TIFF)."""
+    light_on_dark: float = Field(0.1, ge=0.0, le=1.0)
+    """Share of lines with light text on a dark background (lumas mirrored: 255 - gray)."""
+    color: float = Field(0.15, ge=0.0, le=1.0)
+    """Share of lines whose text and background take a hue (same lumas, so the same contrast)."""
+
+    @model_validator(mode="after")
+    def _kinds_known(self) -> BackgroundConfig:
+        _check_weights("kinds", self.kinds)
+        unknown = sorted(set(self.kinds) - set(BACKGROUND_KINDS))
+        if unknown:
+            raise ValueError(f"unknown background kind '{unknown[0]}'; known: {', '.join(BACKGROUND_KINDS)}")
+        if bool(self.images) != (self.kinds.get("image", 0) > 0):
+            raise ValueError("kinds.image needs a positive weight exactly when images are given")
+        if self.images:
+            from thaigen.backgrounds import check_images
+
+            check_images(self.images)
+        return self
+
+
+class FrameConfig(_Strict):
+    """The crop around the text: margins from tight to generous, and form furniture in them."""
+
+    recrop: float = Field(0.2, ge=0.0, le=1.0)
+    """Share of lines cropped around their ink with the margins below (the rest keep the font's line box)."""
+    margin_y: tuple[float, float] = (0.04, 0.5)
+    """Range of the margin above and below the ink, em (at least 2 px)."""
+    margin_x: tuple[float, float] = (0.04, 0.6)
+    """Range of the margin left and right of the ink, em (at least 2 px)."""
+    furniture: dict[str, float] = Field(
+        default_factory=lambda: {"underline": 0.1, "leader": 0.06, "rules": 0.06, "box": 0.05, "neighbours": 0.12}
+    )
+    """Furniture kind -> share of re-cropped lines that get it: underline, leader (dotted), rules (table),
+    box, neighbours (cut-off ink of the lines above or below; never part of the label)."""
+
+    @model_validator(mode="after")
+    def _valid(self) -> FrameConfig:
+        for name in ("margin_y", "margin_x"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high <= 4:
+                raise ValueError(f"frame.{name} must be low <= high within [0, 4] em")
+        unknown = sorted(set(self.furniture) - set(FURNITURE_KINDS))
+        if unknown:
+            raise ValueError(f"unknown furniture kind '{unknown[0]}'; known: {', '.join(FURNITURE_KINDS)}")
+        if any(not 0 <= p <= 1 for p in self.furniture.values()):
+            raise ValueError("frame.furniture: each share must lie within [0, 1]")
+        return self
+
+
+def _check_weights(name: str, weights: Mapping[str, float]) -> None:
+    if any(w < 0 for w in weights.values()):
+        raise ValueError(f"{name}: weights must be >= 0")
+    if not weights or all(w <= 0 for w in weights.values()):
+        raise ValueError(f"{name}: give at least one a positive weight")
 
 
 class GenConfig(_Strict):
@@ -85,6 +224,9 @@ class GenConfig(_Strict):
     """CTC steps of the target model (PPLCNetV3 at width 320: 40); labels needing more are never made."""
     fonts: FontsConfig = Field(default_factory=FontsConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
+    style: StyleConfig = Field(default_factory=StyleConfig)
+    background: BackgroundConfig = Field(default_factory=BackgroundConfig)
+    frame: FrameConfig = Field(default_factory=FrameConfig)
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
 
     @model_validator(mode="after")
@@ -112,11 +254,22 @@ class GenConfig(_Strict):
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
 
+SECTIONS: dict[str, type[_Strict]] = {
+    "fonts": FontsConfig,
+    "render": RenderConfig,
+    "style": StyleConfig,
+    "background": BackgroundConfig,
+    "frame": FrameConfig,
+    "augment": AugmentConfig,
+}
+"""Nested sections: a recipe's or file's partial section is merged over the section's defaults."""
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge `override` into a copy of `base` (mappings merge, everything else replaces)."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "sources":
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in WEIGHTS:
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value
@@ -159,7 +312,8 @@ def make_config(
     name = recipe or values.get("recipe") or DEFAULT_RECIPE
     if name not in RECIPES:
         raise ConfigError(f"unknown recipe '{name}'; known: {', '.join(sorted(RECIPES))}")
-    merged = _merge(_merge(RECIPES[name], values), {k: v for k, v in overrides.items() if v is not None})
+    defaults = {key: model().model_dump() for key, model in SECTIONS.items()}
+    merged = _merge(_merge(_merge(defaults, RECIPES[name]), values), {k: v for k, v in overrides.items() if v is not None})
     merged["recipe"] = name
     try:
         return GenConfig.model_validate(merged)

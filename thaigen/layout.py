@@ -15,17 +15,23 @@ class Run:
     text: str
     start: int
     font: FontInfo
+    synthetic_bold: bool = False
+    """Drawn with a stroke around the glyphs because the pool has no bold face of this font's family."""
 
 
-def _clusters(text: str) -> list[str]:
-    """Split into base + following combining marks (Thai vowels above/below, tone marks)."""
-    clusters: list[str] = []
+CLUSTER_JOINERS = frozenset("\u0e33")
+"""Spacing marks that belong to the cluster before them (SARA AM: Unicode GraphemeBreak SpacingMark)."""
+
+
+def clusters(text: str) -> list[str]:
+    """Split into grapheme clusters: base + following combining marks (vowels above/below, tone marks, SARA AM)."""
+    found: list[str] = []
     for ch in text:
-        if clusters and unicodedata.category(ch) in ("Mn", "Mc", "Me"):
-            clusters[-1] += ch
+        if found and (unicodedata.category(ch) in ("Mn", "Mc", "Me") or ch in CLUSTER_JOINERS):
+            found[-1] += ch
         else:
-            clusters.append(ch)
-    return clusters
+            found.append(ch)
+    return found
 
 
 def split_runs(text: str, primary: FontInfo, fallbacks: tuple[FontInfo, ...]) -> list[Run] | None:
@@ -36,7 +42,7 @@ def split_runs(text: str, primary: FontInfo, fallbacks: tuple[FontInfo, ...]) ->
     """
     runs: list[Run] = []
     position = 0
-    for cluster in _clusters(text):
+    for cluster in clusters(text):
         if runs and cluster.isspace() and runs[-1].font.covers(cluster):
             font: FontInfo | None = runs[-1].font
         elif primary.covers(cluster):

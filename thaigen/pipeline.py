@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from thaigen.augment import augment
+from thaigen.augment import augment, choose_preset
+from thaigen.backgrounds import Backdrop, draw_on, sample_backdrop
 from thaigen.config import GenConfig
 from thaigen.errors import ConfigError, FontError
 from thaigen.fonts import FontPool
+from thaigen.frame import Frame, recrop, sample_frame, to_height
+from thaigen.furniture import Where, draw_furniture
 from thaigen.layout import Run, split_runs
-from thaigen.render import render_line, sample_style
+from thaigen.render import LineStyle, draw_ink, sample_style
 from thaigen.rng import Stage, stage_rng
+from thaigen.styles import TextStyle, sample_text_style, with_weight
 from thaigen.text import SOURCES, CorpusError, Source, TextSample, sample_text, sources_with, user_corpus
 
 MAX_ATTEMPTS = 50
@@ -40,9 +44,14 @@ class Sample:
     height: int
     runs: tuple[Run, ...]
     font_size: int
+    text_style: TextStyle
+    backdrop: Backdrop
+    frame: Frame
+    preset: str
 
     def metadata(self) -> dict[str, Any]:
-        """JSON-ready record of the sample: label, category, size, and which font drew which run."""
+        """JSON-ready record: label, category, size, which font drew which run, and how the line was styled."""
+        style = self.text_style
         return {
             "index": self.index,
             "label": self.label,
@@ -53,9 +62,31 @@ class Sample:
             "font_size": self.font_size,
             "runs": [
                 {"start": r.start, "end": r.start + len(r.text), "text": r.text, "font": r.font.path.name}
+                | ({"synthetic_bold": True} if r.synthetic_bold else {})
                 for r in self.runs
             ],
+            "style": {
+                "bold": style.bold,
+                "letter_spacing_em": round(style.letter_spacing, 4),
+                "width": round(style.width, 4),
+                "skew": round(style.skew, 4),
+            },
+            "background": self.backdrop.kind,
+            "light_on_dark": self.backdrop.light_on_dark,
+            "text_rgb": list(self.backdrop.text_rgb),
+            "crop": "recrop" if self.frame.recrop else "line",
+            "furniture": list(self.frame.furniture),
+            "preset": self.preset,
         }
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A sample's pixels before encoding, and where the label's ink is in them (for checks)."""
+
+    sample: Sample
+    pixels: np.ndarray
+    ink: np.ndarray
 
 
 def text_sources(config: GenConfig) -> Mapping[str, Source]:
@@ -103,14 +134,54 @@ def encode_png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def make_sample(config: GenConfig, pool: FontPool, index: int) -> Sample:
-    """Build sample `index`: a pure function of (config, fonts, index)."""
+def _neighbour_ink(config: GenConfig, pool: FontPool, runs: list[Run], style: LineStyle, index: int) -> np.ndarray | None:
+    """Ink of another text in the label's primary font and style: the line above or below on the page."""
+    rng = stage_rng(config.seed, index, Stage.FRAME, attempt=1)
+    other = sample_text(rng, config.sources, config.max_text_length, config.ctc_time_steps, text_sources(config))
+    other_runs = split_runs(other.text, runs[0].font, pool.fallbacks_for(runs[0].font))
+    if other_runs is None:
+        return None
+    return draw_ink(other_runs, replace(style, text=replace(style.text, letter_spacing=0.0)), config.render.height)[0]
+
+
+def _frame_line(
+    config: GenConfig, pool: FontPool, index: int, runs: list[Run], style: LineStyle
+) -> tuple[np.ndarray, np.ndarray, Frame, int]:
+    """The label's ink and all ink (label + furniture) on the sample's crop, the frame, and the font size."""
+    ink, placed = draw_ink(runs, style, config.render.height)
+    size = placed[0].size
+    frame = sample_frame(stage_rng(config.seed, index, Stage.FRAME), config.frame, size)
+    if not frame.recrop:
+        return ink, ink, frame, size
+    top_before = int(np.flatnonzero(ink.max(axis=1))[0])
+    framed, box = recrop(ink, frame)
+    baseline = placed[0].baseline - top_before + box.top
+    neighbour = _neighbour_ink(config, pool, runs, style, index) if "neighbours" in frame.furniture else None
+    where = Where(box, size, baseline, neighbour)
+    if not frame.furniture:
+        return framed, framed, frame, size
+    furniture = draw_furniture(framed.shape, frame.furniture, where, np.random.default_rng(frame.seed))
+    return framed, np.maximum(framed, furniture), frame, size
+
+
+def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
+    """Build sample `index` (a pure function of config, fonts and index), keeping its pixels and ink."""
     text, runs = choose_runs(config, pool, index)
-    style = sample_style(stage_rng(config.seed, index, Stage.RENDER), config.render)
-    line = render_line(runs, style, config.render.height)
-    pixels = augment(line.image, config.augment.preset, stage_rng(config.seed, index, Stage.AUGMENT))
+    render_rng = stage_rng(config.seed, index, Stage.RENDER)
+    line_style = sample_style(render_rng, config.render)
+    look = sample_text_style(render_rng, config.style)
+    runs = with_weight(runs, look.bold, pool)
+    style = replace(line_style, text=look)
+    ink, coverage, frame, size = _frame_line(config, pool, index, runs, style)
+    backdrop = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND), config.background, config.render)
+    ink, coverage = to_height(config.render.height, ink, coverage)
+    pixels = draw_on(backdrop, coverage, config.background.images)
+    augment_rng = stage_rng(config.seed, index, Stage.AUGMENT)
+    preset = choose_preset(augment_rng, config.augment.presets)
+    augmented = augment(pixels, ink, preset, config.augment.steps(preset), augment_rng)
+    pixels, ink = to_height(config.render.height, augmented.image, augmented.ink)
     is_val = stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction
-    return Sample(
+    sample = Sample(
         index=index,
         label=text.text,
         category=text.category,
@@ -119,5 +190,15 @@ def make_sample(config: GenConfig, pool: FontPool, index: int) -> Sample:
         width=pixels.shape[1],
         height=pixels.shape[0],
         runs=tuple(runs),
-        font_size=line.placed[0].size,
+        font_size=size,
+        text_style=look,
+        backdrop=backdrop,
+        frame=frame,
+        preset=augmented.preset,
     )
+    return Composed(sample, pixels, ink)
+
+
+def make_sample(config: GenConfig, pool: FontPool, index: int) -> Sample:
+    """Build sample `index`: a pure function of (config, fonts, index)."""
+    return compose_sample(config, pool, index).sample

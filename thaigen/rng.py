@@ -1,5 +1,8 @@
 """Per-sample random streams: a sample is a pure function of (seed, index)."""
 
+import bisect
+import itertools
+from collections.abc import Sequence
 from enum import IntEnum
 
 import numpy as np
@@ -13,8 +16,16 @@ class Stage(IntEnum):
     RENDER = 3
     AUGMENT = 4
     SPLIT = 5
+    FRAME = 6
+    BACKGROUND = 7
 
 
 def stage_rng(seed: int, index: int, stage: Stage, attempt: int = 0) -> np.random.Generator:
     """Return the generator for one stage of one sample (and one retry `attempt`)."""
     return np.random.default_rng(np.random.SeedSequence([seed, index, int(stage), attempt]))
+
+
+def pick(u: float, weights: Sequence[float]) -> int:
+    """The index a uniform draw `u` in [0, 1) picks, each with probability proportional to its weight."""
+    cumulative = list(itertools.accumulate(weights))
+    return min(bisect.bisect_right(cumulative, u * cumulative[-1]), len(cumulative) - 1)

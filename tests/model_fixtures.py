@@ -1,0 +1,22 @@
+"""The tiny trained recognizer, built once per test session (about a minute on 2 cores).
+
+Test modules import the fixture: `from model_fixtures import tiny_models  # noqa: F401`. Imported into
+several modules, pytest would set it up once per module, so the models are kept in a module-level
+cache and built only the first time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from trainers.tiny_model import TinyModels, build_tiny_models
+
+_built: list[TinyModels] = []
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
+    """A digits dataset and the tiny CTC recognizer trained on it, exported as 3.x, 2.x and ONNX folders."""
+    if not _built:
+        _built.append(build_tiny_models(tmp_path_factory.mktemp("tiny-models")))
+    return _built[0]

@@ -1,0 +1,236 @@
+"""Generated PaddleOCR configs: fitted to the data, accepted by PaddleOCR's own code, and validated up front.
+
+PaddleOCR's code comes from $PADDLEOCR_SRC (full v3.0.0 source: config loader + model builders) or, for
+the data pipeline only, the paddleocr 2.10.0 wheel unpacked with `pip install --no-deps --target` into
+$THAIGEN_PPOCR_WHEEL (default ~/.cache/thaigen/paddleocr-2.10.0). Tests needing either skip without it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from PIL import Image
+
+import thaigen
+from thaigen.config import make_config
+from thaigen.errors import DatasetError, EnvironmentProblem
+from trainers import paddle_source
+from trainers.ppocr_config import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, validate, write_config
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:No ccache found:UserWarning",  # paddle's import-time notice about C++ extension builds
+    "ignore::DeprecationWarning",  # PaddleOCR's own and its dependencies' (imgaug-era numpy, skimage)
+)
+
+WHEEL_DIR = Path(os.environ.get("THAIGEN_PPOCR_WHEEL", Path.home() / ".cache/thaigen/paddleocr-2.10.0")) / "paddleocr"
+
+
+def ppocr_root() -> Path | None:
+    """Where `import ppocr` should come from: the full source if configured, else the 2.x wheel."""
+    try:
+        return paddle_source.locate()
+    except EnvironmentProblem:
+        return WHEEL_DIR if (WHEEL_DIR / "ppocr" / "data" / "simple_dataset.py").is_file() else None
+
+
+@pytest.fixture(scope="module")
+def ppocr() -> Iterator[Path]:
+    """PaddleOCR's code importable as `ppocr` / `tools` for this module (skips when there is none)."""
+    root = ppocr_root()
+    if root is None:
+        pytest.skip(f"no PaddleOCR code: set PADDLEOCR_SRC or unpack paddleocr==2.10.0 into {WHEEL_DIR.parent}")
+    patch = pytest.MonkeyPatch()
+    patch.syspath_prepend(str(root))
+    yield root
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 'mixed' dataset: Thai, Latin, digits, spaces, labels up to the 25 code point limit."""
+    out = tmp_path_factory.mktemp("mixed")
+    thaigen.build(make_config(recipe="mixed", count=60, seed=5), out, workers=1, progress=False)
+    return out
+
+
+def _config(folder: Path, arch: Arch, tmp_path: Path, **options: Any) -> dict[str, Any]:
+    return build_config(Layout.of(folder), TrainOptions(arch, tmp_path / "out", **options))
+
+
+def _handmade(tmp_path: Path, labels: list[str], dict_chars: str = "0123456789") -> Path:
+    """A minimal recognition dataset with the given training labels (val.txt gets the first one)."""
+    (tmp_path / "images").mkdir(parents=True)
+    lines = []
+    for i, label in enumerate(labels):
+        Image.new("RGB", (120, 48), "white").save(tmp_path / "images" / f"{i}.png")
+        lines.append(f"images/{i}.png\t{label}\n")
+    (tmp_path / "train.txt").write_text("".join(lines), encoding="utf-8")
+    (tmp_path / "val.txt").write_text(lines[0], encoding="utf-8")
+    (tmp_path / "dict.txt").write_text("\n".join(dict_chars) + "\n", encoding="utf-8")
+    manifest = {"paddleocr": {"max_text_length": 25, "use_space_char": True, "ctc_time_steps": 40}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return tmp_path
+
+
+def test_rec_configs_are_fitted_to_the_data(built: Path, tmp_path: Path) -> None:
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    for arch, height in ((Arch.CRNN, 32), (Arch.SVTR, 48)):
+        config = _config(built, arch, tmp_path)
+        glob = config["Global"]
+        assert glob["character_dict_path"] == str(built / "dict.txt")
+        assert glob["use_space_char"] is manifest["paddleocr"]["use_space_char"] is True
+        assert glob["use_gpu"] is True
+        assert config["Metric"]["ignore_space"] is False
+        assert glob["epoch_num"] == ARCHS[arch].epochs
+        assert glob["eval_batch_step"] == [0, max(1, manifest["counts"]["train"] // ARCHS[arch].batch_size)]
+        for split in ("Train", "Eval"):
+            resize = next(op["RecResizeImg"] for op in config[split]["dataset"]["transforms"] if "RecResizeImg" in op)
+            assert resize["image_shape"] == [3, height, 320]
+            assert config[split]["dataset"]["data_dir"] == str(built)
+    # NRTR's encoder drops labels longer than max_text_length - 2: SVTR leaves room for its tokens.
+    assert _config(built, Arch.CRNN, tmp_path)["Global"]["max_text_length"] == 25
+    svtr = _config(built, Arch.SVTR, tmp_path)
+    assert (
+        svtr["Global"]["max_text_length"]
+        == 27
+        == svtr["Architecture"]["Head"]["head_list"][1]["NRTRHead"]["max_text_length"]
+    )
+
+
+def test_options_override_the_defaults(built: Path, tmp_path: Path) -> None:
+    config = _config(
+        built,
+        Arch.SVTR,
+        tmp_path,
+        use_gpu=False,
+        epochs=3,
+        learning_rate=0.01,
+        batch_size=8,
+        pretrained_model=tmp_path / "w" / "best_accuracy",
+        eval_every=7,
+    )
+    assert config["Global"]["use_gpu"] is False
+    assert config["Global"]["epoch_num"] == 3
+    assert config["Optimizer"]["lr"]["learning_rate"] == 0.01
+    assert config["Train"]["loader"]["batch_size_per_card"] == 8
+    assert config["Global"]["pretrained_model"] == str(tmp_path / "w" / "best_accuracy")
+    assert config["Global"]["eval_batch_step"] == [0, 7]
+
+
+def test_written_config_round_trips_as_yaml(built: Path, tmp_path: Path) -> None:
+    for arch in Arch:
+        config = _config(built, arch, tmp_path)
+        path = write_config(config, tmp_path / f"{arch}.yml")
+        assert yaml.safe_load(path.read_text(encoding="utf-8")) == config
+
+
+def test_configs_build_in_paddleocr(ppocr: Path, built: Path, tmp_path: Path) -> None:
+    """PaddleOCR's loader reads each config, and its builders make the model, loss, metric and decoder."""
+    if not paddle_source.is_source(ppocr):
+        pytest.skip("needs the full PaddleOCR source (set PADDLEOCR_SRC): the 2.x wheel has no ppocr/modeling")
+    import paddle
+    from ppocr.losses import build_loss
+    from ppocr.metrics import build_metric
+    from ppocr.modeling.architectures import build_model
+    from ppocr.postprocess import build_post_process
+    from tools.program import load_config
+
+    for arch in Arch:
+        config = load_config(str(write_config(_config(built, arch, tmp_path), tmp_path / f"{arch}.yml")))
+        post = build_post_process(config["PostProcess"], config["Global"])
+        if arch is not Arch.DB:
+            classes = len(post.character)
+            assert classes == len((built / "dict.txt").read_text(encoding="utf-8").splitlines()) + 2  # blank, space
+            head = config["Architecture"]["Head"]
+            if arch is Arch.SVTR:
+                head["out_channels_list"] = {"CTCLabelDecode": classes, "NRTRLabelDecode": classes + 1}
+            else:
+                head["out_channels"] = classes
+        model = build_model(config["Architecture"])
+        build_loss(config["Loss"])
+        build_metric(config["Metric"])
+        model.eval()
+        shape = ARCHS[arch].image_shape
+        output = model(paddle.zeros([1, *shape]))
+        if arch is Arch.CRNN:  # CTC output: time steps x classes, as ARCHS claims
+            assert list(output.shape) == [1, ARCHS[arch].time_steps, classes]
+        if arch is Arch.SVTR:
+            assert list(output.shape) == [1, ARCHS[arch].time_steps, classes]
+
+
+def _dropped(ppocr: Path, config: dict[str, Any], mode: str) -> list[str]:
+    """Labels PaddleOCR's SimpleDataSet + label encoder turn into None (it would then silently swap them)."""
+    from ppocr.data.imaug import transform
+    from ppocr.data.simple_dataset import SimpleDataSet
+
+    data = SimpleDataSet(config, mode, logging.getLogger("ppocr-test"), seed=0)
+    dropped = []
+    for raw in data.data_lines:
+        path, label = raw.decode("utf-8").rstrip("\n").split("\t")
+        sample = {
+            "img_path": str(Path(data.data_dir) / path),
+            "label": label,
+            "image": (Path(data.data_dir) / path).read_bytes(),
+            "ext_data": [],
+        }
+        if transform(sample, data.ops) is None:
+            dropped.append(label)
+    return dropped
+
+
+@pytest.mark.parametrize("arch", [Arch.CRNN, Arch.SVTR])
+def test_paddleocr_drops_no_sample_of_a_built_dataset(ppocr: Path, built: Path, tmp_path: Path, arch: Arch) -> None:
+    assert validate(Layout.of(built), arch) == []
+    for mode in ("Train", "Eval"):
+        assert _dropped(ppocr, _config(built, arch, tmp_path), mode) == []
+
+
+def test_the_drop_check_sees_a_drop_validation_reports(ppocr: Path, tmp_path: Path) -> None:
+    """Control: a 26-digit label is dropped by PaddleOCR, and validation names it before launch."""
+    folder = _handmade(tmp_path / "data", ["123", "1" * 26])
+    assert _dropped(ppocr, _config(folder, Arch.CRNN, tmp_path), "Train") == ["1" * 26]
+    with pytest.raises(DatasetError, match=r"train\.txt:2: 26 code points > max_text_length 25"):
+        require_valid(Layout.of(folder), Arch.CRNN)
+
+
+def test_validation_names_a_character_missing_from_the_dict(tmp_path: Path) -> None:
+    folder = _handmade(tmp_path, ["12", "1x2"])
+    with pytest.raises(
+        DatasetError, match=r"1 label problem.*train\.txt:2: characters not in the dictionary: 'x' U\+0078"
+    ):
+        require_valid(Layout.of(folder), Arch.SVTR)
+
+
+def test_validation_checks_ctc_steps_against_each_architecture(tmp_path: Path) -> None:
+    """25 repeated digits need 49 CTC steps: too many for SVTR's 40, fine for CRNN's 80."""
+    folder = _handmade(tmp_path, ["12", "1" * 25])
+    with pytest.raises(DatasetError, match=r"needs 49 CTC steps > the model's 40"):
+        require_valid(Layout.of(folder), Arch.SVTR)
+    require_valid(Layout.of(folder), Arch.CRNN)
+
+
+def test_validation_reports_missing_images_and_label_files(tmp_path: Path) -> None:
+    folder = _handmade(tmp_path, ["12", "34"])
+    (folder / "images" / "1.png").unlink()
+    with pytest.raises(DatasetError, match=r"image not found: images/1\.png"):
+        require_valid(Layout.of(folder), Arch.CRNN)
+    (folder / "val.txt").unlink()
+    with pytest.raises(DatasetError, match=r"label file not found: .*val\.txt"):
+        validate(Layout.of(folder), Arch.CRNN)
+
+
+def test_det_config_uses_det_pipeline(built: Path, tmp_path: Path) -> None:
+    config = _config(built, Arch.DB, tmp_path)
+    assert config["Architecture"]["model_type"] == "det"
+    assert "character_dict_path" not in config["Global"]
+    train_ops = [next(iter(op)) for op in config["Train"]["dataset"]["transforms"]]
+    assert train_ops[:2] == ["DecodeImage", "DetLabelEncode"] and "MakeShrinkMap" in train_ops
+    assert config["Eval"]["loader"]["batch_size_per_card"] == 1
+    assert validate(Layout.of(built), Arch.DB) == []

@@ -1,0 +1,103 @@
+"""Augmentation presets: every preset keeps the stress set's text inside the image; YAML presets are validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from thaigen.augment import ink_inside
+from thaigen.config import GenConfig, load_config, make_config
+from thaigen.errors import ConfigError
+from thaigen.fonts import FontPool
+from thaigen.pipeline import compose_sample
+from thaigen.presets import BUILTIN
+from thaigen.thai import STRESS_SET
+
+SAMPLES_PER_PRESET = 40
+BUSY = {
+    "style": {"letter_spacing": {"p": 0.3}, "width": {"p": 0.3}, "skew": {"p": 0.3}},
+    "frame": {"recrop": 0.7, "furniture": {"underline": 0.3, "leader": 0.3, "rules": 0.3, "box": 0.3, "neighbours": 0.3}},
+    "background": {"kinds": {"plain": 1, "gradient": 1, "paper": 1}, "light_on_dark": 0.3, "color": 0.3},
+}
+"""Every style, frame and background option switched on often, so presets meet them all."""
+
+
+def _stress_config(tmp_path: Path, preset: str, **extra: object) -> GenConfig:
+    corpus = tmp_path / "stress.txt"
+    corpus.write_text("\n".join(STRESS_SET) + "\n", encoding="utf-8")
+    values = BUSY | {"sources": {"corpus": 1}, "corpus_files": [corpus], "augment": {"presets": {preset: 1}}}
+    return make_config(file_values=values | extra, count=SAMPLES_PER_PRESET, seed=5)
+
+
+@pytest.mark.parametrize("preset", sorted(BUILTIN))
+def test_every_preset_keeps_the_stress_set_inside(tmp_path: Path, pool: FontPool, preset: str) -> None:
+    config = _stress_config(tmp_path, preset)
+    applied = []
+    for index in range(SAMPLES_PER_PRESET):
+        composed = compose_sample(config, pool, index)
+        assert composed.sample.label in STRESS_SET
+        assert composed.pixels.shape[0] == config.render.height == composed.ink.shape[0]
+        assert composed.pixels.shape[:2] == composed.ink.shape
+        assert ink_inside(composed.ink), (preset, index, composed.sample.label)
+        applied.append(composed.sample.preset)
+    assert applied.count(preset) >= 0.9 * SAMPLES_PER_PRESET, "geometry fell back to clean too often"
+
+
+def test_samples_are_pure_functions_of_seed_and_index(tmp_path: Path, pool: FontPool) -> None:
+    config = _stress_config(tmp_path, "photo", augment={"presets": {"photo": 1, "scan": 1, "fax": 1, "screen": 1}})
+    first = [compose_sample(config, pool, i).sample.png for i in (7, 3, 7)]
+    assert first[0] == first[2]
+    assert compose_sample(config, pool, 3).sample.png == first[1]
+
+
+def test_presets_mix_by_weight(pool: FontPool) -> None:
+    config = make_config(count=300, augment={"presets": {"scan": 3, "fax": 1}})
+    counts = [compose_sample(config, pool, i).sample.preset for i in range(120)]
+    assert set(counts) <= {"scan", "fax", "clean"}
+    assert 0.6 < counts.count("scan") / len(counts) < 0.9
+
+
+def test_yaml_defines_a_preset(tmp_path: Path, pool: FontPool) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "augment:\n  presets: {smudge: 1}\n  define:\n    smudge:\n"
+        "      - Affine: {rotate: [-3, 3], fit_output: true, border_mode: cv2.BORDER_REPLICATE, p: 1}\n"
+        "      - OneOf: {transforms: [{MotionBlur: {blur_limit: [3, 5]}}, {Binarize: {}}], p: 1}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path, count=5)
+    samples = [compose_sample(config, pool, i) for i in range(5)]
+    assert {s.sample.preset for s in samples} == {"smudge"} and all(ink_inside(s.ink) for s in samples)
+
+
+def test_legacy_single_preset_key() -> None:
+    assert make_config(augment={"preset": "none"}).augment.presets == {"none": 1}
+    assert make_config().augment.presets == {"light": 1}
+
+
+@pytest.mark.parametrize(
+    ("augment", "message"),
+    [
+        ({"presets": {"scna": 1}}, "unknown preset 'scna'; known: clean, fax, light, none, photo, scan, screen"),
+        ({"presets": {"m": 1}, "define": {"m": [{"GausBlur": {}}]}}, "preset 'm' step 1: unknown albumentations transform 'GausBlur' (did you mean"),
+        ({"presets": {"m": 1}, "define": {"m": [{"GaussianBlur": {"sigma": 1}}]}}, "preset 'm' step 1 GaussianBlur: unknown parameter 'sigma' (accepted: blur_limit, sigma_limit, p)"),
+        ({"presets": {"m": 1}, "define": {"m": [{"GaussNoise": {"std_range": [0.5, 2]}}]}}, "preset 'm' step 1 GaussNoise: bad parameter: std_range"),
+        ({"presets": {"m": 1}, "define": {"m": [{"Affine": {"border_mode": "cv2.NOPE"}}]}}, "Affine: 'cv2.NOPE' is not an OpenCV constant"),
+        ({"presets": {"m": 1}, "define": {"m": [{"OneOf": {"p": 1}}]}}, "preset 'm' step 1 OneOf: needs a non-empty 'transforms' list"),
+        ({"presets": {"scan": 1}, "define": {"scan": [{"ToGray": {}}]}}, "'scan' is a built-in preset"),
+        ({"presets": {"scan": 0}}, "presets: give at least one a positive weight"),
+    ],
+)
+def test_bad_presets_name_the_culprit(augment: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        make_config(augment=augment)
+    assert message in str(error.value) and str(error.value).startswith("augment: ")
+
+
+def test_clean_preset_leaves_pixels_alone(pool: FontPool) -> None:
+    clean = make_config(augment={"presets": {"clean": 1}}, count=3)
+    none = make_config(augment={"presets": {"none": 1}}, count=3)
+    for index in range(3):
+        assert np.array_equal(compose_sample(clean, pool, index).pixels, compose_sample(none, pool, index).pixels)

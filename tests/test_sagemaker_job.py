@@ -1,0 +1,178 @@
+"""SageMaker backend against moto in server mode on loopback: real boto3 clients over HTTP, nothing patched."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import thaigen
+from thaigen.config import make_config
+from thaigen.errors import ConfigError, DatasetError
+from trainers import channels, sagemaker_job
+from trainers.ppocr_config import Arch, Layout, validate
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning",  # botocore/moto datetime and werkzeug notices
+    "ignore::ResourceWarning",  # moto's threaded werkzeug server leaves sockets to the GC
+)
+
+ROLE = "arn:aws:iam::123456789012:role/thaigen-training"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/thaigen-train:latest"
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[sagemaker_job.Clients]:
+    """A moto server on a free loopback port, and boto3 clients pointed at it."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    patch = pytest.MonkeyPatch()
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }.items():
+        patch.setenv(key, value)
+    yield sagemaker_job.clients("us-east-1", f"http://{host}:{port}")
+    patch.undo()
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("digits")
+    thaigen.build(make_config(recipe="digits", count=40, seed=4), out, workers=1, progress=False)
+    return out
+
+
+def _spec(bucket: str, name: str, spot: bool = True) -> sagemaker_job.JobSpec:
+    return sagemaker_job.JobSpec(
+        job_name=name,
+        image_uri=IMAGE,
+        role_arn=ROLE,
+        bucket=bucket,
+        prefix="runs",
+        hyperparameters={"arch": "svtr", "epochs": "100", "use_gpu": "true"},
+        spot=spot,
+        max_run_s=3 * 3600,
+    )
+
+
+def _model_tar(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def test_channels_pack_into_one_tar_each_and_unpack_to_a_valid_dataset(data: Path, tmp_path: Path) -> None:
+    tars = channels.pack(data, tmp_path / "tars")
+    assert sorted(tars) == ["train", "validation"]
+    with tarfile.open(tars["train"]) as tar:
+        names = tar.getnames()
+    train_lines = (data / "train.txt").read_text(encoding="utf-8").splitlines()
+    assert len(names) == 3 + len(train_lines) and "val.txt" not in names
+    # Each channel arrives in its own folder; the pair is a complete dataset again.
+    for channel, tar_path in tars.items():
+        (tmp_path / "in" / channel).mkdir(parents=True)
+        tar_path.rename(tmp_path / "in" / channel / tar_path.name)
+    layout = Layout.of(
+        channels.unpack(tmp_path / "in/train", tmp_path / "work/train"),
+        channels.unpack(tmp_path / "in/validation", tmp_path / "work/validation"),
+    )
+    assert validate(layout, Arch.SVTR) == []
+    assert (layout.val_dir / "val.txt").read_text(encoding="utf-8") == (data / "val.txt").read_text(encoding="utf-8")
+
+
+def test_unpack_refuses_an_empty_channel_and_pack_a_broken_dataset(data: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="has no label file and no .tar"):
+        channels.unpack(tmp_path / "empty", tmp_path / "work")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken/train.txt").write_text("images/x.png\t1\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="cannot pack channel 'train': .*dict.txt not found"):
+        channels.pack(tmp_path / "broken", tmp_path / "out")
+
+
+def test_upload_create_describe_download(aws: sagemaker_job.Clients, data: Path, tmp_path: Path) -> None:
+    aws.s3.create_bucket(Bucket="thaigen-a")
+    spec = _spec("thaigen-a", "thaigen-svtr-1")
+    uris = sagemaker_job.upload_channels(aws.s3, spec, data, tmp_path / "work")
+    assert uris == {
+        "train": "s3://thaigen-a/runs/thaigen-svtr-1/channels/train/",
+        "validation": "s3://thaigen-a/runs/thaigen-svtr-1/channels/validation/",
+    }
+    keys = [o["Key"] for o in aws.s3.list_objects_v2(Bucket="thaigen-a")["Contents"]]
+    assert sorted(keys) == [
+        "runs/thaigen-svtr-1/channels/train/train.tar",
+        "runs/thaigen-svtr-1/channels/validation/validation.tar",
+    ]
+
+    aws.sagemaker.create_training_job(**sagemaker_job.training_request(spec, uris))
+    described = aws.sagemaker.describe_training_job(TrainingJobName="thaigen-svtr-1")
+    assert described["EnableManagedSpotTraining"] is True
+    assert described["CheckpointConfig"] == {
+        "S3Uri": "s3://thaigen-a/runs/thaigen-svtr-1/checkpoints/",
+        "LocalPath": "/opt/ml/checkpoints",
+    }
+    assert described["StoppingCondition"] == {"MaxRuntimeInSeconds": 10800, "MaxWaitTimeInSeconds": 21600}
+    assert described["ResourceConfig"]["InstanceType"] == "ml.g4dn.xlarge"
+    assert described["AlgorithmSpecification"]["TrainingImage"] == IMAGE
+    assert described["HyperParameters"]["use_gpu"] == "true"
+    assert {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in described["InputDataConfig"]} == uris
+
+    # What the container leaves behind: SM_MODEL_DIR, tarred by SageMaker into the output path.
+    artifact = described["ModelArtifacts"]["S3ModelArtifacts"]
+    assert artifact == "s3://thaigen-a/runs/thaigen-svtr-1/output/thaigen-svtr-1/output/model.tar.gz"
+    card = json.dumps({"arch": "svtr"}).encode()
+    aws.s3.put_object(
+        Bucket="thaigen-a",
+        Key=artifact.split("/", 3)[3],
+        Body=_model_tar({"model_card.json": card, "inference.json": b"{}"}),
+    )
+    reports: list[str] = []
+    final = sagemaker_job.wait(aws.sagemaker, "thaigen-svtr-1", reports.append, poll_s=0)
+    assert reports == ["thaigen-svtr-1: Completed / Completed"]
+    model = sagemaker_job.download_model(aws.s3, final, tmp_path / "run")
+    assert (model / "model_card.json").read_bytes() == card and (model / "inference.json").is_file()
+
+
+def test_run_does_the_whole_flow_on_demand(aws: sagemaker_job.Clients, data: Path, tmp_path: Path) -> None:
+    aws.s3.create_bucket(Bucket="thaigen-b")
+    spec = _spec("thaigen-b", "thaigen-svtr-2", spot=False)
+    key = "runs/thaigen-svtr-2/output/thaigen-svtr-2/output/model.tar.gz"
+    aws.s3.put_object(Bucket="thaigen-b", Key=key, Body=_model_tar({"inference.yml": b"Global: {}\n"}))
+    model = sagemaker_job.run(spec, aws, data, tmp_path / "run", poll_s=0)
+    assert (model / "inference.yml").read_text() == "Global: {}\n"
+    described = aws.sagemaker.describe_training_job(TrainingJobName="thaigen-svtr-2")
+    assert described["EnableManagedSpotTraining"] is False
+    assert "MaxWaitTimeInSeconds" not in described["StoppingCondition"]
+
+
+def test_job_spec_from_cli_options_requires_bucket_image_and_role() -> None:
+    args = argparse.Namespace(
+        arch="svtr",
+        bucket="b",
+        image_uri=IMAGE,
+        role_arn=ROLE,
+        prefix="/runs/",
+        instance_type="ml.g5.xlarge",
+        on_demand=False,
+        max_run_hours=2.0,
+    )
+    spec = sagemaker_job.JobSpec.from_args(args, {"arch": "svtr", "use_gpu": "false"})
+    assert spec.job_name.startswith("thaigen-svtr-") and spec.prefix == "runs" and spec.max_run_s == 7200
+    assert spec.hyperparameters["use_gpu"] == "true" and spec.spot and spec.instance_type == "ml.g5.xlarge"
+    with pytest.raises(ConfigError, match="--role-arn is required for --backend sagemaker"):
+        sagemaker_job.JobSpec.from_args(argparse.Namespace(**(vars(args) | {"role_arn": None})), {})

@@ -1,0 +1,95 @@
+"""Albumentations transforms for effects albumentations 2.0.8 lacks: binarisation, fax streaks, sub-pixel fringes.
+
+Each draws its parameters from the transform's own generators (seeded by Compose.set_random_seed), so
+presets that use them stay a pure function of (seed, index). Pixels are changed with OpenCV calls.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import cv2
+import numpy as np
+from albumentations.core.pydantic import check_range_bounds
+from albumentations.core.transforms_interface import BaseTransformInitSchema, ImageOnlyTransform
+from pydantic import AfterValidator
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+
+
+class Binarize(ImageOnlyTransform):
+    """Threshold to pure black and white (Otsu's threshold, moved by a random `offset` in gray levels)."""
+
+    class InitSchema(BaseTransformInitSchema):
+        offset: Annotated[tuple[float, float], AfterValidator(check_range_bounds(-128, 128))]
+
+    def __init__(self, offset: tuple[float, float] = (-10, 10), p: float = 0.5) -> None:
+        super().__init__(p=p)
+        self.offset = offset
+
+    def get_params(self) -> dict[str, Any]:
+        return {"offset": self.py_random.uniform(*self.offset)}
+
+    def apply(self, img: np.ndarray, offset: float, **params: Any) -> np.ndarray:
+        gray = _gray(img)
+        otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        _, binary = cv2.threshold(gray, float(np.clip(otsu + offset, 1, 254)), 255, cv2.THRESH_BINARY)
+        return cv2.cvtColor(binary, cv2.COLOR_GRAY2RGB) if img.ndim == 3 else binary
+
+
+class Streaks(ImageOnlyTransform):
+    """Thin horizontal lines across the whole width, as a dirty fax or scanner head leaves (black or white)."""
+
+    class InitSchema(BaseTransformInitSchema):
+        count: Annotated[tuple[int, int], AfterValidator(check_range_bounds(1, 16))]
+        dark_share: float
+
+    def __init__(self, count: tuple[int, int] = (1, 2), dark_share: float = 0.5, p: float = 0.5) -> None:
+        super().__init__(p=p)
+        self.count = count
+        self.dark_share = dark_share
+
+    def get_params_dependent_on_data(self, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        height = data["image"].shape[0]
+        count = self.py_random.randint(*self.count)
+        rows = [self.py_random.randrange(height) for _ in range(count)]
+        values = [0 if self.py_random.random() < self.dark_share else 255 for _ in range(count)]
+        return {"rows": rows, "values": values}
+
+    def apply(self, img: np.ndarray, rows: list[int], values: list[int], **params: Any) -> np.ndarray:
+        out = img.copy()
+        for row, value in zip(rows, values):
+            cv2.line(out, (0, row), (out.shape[1] - 1, row), (value,) * (3 if out.ndim == 3 else 1), 1)
+        return out
+
+
+class SubpixelFringe(ImageOnlyTransform):
+    """Colour fringes of sub-pixel (ClearType-like) text: red and blue sampled a fraction of a pixel apart."""
+
+    class InitSchema(BaseTransformInitSchema):
+        shift: Annotated[tuple[float, float], AfterValidator(check_range_bounds(0, 2))]
+
+    def __init__(self, shift: tuple[float, float] = (0.25, 0.5), p: float = 0.5) -> None:
+        super().__init__(p=p)
+        self.shift = shift
+
+    def get_params(self) -> dict[str, Any]:
+        return {"shift": self.py_random.uniform(*self.shift) * self.py_random.choice((-1, 1))}
+
+    def apply(self, img: np.ndarray, shift: float, **params: Any) -> np.ndarray:
+        if img.ndim != 3:
+            return img
+        height, width = img.shape[:2]
+        out = img.copy()
+        for channel, dx in ((0, shift), (2, -shift)):
+            matrix = np.float32([[1, 0, dx], [0, 1, 0]])
+            out[:, :, channel] = cv2.warpAffine(
+                np.ascontiguousarray(img[:, :, channel]), matrix, (width, height), borderMode=cv2.BORDER_REPLICATE
+            )
+        return out
+
+
+CUSTOM = {cls.__name__: cls for cls in (Binarize, Streaks, SubpixelFringe)}
+"""thaigen's own transforms, usable in presets beside albumentations' by name."""

@@ -1,0 +1,156 @@
+"""From trained weights to deployable models: PaddleOCR's exporter, then ONNX with an agreement check."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from PIL import Image
+
+from thaigen.errors import ThaigenError
+from trainers.paddle_source import tool_command
+from trainers.ppocr_config import ARCHS, Arch
+
+MODEL_FILE = "inference.json"
+PARAMS_FILE = "inference.pdiparams"
+INFER_CONFIG = "inference.yml"
+ONNX_FILE = "inference.onnx"
+ONNX_TOLERANCE = 1e-4
+"""Largest absolute difference allowed between Paddle and ONNX Runtime outputs (measured: ~5e-7)."""
+
+
+class ExportError(ThaigenError):
+    """Export or conversion produced no model, or a model that disagrees with the trained one."""
+
+
+@dataclass(frozen=True)
+class OnnxResult:
+    """An ONNX conversion: the file and how far its outputs were from Paddle's, or why there is none."""
+
+    path: Path | None
+    max_abs_diff: float | None
+    skipped: str | None = None
+
+
+def export_inference(source: Path, config: Path, weights: Path, out_dir: Path, log: Path) -> Path:
+    """Run PaddleOCR's tools/export_model.py: inference.json + .pdiparams + inference.yml in `out_dir`.
+
+    Raises:
+        ExportError: the exporter failed (last log line in the message) or wrote no model.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = tool_command(
+        source,
+        "export_model.py",
+        "-c",
+        str(config),
+        "-o",
+        f"Global.pretrained_model={weights}",
+        f"Global.save_inference_dir={out_dir}",
+    )
+    with log.open("a", encoding="utf-8") as handle:
+        done = subprocess.run(command, cwd=source, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0 or not (out_dir / MODEL_FILE).is_file():
+        raise ExportError(f"PaddleOCR export failed (exit {done.returncode}): {last_line(log)}")
+    return out_dir
+
+
+def last_line(log: Path) -> str:
+    """The last non-empty line of a log file (where PaddleOCR's tools put the error)."""
+    lines = [line.strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "(empty log)"
+
+
+def paddleocr3_preprocess(arch: Arch) -> list[dict[str, Any]]:
+    """PreProcess ops that paddleocr 3.x's TextRecognition accepts for a recogniser.
+
+    It knows DecodeImage, MultiLabelEncode, RecResizeImg and KeepKeys only (CRNN's CTCLabelEncode fails
+    with a bare AssertionError); label encoding is unused at inference, the resize shape is what matters.
+    """
+    return [
+        {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+        {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
+        {"RecResizeImg": {"image_shape": list(ARCHS[arch].image_shape)}},
+        {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
+    ]
+
+
+def make_loadable(model_dir: Path, arch: Arch) -> dict[str, Any]:
+    """Rewrite a recogniser's inference.yml so paddleocr 3.x loads it; returns the config written."""
+    path = model_dir / INFER_CONFIG
+    config: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if ARCHS[arch].model_type == "rec":
+        config["PreProcess"] = {"transform_ops": paddleocr3_preprocess(arch)}
+        path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return config
+
+
+def input_batch(images: list[Path], shape: tuple[int, int, int]) -> np.ndarray:
+    """Images as network input like RecResizeImg does it: keep aspect, height to H, pad right, scale to [-1, 1]."""
+    channels, height, width = shape
+    batch = np.zeros((len(images), channels, height, width), dtype=np.float32)
+    for i, path in enumerate(images):
+        with Image.open(path) as img:
+            rgb = img.convert("RGB")
+        w = min(width, max(1, round(rgb.width * height / rgb.height)))
+        pixels = np.asarray(rgb.resize((w, height), Image.Resampling.BILINEAR), dtype=np.float32)
+        batch[i, :, :, :w] = (pixels.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+    return batch
+
+
+def paddle_predict(model_dir: Path, batch: np.ndarray) -> np.ndarray:
+    """First output of the exported Paddle model on `batch` (CPU, oneDNN off: DB fails with it on)."""
+    import paddle.inference as pdi
+
+    config = pdi.Config(str(model_dir / MODEL_FILE), str(model_dir / PARAMS_FILE))
+    config.disable_gpu()
+    config.disable_mkldnn()
+    predictor = pdi.create_predictor(config)
+    handle = predictor.get_input_handle(predictor.get_input_names()[0])
+    handle.reshape(list(batch.shape))
+    handle.copy_from_cpu(batch)
+    predictor.run()
+    return np.asarray(predictor.get_output_handle(predictor.get_output_names()[0]).copy_to_cpu())
+
+
+def onnx_predict(onnx_file: Path, batch: np.ndarray) -> np.ndarray:
+    """First output of an ONNX model on `batch` with ONNX Runtime on the CPU."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    return np.asarray(session.run(None, {session.get_inputs()[0].name: batch})[0])
+
+
+def convert_to_onnx(model_dir: Path, batch: np.ndarray, tolerance: float = ONNX_TOLERANCE) -> OnnxResult:
+    """Convert with paddle2onnx and check ONNX Runtime agrees with Paddle on `batch`.
+
+    A conversion paddle2onnx cannot do (DB with 2.1.0) is reported as skipped, not raised: the Paddle
+    model is still the deliverable.
+
+    Raises:
+        ExportError: the ONNX model's outputs differ from Paddle's by more than `tolerance`.
+    """
+    import paddle2onnx
+
+    onnx_file = model_dir / ONNX_FILE
+    try:
+        paddle2onnx.export(
+            str(model_dir / MODEL_FILE),
+            str(model_dir / PARAMS_FILE),
+            str(onnx_file),
+            opset_version=14,
+            enable_onnx_checker=True,
+        )
+    except Exception as problem:  # noqa: BLE001 (paddle2onnx raises bare Exception / RuntimeError from C++)
+        onnx_file.unlink(missing_ok=True)
+        return OnnxResult(None, None, skipped=f"paddle2onnx failed: {str(problem).strip()[-200:]}")
+    diff = float(np.max(np.abs(paddle_predict(model_dir, batch) - onnx_predict(onnx_file, batch))))
+    if not diff <= tolerance:
+        raise ExportError(
+            f"ONNX and Paddle outputs differ by {diff:.3g} > {tolerance:g} on a sample batch ({onnx_file})"
+        )
+    return OnnxResult(onnx_file, diff)
