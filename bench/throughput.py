@@ -26,6 +26,7 @@ import platform
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,14 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 import thaigen
 from thaigen import augment as augment_module
+from thaigen import pipeline as pipeline_module
 from thaigen.build import Mode
 from thaigen.config import GenConfig
 from thaigen.fonts import FontPool, line_px_size
 from thaigen.layout import split_runs
 from thaigen.pipeline import MAX_ATTEMPTS, choose_runs, encode_png, make_sample
-from thaigen.render import place_runs, render_line, sample_style
+from thaigen.presets import cached_preset
+from thaigen.render import place_runs, sample_style
 from thaigen.rng import Stage, stage_rng
 from thaigen.text import sample_text
 
@@ -100,7 +103,9 @@ def time_make_sample(config: GenConfig, pool: FontPool) -> tuple[float, list[str
     return time.perf_counter() - start, digests
 
 
-STAGES = ("rng setup", "text sampling", "font choice + runs", "style", "render", "augment", "split draw", "png encode")
+STAGES = (
+    "rng setup", "text sampling", "font choice + runs", "style", "render", "background", "augment", "split draw", "png encode"
+)
 
 
 def time_stages(config: GenConfig, pool: FontPool, digests: list[str]) -> tuple[dict[str, float], dict[str, Any]]:
@@ -135,14 +140,24 @@ def time_stages(config: GenConfig, pool: FontPool, digests: list[str]) -> tuple[
         assert runs is not None
         t0 = clock()
         render_rng = stage_rng(config.seed, index, Stage.RENDER)
+        background_rng = stage_rng(config.seed, index, Stage.BACKGROUND)
         augment_rng = stage_rng(config.seed, index, Stage.AUGMENT)
         split_rng = stage_rng(config.seed, index, Stage.SPLIT)
         t1 = clock()
         style = sample_style(render_rng, config.render)
+        look = pipeline_module.sample_text_style(render_rng, config.style)
+        runs = pipeline_module.with_weight(runs, look.bold, pool)
+        style = replace(style, text=look)
         t2 = clock()
-        line = render_line(runs, style, config.render.height)
+        ink, coverage, _, _ = pipeline_module._frame_line(config, pool, index, runs, style)
         t3 = clock()
-        pixels = augment_module.augment(line.image, config.augment.preset, augment_rng)
+        backdrop = pipeline_module.sample_backdrop(background_rng, config.background, config.render)
+        ink, coverage = pipeline_module.to_height(config.render.height, ink, coverage)
+        image = pipeline_module.draw_on(backdrop, coverage, config.background.images)
+        t3b = clock()  # background painted
+        preset = augment_module.choose_preset(augment_rng, config.augment.presets)
+        augmented = augment_module.augment(image, ink, preset, config.augment.steps(preset), augment_rng)
+        pixels, _ = pipeline_module.to_height(config.render.height, augmented.image, augmented.ink)
         t4 = clock()
         _ = split_rng.random() < config.val_fraction
         t5 = clock()
@@ -151,12 +166,13 @@ def time_stages(config: GenConfig, pool: FontPool, digests: list[str]) -> tuple[
         seconds["rng setup"] += t1 - t0
         seconds["style"] += t2 - t1
         seconds["render"] += t3 - t2
-        seconds["augment"] += t4 - t3
+        seconds["background"] += t3b - t3
+        seconds["augment"] += t4 - t3b
         seconds["split draw"] += t5 - t4
         seconds["png encode"] += t6 - t5
         mismatches += hashlib.sha256(png).hexdigest() != digests[index]
         lines.append((runs, style))
-        rendered.append(line.image)
+        rendered.append(image)
         pixels_seen.append(pixels)
 
     # Side figures (not part of the stage totals).
@@ -165,7 +181,7 @@ def time_stages(config: GenConfig, pool: FontPool, digests: list[str]) -> tuple[
     for runs, style in lines:
         place_runs(runs, style, config.render.height)
     side["render: of which layout (place_runs: getbbox/getlength)"] = clock() - start
-    side["augment: per transform"] = augment_breakdown(config.augment.preset, rendered)
+    side["augment: per transform"] = augment_breakdown(config, rendered)
     side["png encode: variants"] = encode_variants(pixels_seen)
     side["mean image size (w x h)"] = [
         round(float(np.mean([p.shape[1] for p in pixels_seen])), 1),
@@ -174,9 +190,10 @@ def time_stages(config: GenConfig, pool: FontPool, digests: list[str]) -> tuple[
     return seconds, side
 
 
-def augment_breakdown(preset: str, images: list[np.ndarray]) -> dict[str, dict[str, float]]:
+def augment_breakdown(config: GenConfig, images: list[np.ndarray]) -> dict[str, dict[str, float]]:
     """Each transform of the preset forced on every image: ms per application, and expected ms (x p)."""
-    pipeline = augment_module._pipeline(preset)
+    preset = max(config.augment.presets, key=lambda name: config.augment.presets[name])  # the main preset
+    pipeline, _ = cached_preset(preset, json.dumps(config.augment.steps(preset), sort_keys=True))
     if pipeline is None:
         return {}
     result = {}

@@ -48,7 +48,7 @@ def test_bad_background_image_is_one_error_naming_it(tmp_path: Path) -> None:
     config.write_text(f"background:\n  kinds: {{image: 1}}\n  images: [{folder}]\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "thaigen", "build", "--config", str(config), "--out", str(tmp_path / "o"), "--quiet"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "broken.png" in result.stderr
 

@@ -72,6 +72,11 @@ def test_yaml_defines_a_preset(tmp_path: Path, pool: FontPool) -> None:
     assert {s.sample.preset for s in samples} == {"smudge"} and all(ink_inside(s.ink) for s in samples)
 
 
+@pytest.mark.parametrize("example", sorted((Path(__file__).parents[1] / "examples").glob("*.yaml")))
+def test_example_configs_validate(example: Path) -> None:
+    assert load_config(example).augment.presets
+
+
 def test_legacy_single_preset_key() -> None:
     assert make_config(augment={"preset": "none"}).augment.presets == {"none": 1}
     assert make_config().augment.presets == {"light": 1}

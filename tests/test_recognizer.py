@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from model_fixtures import tiny_models  # noqa: F401 (fixture)
+from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 from rapidfuzz.distance import Levenshtein
 
 from thaigen.cli import main
@@ -16,7 +16,7 @@ from thaigen.errors import ConfigError
 from trainers import inference_image
 from trainers.ctc import character_table, greedy_decode
 from trainers.inference_image import BadImage, InputShape
-from trainers.recognizer import Recognizer, Runtime
+from trainers.recognizer import Recognizer, Runtime, to_probabilities
 from trainers.recognizer_doctor import diagnose
 from trainers.recognizer_folder import CONFIG_FILE, read_folder
 from trainers.tiny_model import TinyModels
@@ -38,6 +38,13 @@ def test_greedy_decode_merges_repeats_and_drops_blanks() -> None:
     assert reading.confidence == pytest.approx(0.7)
 
 
+def test_logits_get_a_softmax_and_probabilities_are_kept() -> None:
+    logits = np.array([[[2.0, -1.0, 0.5]]], dtype=np.float32)
+    probabilities = to_probabilities(logits)
+    assert probabilities.sum() == pytest.approx(1.0) and probabilities.argmax() == 0
+    assert to_probabilities(probabilities) is probabilities
+
+
 def test_normalize_matches_paddleocr_resize_and_padding() -> None:
     image = np.full((48, 96, 3), 255, dtype=np.uint8)
     batch = inference_image.to_batch([image], InputShape(3, 32, 160))
@@ -52,7 +59,7 @@ def test_corrupt_bytes_are_a_bad_image() -> None:
         inference_image.decode(b"\x89PNG\r\n\x1a\n not really", "upload")
 
 
-def test_paddle_2x_3x_and_onnx_read_the_same_strings(tiny_models: TinyModels) -> None:  # noqa: F811
+def test_paddle_2x_3x_and_onnx_read_the_same_strings(tiny_models: TinyModels) -> None:
     images, labels = _val_lines(tiny_models)
     onnx = Recognizer.load(tiny_models.onnx, runtime=Runtime.ONNX).read(images)
     paddle3 = Recognizer.load(tiny_models.paddle3, runtime=Runtime.PADDLE).read(images)
@@ -64,25 +71,25 @@ def test_paddle_2x_3x_and_onnx_read_the_same_strings(tiny_models: TinyModels) ->
     assert sum(r.text == label for r, label in zip(onnx, labels)) > len(labels) // 10
 
 
-def test_auto_runtime_prefers_onnx(tiny_models: TinyModels) -> None:  # noqa: F811
+def test_auto_runtime_prefers_onnx(tiny_models: TinyModels) -> None:
     assert Recognizer.load(tiny_models.onnx).backend.name == "onnxruntime"
     assert Recognizer.load(tiny_models.paddle3).backend.name == "paddle"
 
 
-def test_onnx_runtime_without_onnx_file_says_how_to_make_one(tiny_models: TinyModels) -> None:  # noqa: F811
+def test_onnx_runtime_without_onnx_file_says_how_to_make_one(tiny_models: TinyModels) -> None:
     with pytest.raises(ConfigError, match="--to-onnx"):
         Recognizer.load(tiny_models.paddle3, runtime=Runtime.ONNX)
 
 
-def test_dictionary_that_does_not_fit_the_output_layer_is_refused(tiny_models: TinyModels, tmp_path: Path) -> None:  # noqa: F811
+def test_dictionary_that_does_not_fit_the_output_layer_is_refused(tiny_models: TinyModels, tmp_path: Path) -> None:
     short = tmp_path / "dict.txt"
     short.write_text("0\n1\n2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="output layer has 40 classes but the dictionary gives 5"):
         Recognizer.load(tiny_models.onnx, dict_path=short)
 
 
-def test_read_prints_text_and_confidence(tiny_models: TinyModels, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
-    path, label = (tiny_models.data / "val.txt").read_text(encoding="utf-8").splitlines()[0].split("\t")
+def test_read_prints_text_and_confidence(tiny_models: TinyModels, capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = (tiny_models.data / "val.txt").read_text(encoding="utf-8").splitlines()[0].split("\t")
     assert main(["read", str(tiny_models.data / path), "--model", str(tiny_models.onnx)]) == 0
     image, text, confidence = capsys.readouterr().out.rstrip("\n").split("\t")
     assert image.endswith(path) and 0.0 <= float(confidence) <= 1.0
@@ -90,14 +97,16 @@ def test_read_prints_text_and_confidence(tiny_models: TinyModels, capsys: pytest
     assert text == expected
 
 
-def test_read_names_a_corrupt_image(tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_read_names_a_corrupt_image(
+    tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")
     assert main(["read", str(broken), "--model", str(tiny_models.onnx)]) == 2
     assert "broken.png is not a decodable image" in capsys.readouterr().err
 
 
-def test_doctor_on_a_3x_folder(tiny_models: TinyModels, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_doctor_on_a_3x_folder(tiny_models: TinyModels, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", str(tiny_models.paddle3)]) == 0
     out = capsys.readouterr().out
     assert "inference.json: Paddle 3.x program" in out
@@ -107,7 +116,7 @@ def test_doctor_on_a_3x_folder(tiny_models: TinyModels, capsys: pytest.CaptureFi
     assert "problems: none" in out and "--to-onnx" in out
 
 
-def test_doctor_on_a_2x_folder_without_inference_yml(tiny_models: TinyModels, tmp_path: Path) -> None:  # noqa: F811
+def test_doctor_on_a_2x_folder_without_inference_yml(tiny_models: TinyModels, tmp_path: Path) -> None:
     folder = tmp_path / "ppocr2"
     shutil.copytree(tiny_models.paddle2, folder)
     (folder / CONFIG_FILE).unlink()
@@ -120,7 +129,7 @@ def test_doctor_on_a_2x_folder_without_inference_yml(tiny_models: TinyModels, tm
     assert given.problems == (bare.problems[0],) and "input assumed 3x48x320" in given.problems[0]
 
 
-def test_doctor_explains_what_paddleocr_3_would_reject(tiny_models: TinyModels, tmp_path: Path) -> None:  # noqa: F811
+def test_doctor_explains_what_paddleocr_3_would_reject(tiny_models: TinyModels, tmp_path: Path) -> None:
     folder = tmp_path / "odd"
     shutil.copytree(tiny_models.paddle2, folder)
     config = yaml.safe_load((folder / CONFIG_FILE).read_text(encoding="utf-8"))
@@ -136,7 +145,9 @@ def test_doctor_explains_what_paddleocr_3_would_reject(tiny_models: TinyModels, 
     assert not diagnosis.checks[0].ok
 
 
-def test_doctor_to_onnx_converts_a_2x_folder(tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_doctor_to_onnx_converts_a_2x_folder(
+    tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "convert"
     shutil.copytree(tiny_models.paddle2, folder)
     assert main(["doctor", str(folder), "--to-onnx"]) == 0

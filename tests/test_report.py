@@ -37,7 +37,7 @@ def test_report_of_any_paddleocr_dataset(tmp_path: Path) -> None:
     (tmp_path / "dict.txt").write_text("\n".join("สวัดีราคบทอ0123456789ฬ") + "\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "thaigen", "report", str(tmp_path), "--min-char-count", "2"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
@@ -48,5 +48,7 @@ def test_report_of_any_paddleocr_dataset(tmp_path: Path) -> None:
 
 
 def test_report_of_a_missing_dataset_is_one_line(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "thaigen", "report", str(tmp_path / "nope")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "thaigen", "report", str(tmp_path / "nope")], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2 and result.stderr == f"thaigen: error: dataset not found: {tmp_path / 'nope'}\n"

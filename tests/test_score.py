@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from model_fixtures import tiny_models  # noqa: F401 (fixture)
+from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 
 from thaigen import dataset
 from thaigen.cli import main
@@ -122,9 +122,19 @@ def test_missing_image_names_the_line(crafted: Path) -> None:
         load_images(read_labels(crafted / "val.txt"))
 
 
-def test_score_command_on_the_tiny_model(tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_score_command_on_the_tiny_model(
+    tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "scores"
-    argv = ["score", str(tiny_models.onnx), str(tiny_models.data), "--engine", str(tiny_models.paddle3), "--out", str(out)]
+    argv = [
+        "score",
+        str(tiny_models.onnx),
+        str(tiny_models.data),
+        "--engine",
+        str(tiny_models.paddle3),
+        "--out",
+        str(out),
+    ]
     assert main([*argv, "--ensemble", "vote", "--ensemble", "confidence"]) == 0
     printed = capsys.readouterr().out
     assert "| onnx (onnxruntime) |" in printed and "| paddle3 (paddle) |" in printed
@@ -141,12 +151,14 @@ def test_score_command_on_the_tiny_model(tiny_models: TinyModels, tmp_path: Path
     assert (out / "report.md").is_file() and (out / "worst-onnx-onnxruntime.png").is_file()
 
 
-def test_score_refuses_a_lone_ensemble(tiny_models: TinyModels, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_score_refuses_a_lone_ensemble(tiny_models: TinyModels, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", str(tiny_models.onnx), str(tiny_models.data), "--ensemble", "vote"]) == 2
     assert "--ensemble needs at least two engines" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed (scripts/setup.sh test installs it)")
+@pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="tesseract-ocr not installed (scripts/setup.sh test installs it)"
+)
 def test_tesseract_reads_thai_and_writes_sara_am_its_own_way(pool: object, tmp_path: Path) -> None:
     from PIL import Image as PILImage
     from PIL import ImageDraw

@@ -10,10 +10,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
+
 import cv2
 import numpy as np
 import pytest
-from model_fixtures import tiny_models  # noqa: F401 (fixture)
+from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 
 from trainers import inference_image
 from trainers.inference_engine import Reading
@@ -37,11 +38,15 @@ def _stop(server: InferenceServer) -> None:
     server.server_close()
 
 
-def request(server: InferenceServer, method: str, path: str, body: bytes = b"", content_type: str = "image/png") -> Response:
+def request(
+    server: InferenceServer, method: str, path: str, body: bytes = b"", content_type: str = "image/png"
+) -> Response:
     host, port = server.server_address[:2]
     connection = HTTPConnection(str(host), port, timeout=30)
     try:
-        connection.request(method, path, body=body if method == "POST" else None, headers={"Content-Type": content_type})
+        connection.request(
+            method, path, body=body if method == "POST" else None, headers={"Content-Type": content_type}
+        )
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), json.loads(response.read())
     finally:
@@ -49,7 +54,7 @@ def request(server: InferenceServer, method: str, path: str, body: bytes = b"", 
 
 
 @pytest.fixture(scope="module")
-def recognizer(tiny_models: TinyModels) -> Recognizer:  # noqa: F811
+def recognizer(tiny_models: TinyModels) -> Recognizer:
     return Recognizer.load(tiny_models.onnx)
 
 
@@ -61,7 +66,7 @@ def server(recognizer: Recognizer) -> Iterator[InferenceServer]:
 
 
 @pytest.fixture(scope="module")
-def pngs(tiny_models: TinyModels) -> list[bytes]:  # noqa: F811
+def pngs(tiny_models: TinyModels) -> list[bytes]:
     rows = (tiny_models.data / "val.txt").read_text(encoding="utf-8").splitlines()[:8]
     return [(tiny_models.data / row.split("\t")[0]).read_bytes() for row in rows]
 
@@ -70,7 +75,9 @@ def test_ping(server: InferenceServer) -> None:
     assert request(server, "GET", "/ping")[0] == 200
 
 
-def test_raw_image_gets_the_recognizers_reading(server: InferenceServer, recognizer: Recognizer, pngs: list[bytes]) -> None:
+def test_raw_image_gets_the_recognizers_reading(
+    server: InferenceServer, recognizer: Recognizer, pngs: list[bytes]
+) -> None:
     status, _, payload = request(server, "POST", "/invocations", pngs[0])
     assert status == 200
     (expected,) = recognizer.read_batch([inference_image.decode(pngs[0])])
@@ -106,7 +113,11 @@ def test_corrupt_image_gets_400_and_the_server_stays_up(server: InferenceServer,
 
 @pytest.mark.parametrize(
     ("body", "error"),
-    [(b"{not json", "body is not JSON"), (b'{"image": "x"}', 'must be {"images"'), (b'{"images": []}', "at least one image")],
+    [
+        (b"{not json", "body is not JSON"),
+        (b'{"image": "x"}', 'must be {"images"'),
+        (b'{"images": []}', "at least one image"),
+    ],
 )
 def test_bad_json_gets_400(server: InferenceServer, body: bytes, error: str) -> None:
     status, _, payload = request(server, "POST", "/invocations", body, "application/json")
@@ -120,8 +131,10 @@ def test_too_many_images_get_413(server: InferenceServer, pngs: list[bytes]) -> 
 
 
 def test_oversized_body_gets_413_before_it_is_read(server: InferenceServer) -> None:
-    with socket.create_connection(server.server_address[:2], timeout=10) as raw:
-        raw.sendall(b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 999999999\r\n\r\n")
+    with socket.create_connection((str(server.server_address[0]), server.server_address[1]), timeout=10) as raw:
+        raw.sendall(
+            b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 999999999\r\n\r\n"
+        )
         assert raw.recv(4096).startswith(b"HTTP/1.1 413")
     assert request(server, "GET", "/ping")[0] == 200
 

@@ -121,22 +121,34 @@ def sample_backdrop(rng: np.random.Generator, config: BackgroundConfig, render: 
     return Backdrop(kind, light_on_dark, text, (first, second), (low, high), int(rng.integers(0, 2**31 - 1)))
 
 
+def _solid(rgb: tuple[int, int, int], height: int, width: int) -> np.ndarray:
+    return cv2.merge([np.full((height, width), value, dtype=np.uint8) for value in rgb])
+
+
 def _gradient(backdrop: Backdrop, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """A linear blend of the two colours along a random direction (both ends hold the contrast, so all do)."""
     angle = rng.uniform(0, 2 * np.pi)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    along = xs * np.cos(angle) + ys * np.sin(angle)
-    share = (along - along.min()) / max(float(np.ptp(along)), 1.0)
-    first, second = (np.array(c, dtype=np.float32) for c in backdrop.colors)
-    return first + (second - first) * share[:, :, None]
+    rows = np.arange(height, dtype=np.float32) * np.float32(np.sin(angle))
+    along = np.add.outer(rows, np.arange(width, dtype=np.float32) * np.float32(np.cos(angle)))
+    share = (along - along.min()) / max(float(along.max() - along.min()), 1.0)
+    first, second = (_solid(c, height, width) for c in backdrop.colors)
+    return cv2.blendLinear(first, second, 1 - share, share)
 
 
 def _paper(backdrop: Backdrop, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """Base colour plus blotches (smooth low-frequency noise) and grain (fine noise), as luma offsets."""
+    """Base colour plus blotches (smooth low-frequency noise) and grain (fine noise), as gray offsets.
+
+    The offsets are clipped so that luma stays in range and no channel leaves 0-255 (the hue is constant).
+    """
     coarse = rng.standard_normal((max(2, height // 12), max(2, width // 12)), dtype=np.float32)
-    blotches = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC) * rng.uniform(2, 9)
-    grain = rng.standard_normal((height, width), dtype=np.float32) * rng.uniform(1, 4)
+    blotches = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC) * np.float32(rng.uniform(2, 9))
+    grain = rng.standard_normal((height, width), dtype=np.float32) * np.float32(rng.uniform(1, 4))
     base = np.array(backdrop.colors[0], dtype=np.float32)
-    return base + (blotches + grain)[:, :, None]
+    luma = float(base @ LUMA)
+    low = max(backdrop.luma_range[0], luma - float(base.min()))
+    high = min(backdrop.luma_range[1], 255 - float(base.max()) + luma)
+    offsets = np.clip(blotches + grain + np.float32(luma), low, high) - np.float32(luma)
+    return cv2.merge([cv2.convertScaleAbs(offsets + np.float32(channel)) for channel in base])
 
 
 def _image(backdrop: Backdrop, files: Sequence[Path], height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -154,15 +166,14 @@ def _image(backdrop: Backdrop, files: Sequence[Path], height: int, width: int, r
 
 
 def _paint(backdrop: Backdrop, height: int, width: int, images: Sequence[Path]) -> np.ndarray:
-    """A textured background as float32 RGB, every pixel's luma inside the backdrop's luma range."""
+    """A textured background as uint8 RGB, every pixel's luma inside the backdrop's luma range."""
     rng = np.random.default_rng(backdrop.seed)
     if backdrop.kind == "gradient":
-        canvas = _gradient(backdrop, height, width, rng)
-    elif backdrop.kind == "paper":
-        canvas = _paper(backdrop, height, width, rng)
-    else:
-        canvas = _image(backdrop, image_files(images), height, width, rng)
-    return _keep_luma(canvas, backdrop.luma_range)
+        return _gradient(backdrop, height, width, rng)
+    if backdrop.kind == "paper":
+        return _paper(backdrop, height, width, rng)
+    canvas = _keep_luma(_image(backdrop, image_files(images), height, width, rng), backdrop.luma_range)
+    return np.rint(canvas).astype(np.uint8)
 
 
 def _keep_luma(canvas: np.ndarray, luma_range: tuple[int, int]) -> np.ndarray:
@@ -180,11 +191,11 @@ def _keep_luma(canvas: np.ndarray, luma_range: tuple[int, int]) -> np.ndarray:
 
 def draw_on(backdrop: Backdrop, coverage: np.ndarray, images: Sequence[Path]) -> np.ndarray:
     """Text colour over the backdrop by coverage (uint8, 255 = ink), as uint8 RGB."""
-    text = np.array(backdrop.text_rgb, dtype=np.float32)
+    height, width = coverage.shape
     if backdrop.kind == "plain":
-        ground = np.array(backdrop.colors[0], dtype=np.float32)
+        ground, text = (np.array(c, dtype=np.float32) for c in (backdrop.colors[0], backdrop.text_rgb))
         table = np.rint(ground + (text - ground) * (np.arange(256, dtype=np.float32)[:, None] / 255))
         return cv2.LUT(cv2.cvtColor(coverage, cv2.COLOR_GRAY2RGB), table.astype(np.uint8).reshape(256, 1, 3))
-    background = _paint(backdrop, coverage.shape[0], coverage.shape[1], images)
-    alpha = coverage.astype(np.float32)[:, :, None] * (1 / 255)
-    return np.rint(background + (text - background) * alpha).astype(np.uint8)
+    alpha = coverage.astype(np.float32) * np.float32(1 / 255)
+    background = _paint(backdrop, height, width, images)
+    return cv2.blendLinear(background, _solid(backdrop.text_rgb, height, width), 1 - alpha, alpha)

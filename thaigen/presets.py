@@ -30,12 +30,12 @@ from pydantic import JsonValue
 
 from thaigen.transforms import CUSTOM
 
-Step = Mapping[str, Mapping[str, JsonValue]]
+Step = Mapping[str, Mapping[str, JsonValue] | None]
 """One preset step: {TransformName: {parameter: value}}."""
 
 _REPLICATE = "cv2.BORDER_REPLICATE"
-_AREA_THEN_LINEAR = {"downscale": "cv2.INTER_AREA", "upscale": "cv2.INTER_LINEAR"}
-_AREA_THEN_NEAREST = {"downscale": "cv2.INTER_AREA", "upscale": "cv2.INTER_NEAREST"}
+_AREA_THEN_LINEAR: JsonValue = {"downscale": "cv2.INTER_AREA", "upscale": "cv2.INTER_LINEAR"}
+_AREA_THEN_NEAREST: JsonValue = {"downscale": "cv2.INTER_AREA", "upscale": "cv2.INTER_NEAREST"}
 
 BUILTIN: dict[str, tuple[Step, ...]] = {
     "clean": (),

@@ -25,5 +25,12 @@ RECIPES: dict[str, dict[str, Any]] = {
             "mixed": 2,
         },
     },
+    "documents": {
+        "sources": {"thai_word": 3, "name": 2, "address": 2, "date": 2, "price": 2, "sentence": 1, "mixed": 1,
+                    "phone": 1, "national_id": 1, "thai_digits": 1},
+        "background": {"kinds": {"plain": 3, "gradient": 1, "paper": 3}, "light_on_dark": 0.08, "color": 0.25},
+        "frame": {"recrop": 0.6},
+        "augment": {"presets": {"clean": 1, "light": 2, "scan": 3, "photo": 2, "screen": 1, "fax": 1}},
+    },
 }
 """Recipe name -> config values (any GenConfig key)."""

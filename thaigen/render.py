@@ -148,7 +148,7 @@ def _slant(ink: np.ndarray, text: TextStyle, baseline: int, margins: tuple[int, 
     """Scale the ink horizontally and shear it about the baseline, keeping the margins around the new ink."""
     height, width = ink.shape
     lean = abs(text.skew) * height
-    matrix = np.float32([[text.width, -text.skew, text.skew * baseline + lean + 1], [0, 1, 0]])
+    matrix = np.array([[text.width, -text.skew, text.skew * baseline + lean + 1], [0, 1, 0]], dtype=np.float32)
     room = math.ceil(width * text.width + 2 * lean) + 2
     warped = cv2.warpAffine(ink, matrix, (room, height), flags=cv2.INTER_LINEAR)
     columns = np.flatnonzero(warped.max(axis=0))

@@ -143,8 +143,8 @@ def _counts(entries: Iterable[Entry], key: str) -> Counter[str]:
     for entry in entries:
         value = entry.meta.get(key)
         if key == "fonts":
-            runs = entry.meta.get("runs") or []
-            counts.update({str(r["font"]) for r in runs})  # type: ignore[union-attr]
+            runs = entry.meta.get("runs")
+            counts.update({str(r["font"]) for r in runs} if isinstance(runs, list) else ["(unknown)"])
         elif isinstance(value, list):
             counts.update(map(str, value) if value else ["(none)"])
         else:
@@ -201,18 +201,31 @@ def write_report(
     manifest = root / dataset.MANIFEST
     recipe = json.loads(manifest.read_text(encoding="utf-8"))["config"]["recipe"] if manifest.is_file() else None
     sizes = [s for s in map(_image_size, entries) if s is not None]
-    sections = [
+    counted = (
+        ("preset", "Augmentation preset"),
+        ("category", "Text category"),
+        ("fonts", "Font (samples using it)"),
+        ("background", "Background"),
+        ("furniture", "Furniture"),
+        ("crop", "Crop"),
+    )
+    summary = (
         f"<p>{len(entries)} labelled images in {html.escape(str(target))}; dictionary {html.escape(str(dict_file))}"
-        f" ({len(dictionary)} characters)</p><img src='{sheet.name}' alt='contact sheet'>",
-        _bars({recipe or "(not a thaigen build)": len(entries)}, "Recipe"),
-        _bars(Counter(e.split for e in entries), "Label file"),
-        *(_bars(_counts(entries, key), title) for key, title in (
-            ("preset", "Augmentation preset"), ("category", "Text category"), ("fonts", "Font (samples using it)"),
-            ("background", "Background"), ("furniture", "Furniture"), ("crop", "Crop"))),
+        f" ({len(dictionary)} characters)</p><img src='{sheet.name}' alt='contact sheet'>"
+    )
+    flags = (
         f"<h2>Characters with fewer than {min_char_count} occurrences ({len(rare)} of {len(dictionary)})</h2>"
         f"<p class=flag>{html.escape(' '.join(rare)) or 'none'}</p>"
-        f"<h2>Characters not in the dictionary ({len(outside)})</h2><p class=flag>{html.escape(' '.join(outside)) or 'none'}</p>",
-        _bars({ch: characters[ch] for ch in dictionary}, "Character frequency (dictionary order by count)"),
+        f"<h2>Characters not in the dictionary ({len(outside)})</h2>"
+        f"<p class=flag>{html.escape(' '.join(outside)) or 'none'}</p>"
+    )
+    sections = [
+        summary,
+        _bars({recipe or "(not a thaigen build)": len(entries)}, "Recipe"),
+        _bars(Counter(e.split for e in entries), "Label file"),
+        *(_bars(_counts(entries, key), title) for key, title in counted),
+        flags,
+        _bars({ch: characters[ch] for ch in dictionary}, "Character frequency, dictionary characters (most common first)"),
         _bars(Counter(len(e.label) for e in entries), "Label length (code points)"),
         _bars(_binned([w for w, _ in sizes], 20), "Image width (px, bins of 20)"),
         _bars(Counter(h for _, h in sizes), "Image height (px)"),

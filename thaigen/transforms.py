@@ -84,7 +84,7 @@ class SubpixelFringe(ImageOnlyTransform):
         height, width = img.shape[:2]
         out = img.copy()
         for channel, dx in ((0, shift), (2, -shift)):
-            matrix = np.float32([[1, 0, dx], [0, 1, 0]])
+            matrix = np.array([[1, 0, dx], [0, 1, 0]], dtype=np.float32)
             out[:, :, channel] = cv2.warpAffine(
                 np.ascontiguousarray(img[:, :, channel]), matrix, (width, height), borderMode=cv2.BORDER_REPLICATE
             )

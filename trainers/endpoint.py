@@ -59,7 +59,11 @@ def create_endpoint(sagemaker: Any, spec: EndpointSpec) -> dict[str, str]:
     """CreateModel, CreateEndpointConfig and CreateEndpoint with a sagemaker client; return the three ARNs."""
     model = sagemaker.create_model(
         ModelName=spec.name,
-        PrimaryContainer={"Image": spec.image_uri, "ModelDataUrl": spec.model_data_url, "Environment": spec.environment},
+        PrimaryContainer={
+            "Image": spec.image_uri,
+            "ModelDataUrl": spec.model_data_url,
+            "Environment": spec.environment,
+        },
         ExecutionRoleArn=spec.role_arn,
     )
     config = sagemaker.create_endpoint_config(

@@ -54,8 +54,9 @@ def vote(readings: Sequence[Reading]) -> Reading:
     gaps: list[dict[str, float]] = [defaultdict(float) for _ in range(len(pivot) + 1)]
     for reading, weight in zip(readings, weights, strict=True):
         inserted: dict[int, str] = {}
-        for tag, i1, i2, j1, j2 in Levenshtein.opcodes(pivot, reading.text):
-            common = min(i2 - i1, j2 - j1) if tag in ("equal", "replace") else 0
+        for op in Levenshtein.opcodes(pivot, reading.text):
+            i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
+            common = min(i2 - i1, j2 - j1) if op.tag in ("equal", "replace") else 0
             for k in range(i2 - i1):
                 slots[i1 + k][reading.text[j1 + k] if k < common else ""] += weight
             if j2 - j1 > common:

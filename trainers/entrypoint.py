@@ -26,7 +26,6 @@ from typing import Any
 
 from thaigen import dataset
 from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
-from thaigen.manifest import read_manifest
 from trainers import channels, export, model_card, paddle_source
 from trainers.ppocr_config import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
 
@@ -168,7 +167,7 @@ def run_paddle_train(source: Path, config: Path, log: Path, max_minutes: float |
             errors="replace",
             start_new_session=True,
         ) as process,
-        log.open("a", encoding="utf-8") as handle,
+        log.open("a", encoding="utf-8", buffering=1) as handle,
     ):
         timer = threading.Timer((max_minutes or 0) * 60, process.send_signal, [signal.SIGINT])
         if max_minutes:
@@ -177,6 +176,7 @@ def run_paddle_train(source: Path, config: Path, log: Path, max_minutes: float |
         for line in process.stdout:
             handle.write(line)
             sys.stdout.write(line)
+            sys.stdout.flush()
         code = process.wait()
     stopped = max_minutes is not None and not timer.is_alive()
     timer.cancel()
@@ -230,41 +230,14 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
     shutil.copyfile(config_path, paths.model_dir / CONFIG_FILE)
     if layout.dict_path.is_file():
         shutil.copyfile(layout.dict_path, paths.model_dir / dataset.DICT)
-    manifest = read_manifest(layout.manifest_path) if layout.manifest_path.is_file() else {}
-    card = {
-        "arch": arch.value,
-        "algorithm": ARCHS[arch].algorithm,
-        "model_name": config["Global"]["model_name"],
-        "image_shape": list(ARCHS[arch].image_shape),
-        "dataset": {
-            "name": layout.train_dir.name,
-            "config_digest": manifest.get("config_digest"),
-            "seed": manifest.get("seed"),
-            **{key: manifest.get("counts", {}).get(key) for key in ("train", "val")},
-        },
-        "dict": {
-            "file": dataset.DICT,
-            "size": len(layout.dict_path.read_text(encoding="utf-8").splitlines()) if layout.dict_path.is_file() else 0,
-            "use_space_char": config["Global"].get("use_space_char"),
-        },
-        "training": {
-            "device": device,
-            "epochs": config["Global"]["epoch_num"],
-            "wall_s": round(wall_s, 1),
-            "stopped_by_time_limit": stopped,
-            "resumed_from_checkpoint": options.checkpoint is not None,
-            **model_card.training_figures(log),
-        },
-        "onnx": {
-            "file": onnx.path.name if onnx.path else None,
-            "max_abs_diff_vs_paddle": onnx.max_abs_diff,
-            "skipped": onnx.skipped,
-        },
-        "versions": model_card.package_versions()
-        | {"paddleocr_source": paddle_source.commit(source) or f"{paddle_source.PINNED_TAG} (unverified)"},
-        "config": config,
-        "files": sorted(p.name for p in paths.model_dir.iterdir()) + [model_card.CARD_JSON, model_card.CARD_MD],
+    training = {
+        "device": device,
+        "epochs": config["Global"]["epoch_num"],
+        "wall_s": round(wall_s, 1),
+        "stopped_by_time_limit": stopped,
+        "resumed_from_checkpoint": options.checkpoint is not None,
     }
+    card = model_card.describe(arch, config, layout, training | model_card.training_figures(log), onnx, source)
     return model_card.write_card(paths.model_dir, card)
 
 

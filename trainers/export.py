@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,10 @@ MODEL_FILE = "inference.json"
 PARAMS_FILE = "inference.pdiparams"
 INFER_CONFIG = "inference.yml"
 ONNX_FILE = "inference.onnx"
-ONNX_TOLERANCE = 1e-4
-"""Largest absolute difference allowed between Paddle and ONNX Runtime outputs (measured: ~5e-7)."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ONNX_TOLERANCE = 5e-3
+"""Largest absolute difference allowed between Paddle and ONNX Runtime probabilities. Measured here: CRNN
+~1e-8; a 1-epoch SVTR 3e-4 to 2e-3, where Paddle's own CPU paths (oneDNN on vs off) already differ by 6e-4."""
 
 
 class ExportError(ThaigenError):
@@ -125,30 +129,44 @@ def onnx_predict(onnx_file: Path, batch: np.ndarray) -> np.ndarray:
     return np.asarray(session.run(None, {session.get_inputs()[0].name: batch})[0])
 
 
+def same_best_class(reference: np.ndarray, other: np.ndarray, margin: float) -> np.ndarray:
+    """Per step: both pick the same class, or the reference's top two are within `margin` (a near tie)."""
+    top2 = np.sort(reference, axis=-1)[..., -2:]
+    near_tie = top2[..., 1] - top2[..., 0] <= margin
+    return np.asarray((reference.argmax(-1) == other.argmax(-1)) | near_tie)
+
+
 def convert_to_onnx(model_dir: Path, batch: np.ndarray, tolerance: float = ONNX_TOLERANCE) -> OnnxResult:
     """Convert with paddle2onnx and check ONNX Runtime agrees with Paddle on `batch`.
+
+    Agreement: probabilities within `tolerance` and, for a recogniser (batch x steps x classes), the same
+    best class at every step that is not a near tie, so greedy CTC decoding reads the same text.
 
     A conversion paddle2onnx cannot do (DB with 2.1.0) is reported as skipped, not raised: the Paddle
     model is still the deliverable.
 
     Raises:
-        ExportError: the ONNX model's outputs differ from Paddle's by more than `tolerance`.
+        ExportError: the ONNX model's outputs disagree with Paddle's.
     """
-    import paddle2onnx
-
     onnx_file = model_dir / ONNX_FILE
-    try:
-        paddle2onnx.export(
-            str(model_dir / MODEL_FILE),
-            str(model_dir / PARAMS_FILE),
-            str(onnx_file),
-            opset_version=14,
-            enable_onnx_checker=True,
-        )
-    except Exception as problem:  # noqa: BLE001 (paddle2onnx raises bare Exception / RuntimeError from C++)
+    command = [
+        sys.executable, "-m", "paddle2onnx.command",
+        "--model_dir", str(model_dir), "--model_filename", MODEL_FILE, "--params_filename", PARAMS_FILE,
+        "--save_file", str(onnx_file), "--opset_version", "14",
+    ]  # fmt: skip
+    # A subprocess: on failure paddle2onnx logs and calls sys.exit, or aborts in C++.
+    done = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
+    if done.returncode != 0 or not onnx_file.is_file():
         onnx_file.unlink(missing_ok=True)
-        return OnnxResult(None, None, skipped=f"paddle2onnx failed: {str(problem).strip()[-200:]}")
-    diff = float(np.max(np.abs(paddle_predict(model_dir, batch) - onnx_predict(onnx_file, batch))))
+        output = _ANSI.sub("", done.stdout + done.stderr)
+        errors = [line for line in output.splitlines() if "ERROR" in line or "Error" in line]
+        return OnnxResult(
+            None, None, skipped=f"paddle2onnx failed: {(errors or ['exit ' + str(done.returncode)])[0][-300:]}"
+        )
+    paddle_out, onnx_out = paddle_predict(model_dir, batch), onnx_predict(onnx_file, batch)
+    diff = float(np.max(np.abs(paddle_out - onnx_out)))
+    if paddle_out.ndim == 3 and not np.all(same_best_class(paddle_out, onnx_out, 2 * tolerance)):
+        raise ExportError(f"ONNX and Paddle pick different characters on a sample batch ({onnx_file})")
     if not diff <= tolerance:
         raise ExportError(
             f"ONNX and Paddle outputs differ by {diff:.3g} > {tolerance:g} on a sample batch ({onnx_file})"

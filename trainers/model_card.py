@@ -8,6 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from thaigen.manifest import read_manifest
+from trainers import paddle_source
+from trainers.export import OnnxResult
+from trainers.ppocr_config import ARCHS, Arch, Layout
+
 CARD_JSON = "model_card.json"
 CARD_MD = "MODEL_CARD.md"
 VERSIONED = ("thaigen", "paddlepaddle", "paddlepaddle-gpu", "paddle2onnx", "onnxruntime", "onnx")
@@ -46,8 +51,41 @@ def training_figures(log: Path) -> dict[str, Any]:
     }
 
 
+def describe(
+    arch: Arch, config: dict[str, Any], layout: Layout, training: dict[str, Any], onnx: OnnxResult, source: Path
+) -> dict[str, Any]:
+    """The card's fields: model, data, dictionary, training figures, ONNX check, versions, full config."""
+    manifest = read_manifest(layout.manifest_path) if layout.manifest_path.is_file() else {}
+    counts = manifest.get("counts", {})
+    dict_lines = layout.dict_path.read_text(encoding="utf-8").splitlines() if layout.dict_path.is_file() else []
+    return {
+        "arch": arch.value,
+        "algorithm": ARCHS[arch].algorithm,
+        "model_name": config["Global"]["model_name"],
+        "image_shape": list(ARCHS[arch].image_shape),
+        "dataset": {
+            "name": layout.train_dir.name,
+            "config_digest": manifest.get("config_digest"),
+            "seed": manifest.get("seed"),
+            "train": counts.get("train"),
+            "val": counts.get("val"),
+        },
+        "dict": {"file": "dict.txt", "size": len(dict_lines), "use_space_char": config["Global"].get("use_space_char")},
+        "training": training,
+        "onnx": {
+            "file": onnx.path.name if onnx.path else None,
+            "max_abs_diff_vs_paddle": onnx.max_abs_diff,
+            "skipped": onnx.skipped,
+        },
+        "versions": package_versions()
+        | {"paddleocr_source": paddle_source.commit(source) or f"{paddle_source.PINNED_TAG} (commit not recorded)"},
+        "config": config,
+    }
+
+
 def write_card(model_dir: Path, card: dict[str, Any]) -> Path:
-    """Write model_card.json and MODEL_CARD.md into `model_dir`; returns the JSON path."""
+    """Write model_card.json and MODEL_CARD.md into `model_dir` (listing its files); returns the JSON path."""
+    card = card | {"files": sorted({p.name for p in model_dir.iterdir()} | {CARD_JSON, CARD_MD})}
     path = model_dir / CARD_JSON
     path.write_text(json.dumps(card, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (model_dir / CARD_MD).write_text(render_markdown(card), encoding="utf-8")

@@ -88,7 +88,7 @@ def open_backend(folder: ModelFolder, model_format: ModelFormat, threads: int = 
         return PaddleBackend(path, threads)
     except ConfigError:
         raise
-    except Exception as exc:  # the runtimes raise their own exception types (EnforceNotMet, Fail, ...)
+    except Exception as exc:
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ModelLoadError(f"cannot load {path}: {detail}") from exc
 
@@ -173,7 +173,11 @@ def output_problem(shape: Sequence[int], table: Sequence[str]) -> str | None:
     if classes == expected:
         return None
     space = " + space" if table[-1] == " " else ""
-    hint = " (trained without use_space_char? add use_space_char: false to PostProcess)" if classes == expected - 1 and space else ""
+    hint = (
+        " (trained without use_space_char? add use_space_char: false to PostProcess)"
+        if classes == expected - 1 and space
+        else ""
+    )
     return (
         f"output layer has {classes} classes but the dictionary gives {expected} "
         f"(blank + {expected - 1 - bool(space)} characters{space}){hint}"

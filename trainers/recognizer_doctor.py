@@ -10,7 +10,11 @@ from thaigen.errors import EnvironmentProblem
 from trainers.recognizer import ModelLoadError, open_backend, output_problem, probe
 from trainers.recognizer_folder import CONFIG_FILE, PADDLEOCR3_OPS, PARAMS_FILE, ModelFolder, ModelFormat, read_folder
 
-RUNTIME_PACKAGE = {ModelFormat.ONNX: "onnxruntime", ModelFormat.PADDLE3: "paddlepaddle", ModelFormat.PADDLE2: "paddlepaddle"}
+RUNTIME_PACKAGE = {
+    ModelFormat.ONNX: "onnxruntime",
+    ModelFormat.PADDLE3: "paddlepaddle",
+    ModelFormat.PADDLE2: "paddlepaddle",
+}
 VERSION_NOTE = {
     ModelFormat.ONNX: "any onnxruntime",
     ModelFormat.PADDLE3: "paddle >= 3.0 only (paddle 2.6 crashes on it)",
@@ -48,7 +52,9 @@ class Diagnosis:
         lines.append(f"post-process: {f.postprocess or 'not given'}")
         if f.characters is not None and f.table is not None:
             space = " + space" if f.table[-1] == " " else ""
-            lines.append(f"dictionary: {len(f.characters)} entries from {f.dict_source}; classes: blank + dictionary{space} = {len(f.table)}")
+            lines.append(
+                f"dictionary: {len(f.characters)} entries from {f.dict_source}; classes: blank + dictionary{space} = {len(f.table)}"
+            )
         lines.append("runtimes:")
         lines += [f"  {RUNTIME_PACKAGE[c.model_format]} on {c.model_format.value}: {c.detail}" for c in self.checks]
         lines.append(f"  paddleocr 3.x: {paddleocr3_verdict(f)}")
@@ -71,7 +77,10 @@ def paddleocr3_verdict(folder: ModelFolder) -> str:
             reasons.append(f"rejects pre-process {', '.join(rejected)}")
         if folder.postprocess != "CTCLabelDecode" or folder.dict_source != f"{CONFIG_FILE} PostProcess.character_dict":
             reasons.append("needs PostProcess CTCLabelDecode with character_dict")
-    if not {ModelFormat.PADDLE3, ModelFormat.PADDLE2} & set(folder.formats) or not (folder.path / PARAMS_FILE).is_file():
+    if (
+        not {ModelFormat.PADDLE3, ModelFormat.PADDLE2} & set(folder.formats)
+        or not (folder.path / PARAMS_FILE).is_file()
+    ):
         reasons.append(f"needs inference.json or inference.pdmodel with {PARAMS_FILE}")
     name = f" with model_name={folder.model_name}" if folder.model_name else ""
     return f"would load it{name}" if not reasons else "would not load it: " + "; ".join(reasons)
@@ -105,7 +114,9 @@ def diagnose(path: Path, dict_path: Path | None = None) -> Diagnosis:
     folder = read_folder(path, dict_path)
     checks = tuple(check_runtime(folder, f) for f in folder.formats)
     runtime_problems = tuple(f"{c.model_format.value}: {c.detail}" for c in checks if not c.ok)
-    hints = ()
+    hints: tuple[str, ...] = ()
     if folder.formats and ModelFormat.ONNX not in folder.formats:
-        hints = (f"no inference.onnx; onnxruntime ran about 2x faster than paddle on CPU here: thaigen doctor {path} --to-onnx",)
+        hints = (
+            f"no inference.onnx; onnxruntime ran about 2x faster than paddle on CPU here: thaigen doctor {path} --to-onnx",
+        )
     return Diagnosis(folder, checks, folder.problems + runtime_problems, hints)

@@ -25,7 +25,9 @@ PARAMS_FILE = "inference.pdiparams"
 DEFAULT_SHAPE = InputShape(3, 48, 320)
 """PP-OCRv3/v4/v5 rec input, assumed when inference.yml does not say."""
 RESIZE_OPS = frozenset({"RecResizeImg"})
-IGNORED_OPS = frozenset({"DecodeImage", "KeepKeys", "MultiLabelEncode", "CTCLabelEncode", "SARLabelEncode", "NRTRLabelEncode"})
+IGNORED_OPS = frozenset(
+    {"DecodeImage", "KeepKeys", "MultiLabelEncode", "CTCLabelEncode", "SARLabelEncode", "NRTRLabelEncode"}
+)
 """Decoding and label-encoding ops: thaigen does the first itself and needs no labels at inference."""
 PADDLEOCR3_OPS = frozenset({"DecodeImage", "RecResizeImg", "MultiLabelEncode", "KeepKeys"})
 """The only pre-process ops paddleocr 3.x accepts in a rec model's inference.yml."""
@@ -95,7 +97,10 @@ def _read_config(path: Path) -> tuple[Mapping[str, Any], str | None]:
     """inference.yml (empty when absent or unreadable) and what is wrong with it."""
     if not path.is_file():
         shape = f"{DEFAULT_SHAPE.channels}x{DEFAULT_SHAPE.height}x{DEFAULT_SHAPE.width}"
-        return {}, f"no {CONFIG_FILE} (a PaddleOCR 2.8 or older export): input assumed {shape}, dictionary needed (--dict)"
+        return (
+            {},
+            f"no {CONFIG_FILE} (a PaddleOCR 2.8 or older export): input assumed {shape}, dictionary needed (--dict)",
+        )
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -117,7 +122,9 @@ def _shape(ops: Sequence[tuple[str, Mapping[str, Any]]], problems: list[str]) ->
             if channels != 3:
                 problems.append(f"{name} image_shape has {channels} channels: thaigen feeds 3-channel (BGR) images")
             return InputShape(channels, height, width)
-    problems.append(f"no RecResizeImg image_shape in {CONFIG_FILE}: assuming {DEFAULT_SHAPE.channels}x{DEFAULT_SHAPE.height}x{DEFAULT_SHAPE.width}")
+    problems.append(
+        f"no RecResizeImg image_shape in {CONFIG_FILE}: assuming {DEFAULT_SHAPE.channels}x{DEFAULT_SHAPE.height}x{DEFAULT_SHAPE.width}"
+    )
     return DEFAULT_SHAPE
 
 
@@ -125,9 +132,13 @@ def _preprocess_problems(names: Sequence[str]) -> list[str]:
     problems = []
     for name in names:
         if name not in RESIZE_OPS | IGNORED_OPS:
-            problems.append(f"unsupported pre-process op {name}: thaigen only resizes like RecResizeImg, so results may differ")
+            problems.append(
+                f"unsupported pre-process op {name}: thaigen only resizes like RecResizeImg, so results may differ"
+            )
         elif name not in PADDLEOCR3_OPS:
-            problems.append(f"pre-process op {name} makes paddleocr 3.x fail with a bare AssertionError (thaigen ignores it)")
+            problems.append(
+                f"pre-process op {name} makes paddleocr 3.x fail with a bare AssertionError (thaigen ignores it)"
+            )
     return problems
 
 
@@ -150,14 +161,18 @@ def read_folder(path: Path, dict_path: Path | None = None) -> ModelFolder:
     if not path.is_dir():
         raise ConfigError(f"model folder not found: {path}")
     formats = tuple(f for f in ModelFormat if (path / f.value).is_file())
-    problems = [] if formats else ["no model file: expected inference.onnx, inference.json (3.x) or inference.pdmodel (2.x)"]
+    problems = (
+        [] if formats else ["no model file: expected inference.onnx, inference.json (3.x) or inference.pdmodel (2.x)"]
+    )
     if any(f is not ModelFormat.ONNX for f in formats) and not (path / PARAMS_FILE).is_file():
         problems.append(f"{PARAMS_FILE} is missing: the Paddle program has no weights beside it")
     config, config_problem = _read_config(path / CONFIG_FILE)
     problems += [config_problem] if config_problem else []
     model_name = (config.get("Global") or {}).get("model_name")
     if config and not model_name:
-        problems.append("inference.yml has no Global.model_name: paddleocr 3.x then tries to download a model and fails offline")
+        problems.append(
+            "inference.yml has no Global.model_name: paddleocr 3.x then tries to download a model and fails offline"
+        )
     ops = _ops(config)
     shape = _shape(ops, problems) if config else DEFAULT_SHAPE
     problems += _preprocess_problems([name for name, _ in ops])
@@ -169,7 +184,10 @@ def read_folder(path: Path, dict_path: Path | None = None) -> ModelFolder:
         characters: tuple[str, ...] | None = read_dictionary(dict_path)
         dict_source: str | None = str(dict_path)
     elif post.get("character_dict"):
-        characters, dict_source = tuple(str(ch) for ch in post["character_dict"]), f"{CONFIG_FILE} PostProcess.character_dict"
+        characters, dict_source = (
+            tuple(str(ch) for ch in post["character_dict"]),
+            f"{CONFIG_FILE} PostProcess.character_dict",
+        )
     else:
         characters = dict_source = None
         problems.append(f"no character dictionary: no PostProcess.character_dict in {CONFIG_FILE} and no --dict")

@@ -28,26 +28,40 @@ SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runtime", choices=RUNTIMES, default="auto", help="auto: ONNX when the folder has inference.onnx")
-    parser.add_argument("--dict", type=Path, help="character dictionary (default: inference.yml PostProcess.character_dict)")
+    parser.add_argument(
+        "--runtime", choices=RUNTIMES, default="auto", help="auto: ONNX when the folder has inference.onnx"
+    )
+    parser.add_argument(
+        "--dict", type=Path, help="character dictionary (default: inference.yml PostProcess.character_dict)"
+    )
 
 
 def _load(path: Path, args: argparse.Namespace, batch_size: int | None = None) -> Recognizer:
     from trainers.recognizer import DEFAULT_BATCH, Recognizer, Runtime
 
-    return Recognizer.load(path, runtime=Runtime(args.runtime), dict_path=args.dict, batch_size=batch_size or DEFAULT_BATCH)
+    return Recognizer.load(
+        path, runtime=Runtime(args.runtime), dict_path=args.dict, batch_size=batch_size or DEFAULT_BATCH
+    )
 
 
 def add_score(parser: argparse.ArgumentParser) -> Runner:
     """score recognizers (and Tesseract, ensembles) on a PaddleOCR label file or dataset folder"""
     parser.add_argument("model", help=f"model folder, or '{TESSERACT}'")
     parser.add_argument("dataset", type=Path, help="label file (path<TAB>label) or dataset folder (its val.txt)")
-    parser.add_argument("--engine", action="append", default=[], help=f"another model folder or '{TESSERACT}' (repeatable)")
     parser.add_argument(
-        "--ensemble", action="append", default=[], choices=("confidence", "vote"), help="also score all engines combined (repeatable)"
+        "--engine", action="append", default=[], help=f"another model folder or '{TESSERACT}' (repeatable)"
+    )
+    parser.add_argument(
+        "--ensemble",
+        action="append",
+        default=[],
+        choices=("confidence", "vote"),
+        help="also score all engines combined (repeatable)",
     )
     parser.add_argument("--labels", help="label file inside a dataset folder (default val.txt)")
-    parser.add_argument("--data-dir", type=Path, help="folder the image paths are relative to (default: the label file's)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="folder the image paths are relative to (default: the label file's)"
+    )
     parser.add_argument("--limit", type=int, help="score only the first N lines")
     parser.add_argument("--tesseract-langs", default="tha+eng", help="Tesseract languages (default tha+eng)")
     parser.add_argument("--out", type=Path, help="report folder (default scores/<dataset>)")
@@ -89,7 +103,9 @@ def _score(args: argparse.Namespace) -> int:
 def add_doctor(parser: argparse.ArgumentParser) -> Runner:
     """say what a recognizer folder holds, which runtimes load it and what is wrong"""
     parser.add_argument("model", type=Path, help="exported recognizer folder")
-    parser.add_argument("--dict", type=Path, help="character dictionary (default: inference.yml PostProcess.character_dict)")
+    parser.add_argument(
+        "--dict", type=Path, help="character dictionary (default: inference.yml PostProcess.character_dict)"
+    )
     parser.add_argument("--to-onnx", action="store_true", help="first write inference.onnx with paddle2onnx")
     return _doctor
 
@@ -124,7 +140,11 @@ def _read(args: argparse.Namespace) -> int:
     readings = _load(args.model, args).read(images)
     for path, reading in zip(args.images, readings, strict=True):
         if args.json:
-            print(json.dumps({"image": str(path), "text": reading.text, "confidence": reading.confidence}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"image": str(path), "text": reading.text, "confidence": reading.confidence}, ensure_ascii=False
+                )
+            )
         else:
             print(f"{path}\t{reading.text}\t{reading.confidence:.3f}")
     return 0
@@ -137,12 +157,16 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
     defaults = ServeConfig()
     model_dir = os.environ.get("SM_MODEL_DIR", SAGEMAKER_MODEL_DIR)
     port = int(os.environ.get("SAGEMAKER_BIND_TO_PORT", defaults.port))
-    parser.add_argument("model", type=Path, nargs="?", default=Path(model_dir), help=f"recognizer folder (default {model_dir})")
+    parser.add_argument(
+        "model", type=Path, nargs="?", default=Path(model_dir), help=f"recognizer folder (default {model_dir})"
+    )
     parser.add_argument("--host", default=defaults.host, help=f"address to bind (default {defaults.host})")
     parser.add_argument("--port", type=int, default=port, help=f"port (default {port}; SAGEMAKER_BIND_TO_PORT)")
     parser.add_argument("--max-batch", type=int, default=defaults.max_batch, help="lines per forward pass")
     parser.add_argument("--max-wait-ms", type=float, default=defaults.max_wait_s * 1000, help="wait to fill a batch")
-    parser.add_argument("--max-body-mb", type=float, default=defaults.max_body_bytes / 2**20, help="request size limit (413)")
+    parser.add_argument(
+        "--max-body-mb", type=float, default=defaults.max_body_bytes / 2**20, help="request size limit (413)"
+    )
     parser.add_argument("--max-images", type=int, default=defaults.max_images, help="images per JSON request (413)")
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s, help="seconds before a request gets 503")
     parser.add_argument("--quiet", action="store_true", help="no access log")
@@ -166,8 +190,10 @@ def _serve(args: argparse.Namespace) -> int:
     )
     server = make_server(recognizer.read_batch, config)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    host, port = server.server_address[:2]
-    print(f"serving {recognizer.name} on http://{host}:{port} (GET /ping, POST /invocations)", flush=True)
+    print(
+        f"serving {recognizer.name} on http://{args.host}:{server.server_port} (GET /ping, POST /invocations)",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -94,7 +94,9 @@ def _summary_cells(summary: Summary) -> list[str]:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    return [f"| {' | '.join(header)} |", f"|{'|'.join('---' for _ in header)}|"] + [f"| {' | '.join(r)} |" for r in rows]
+    return [f"| {' | '.join(header)} |", f"|{'|'.join('---' for _ in header)}|"] + [
+        f"| {' | '.join(r)} |" for r in rows
+    ]
 
 
 def _cell(text: str) -> str:
@@ -119,10 +121,12 @@ def report_markdown(dataset: str, scores: Sequence[EngineScore], pictures: dict[
         "",
         summary_table(scores),
         "",
-        "line acc: exact, spaces included. line acc (no spaces): PaddleOCR RecMetric `acc` (ignore_space). "
-        "line acc (ำ = ํ+า): also counting lines wrong only through SARA AM written as NIKHAHIT + SARA AA "
-        "(never NFKC). CER: character edits / truth code points. norm_edit_dis: PaddleOCR RecMetric, "
-        "1 - mean(ED / max length), spaces removed. WER: word edits / truth words, pythainlp newmm segmentation.",
+        (
+            "line acc: exact, spaces included. line acc (no spaces): PaddleOCR RecMetric `acc` (ignore_space). "
+            "line acc (ำ = ํ+า): also counting lines wrong only through SARA AM written as NIKHAHIT + SARA AA "
+            "(never NFKC). CER: character edits / truth code points. norm_edit_dis: PaddleOCR RecMetric, "
+            "1 - mean(ED / max length), spaces removed. WER: word edits / truth words, pythainlp newmm segmentation."
+        ),
     ]
     for s in scores:
         out += ["", f"## {s.engine}", ""]
@@ -131,7 +135,11 @@ def report_markdown(dataset: str, scores: Sequence[EngineScore], pictures: dict[
             out += _table(["category", "lines", *SUMMARY_COLUMNS], rows) + [""]
         if s.confusions:
             rows = [[_char(a), _char(b), str(n)] for a, b, n in s.confusions[:10]]
-            out += ["Most frequent character edits (truth → prediction):", ""] + _table(["truth", "prediction", "count"], rows) + [""]
+            out += (
+                ["Most frequent character edits (truth → prediction):", ""]
+                + _table(["truth", "prediction", "count"], rows)
+                + [""]
+            )
         worst = sorted((ls for ls in s.lines if not ls.exact), key=lambda ls: -ls.error_rate)[:WORST_LINES]
         if worst:
             rows = [[_cell(ls.truth), _cell(ls.prediction), f"{ls.confidence:.2f}", str(ls.char_edits)] for ls in worst]
@@ -143,23 +151,29 @@ def report_markdown(dataset: str, scores: Sequence[EngineScore], pictures: dict[
 
 def worst_lines_picture(score: EngineScore, images: Sequence[Line], count: int = WORST_LINES) -> Image.Image | None:
     """Each of the worst lines drawn as its image, then truth and prediction in a shipped Thai font; None if none is wrong."""
-    order = sorted((i for i, ls in enumerate(score.lines) if not ls.exact), key=lambda i: -score.lines[i].error_rate)[:count]
+    order = sorted((i for i, ls in enumerate(score.lines) if not ls.exact), key=lambda i: -score.lines[i].error_rate)[
+        :count
+    ]
     if not order:
         return None
     font = pil_font(str(data_dir("fonts") / FONT), FONT_PX)
     text_px = int(FONT_PX * 1.6)
     row_px = LINE_PX + 2 * text_px + MARGIN_PX
-    canvas = Image.new("RGB", (MAX_WIDTH_PX, MARGIN_PX + row_px * len(order)), "white")
+    rows = []
+    for i in order:
+        line, ls = images[i], score.lines[i]
+        width = min(MAX_WIDTH_PX, round(line.shape[1] * LINE_PX / line.shape[0]))
+        rgb = cv2.cvtColor(cv2.resize(line, (width, LINE_PX), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+        texts = (f"truth: {ls.truth}", f"read:  {ls.prediction}  ({ls.confidence:.2f})")
+        rows.append((Image.fromarray(np.ascontiguousarray(rgb)), texts))
+    widest = max(max(picture.width, *(round(font.getlength(t)) for t in texts)) for picture, texts in rows)
+    canvas = Image.new("RGB", (min(MAX_WIDTH_PX, widest) + 2 * MARGIN_PX, MARGIN_PX + row_px * len(rows)), "white")
     draw = ImageDraw.Draw(canvas)
-    for row, i in enumerate(order):
+    for row, (picture, (truth, read)) in enumerate(rows):
         top = MARGIN_PX + row * row_px
-        line = images[i]
-        width = min(MAX_WIDTH_PX - 2 * MARGIN_PX, round(line.shape[1] * LINE_PX / line.shape[0]))
-        picture = cv2.cvtColor(cv2.resize(line, (width, LINE_PX), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
-        canvas.paste(Image.fromarray(np.ascontiguousarray(picture)), (MARGIN_PX, top))
-        ls = score.lines[i]
-        draw.text((MARGIN_PX, top + LINE_PX), f"truth: {ls.truth}", font=font, fill="black")
-        draw.text((MARGIN_PX, top + LINE_PX + text_px), f"read:  {ls.prediction}  ({ls.confidence:.2f})", font=font, fill="firebrick")
+        canvas.paste(picture, (MARGIN_PX, top))
+        draw.text((MARGIN_PX, top + LINE_PX), truth, font=font, fill="black")
+        draw.text((MARGIN_PX, top + LINE_PX + text_px), read, font=font, fill="firebrick")
     return canvas
 
 
@@ -168,7 +182,9 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "engine"
 
 
-def write_report(out: Path, dataset: str, scores: Sequence[EngineScore], lines: Sequence[LabelledLine], images: Sequence[Line]) -> Path:
+def write_report(
+    out: Path, dataset: str, scores: Sequence[EngineScore], lines: Sequence[LabelledLine], images: Sequence[Line]
+) -> Path:
     """Write report.json, report.md and worst-<engine>.png into `out`; return the Markdown path."""
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / REPORT_JSON, report_json(dataset, scores, lines))

@@ -19,13 +19,13 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
 
 import thaigen
 from thaigen import dataset
-
 from trainers import inference_image
 from trainers.ctc import character_table
 from trainers.inference_image import Image, InputShape
@@ -35,12 +35,11 @@ from trainers.recognizer_folder import CONFIG_FILE, read_dictionary
 
 INPUT_SHAPE = InputShape(3, 32, 160)
 MODEL_NAME = "thaigen_tiny_ctc"
-WIDTH_STRIDE = 4
-"""Input px per CTC time step."""
 CHANNELS = (16, 32, 64, 96)
 MAX_LEARNING_RATE = 6e-3
 BUCKET_BATCHES = 8
 """Batches drawn together and sorted by width, so a batch pads little."""
+
 
 @dataclass(frozen=True)
 class TinyModels:
@@ -51,6 +50,7 @@ class TinyModels:
     paddle2: Path
     onnx: Path
 
+
 @dataclass(frozen=True)
 class TrainingSet:
     """Decoded training lines and their labels as class indices."""
@@ -59,12 +59,13 @@ class TrainingSet:
     targets: tuple[tuple[int, ...], ...]
     characters: tuple[str, ...]
 
+
 def build_network(classes: int):  # type: ignore[no-untyped-def]  # returns a paddle.nn.Layer (paddle is imported lazily)
     """The tiny CTC network for `classes` output classes (blank included)."""
     paddle = import_paddle()
     nn = paddle.nn
 
-    def block(inputs: int, outputs: int, stride: tuple[int, int]) -> nn.Layer:
+    def block(inputs: int, outputs: int, stride: tuple[int, int]) -> Any:
         return nn.Sequential(
             nn.Conv2D(inputs, outputs, 3, stride=stride, padding=1, bias_attr=False), nn.BatchNorm2D(outputs), nn.ReLU()
         )
@@ -73,7 +74,9 @@ def build_network(classes: int):  # type: ignore[no-untyped-def]  # returns a pa
         def __init__(self) -> None:
             super().__init__()
             a, b, c, d = CHANNELS
-            self.backbone = nn.Sequential(block(3, a, (2, 2)), block(a, b, (2, 1)), block(b, c, (2, 2)), block(c, d, (2, 1)))
+            self.backbone = nn.Sequential(
+                block(3, a, (2, 2)), block(a, b, (2, 1)), block(b, c, (2, 2)), block(c, d, (2, 1))
+            )
             self.context = nn.LSTM(d, d // 2, direction="bidirect")
             self.head = nn.Linear(d, classes)
 
@@ -84,6 +87,7 @@ def build_network(classes: int):  # type: ignore[no-untyped-def]  # returns a pa
             return logits if self.training else nn.functional.softmax(logits, axis=2)
 
     return TinyCTC()
+
 
 def load_training_set(folder: Path) -> TrainingSet:
     """Read a thaigen dataset's train.txt, images and dict.txt."""
@@ -96,16 +100,20 @@ def load_training_set(folder: Path) -> TrainingSet:
         targets.append(tuple(index[ch] for ch in label))
     return TrainingSet(tuple(images), tuple(targets), characters)
 
+
 def _batches(count: int, batch: int, rng: np.random.Generator, ratios: np.ndarray) -> Iterator[np.ndarray]:
     """Endless batches of indices: shuffled, then sorted by aspect ratio within buckets of BUCKET_BATCHES."""
     while True:
         order = rng.permutation(count)
         buckets = [order[i : i + batch * BUCKET_BATCHES] for i in range(0, count, batch * BUCKET_BATCHES)]
         batches = [
-            bucket[np.argsort(ratios[bucket])][j : j + batch] for bucket in buckets for j in range(0, len(bucket), batch)
+            bucket[np.argsort(ratios[bucket])][j : j + batch]
+            for bucket in buckets
+            for j in range(0, len(bucket), batch)
         ]
         for k in rng.permutation(len(batches)):
             yield batches[k]
+
 
 def train(data: TrainingSet, steps: int, batch: int, seed: int):  # type: ignore[no-untyped-def]
     """Train the tiny network with CTC loss and Adam (one-cycle learning rate) on CPU; return it in eval mode."""
@@ -140,6 +148,7 @@ def train(data: TrainingSet, steps: int, batch: int, seed: int):  # type: ignore
     model.eval()
     return model
 
+
 def inference_config(characters: Sequence[str]) -> dict[str, object]:
     """inference.yml as PaddleOCR 3.x writes it for a CTC rec model (and as paddleocr 3.x accepts it)."""
     return {
@@ -154,6 +163,7 @@ def inference_config(characters: Sequence[str]) -> dict[str, object]:
         },
         "PostProcess": {"name": "CTCLabelDecode", "character_dict": list(characters)},
     }
+
 
 def export(model, characters: Sequence[str], out: Path, *, legacy: bool) -> Path:  # type: ignore[no-untyped-def]
     """Save `model` with paddle.jit.save as PaddleOCR does: 3.x (inference.json) or, `legacy`, 2.x (inference.pdmodel).
@@ -175,6 +185,7 @@ def export(model, characters: Sequence[str], out: Path, *, legacy: bool) -> Path
     )
     return out
 
+
 def build_tiny_models(out: Path, *, count: int = 1200, steps: int = 800, batch: int = 16, seed: int = 0) -> TinyModels:
     """Build a digits dataset, train the tiny recognizer on it and export it three ways under `out`."""
     data = out / "data"
@@ -189,6 +200,7 @@ def build_tiny_models(out: Path, *, count: int = 1200, steps: int = 800, batch: 
     convert_to_onnx(onnx)
     return TinyModels(data=data, paddle3=paddle3, paddle2=paddle2, onnx=onnx)
 
+
 def main() -> None:
     """`python -m trainers.tiny_model OUT`: build, train and export the tiny recognizer."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -199,6 +211,7 @@ def main() -> None:
     args = parser.parse_args()
     models = build_tiny_models(args.out, count=args.count, steps=args.steps, seed=args.seed)
     print(f"data {models.data}\npaddle 3.x {models.paddle3}\npaddle 2.x {models.paddle2}\nonnx {models.onnx}")
+
 
 if __name__ == "__main__":
     main()
