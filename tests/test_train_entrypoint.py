@@ -17,7 +17,7 @@ from thaigen.errors import ConfigError, EnvironmentProblem
 from trainers import entrypoint, export, paddle_source
 from trainers.ppocr_config import Arch
 
-pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning", "ignore::DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
 
 
 def test_paths_follow_sagemaker_and_env_overrides(tmp_path: Path) -> None:
