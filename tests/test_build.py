@@ -56,6 +56,9 @@ def test_manifest_describes_the_data(built: Path) -> None:
     assert manifest["longest_label_code_points"] == max(len(s["label"]) for s in samples) <= 25
     assert sum(manifest["character_histogram"].values()) == sum(len(s["label"]) for s in samples)
     assert manifest["versions"]["raqm"] and manifest["paddleocr"]["use_space_char"] is True
+    for key, field in (("by_preset", "preset"), ("by_background", "background"), ("by_category", "category")):
+        assert sum(manifest["counts"][key].values()) == 150
+        assert set(manifest["counts"][key]) == {s[field] for s in samples}
 
 
 def test_no_tofu_every_run_drawn_by_a_covering_font(built: Path, pool: FontPool) -> None:

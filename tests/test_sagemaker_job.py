@@ -17,7 +17,6 @@ from thaigen.errors import ConfigError, DatasetError
 from trainers import channels, sagemaker_job
 from trainers.ppocr_config import Arch, Layout, validate
 
-
 ROLE = "arn:aws:iam::123456789012:role/thaigen-training"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/thaigen-train:latest"
 

@@ -43,6 +43,9 @@ def describe(config: GenConfig, pool: FontPool, stats: Stats) -> dict[str, Any]:
             "train": stats.splits["train"],
             "val": stats.splits["val"],
             "by_category": dict(sorted(stats.categories.items())),
+            "by_preset": dict(sorted(stats.presets.items())),
+            "by_background": dict(sorted(stats.backgrounds.items())),
+            "by_furniture": dict(sorted(stats.furniture.items())),
             "characters_by_font": dict(sorted(stats.fonts.items())),
         },
         "paddleocr": {

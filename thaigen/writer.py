@@ -20,6 +20,9 @@ class Stats:
     splits: Counter[str] = field(default_factory=Counter)
     categories: Counter[str] = field(default_factory=Counter)
     fonts: Counter[str] = field(default_factory=Counter)
+    presets: Counter[str] = field(default_factory=Counter)
+    backgrounds: Counter[str] = field(default_factory=Counter)
+    furniture: Counter[str] = field(default_factory=Counter)
     characters: Counter[str] = field(default_factory=Counter)
     longest_label: int = 0
     most_ctc_steps: int = 0
@@ -29,6 +32,9 @@ class Stats:
         label = str(record["label"])
         self.splits[str(record["split"])] += 1
         self.categories[str(record["category"])] += 1
+        self.presets[str(record["preset"])] += 1
+        self.backgrounds[str(record["background"])] += 1
+        self.furniture.update(str(kind) for kind in record["furniture"])  # type: ignore[attr-defined]
         for run in record["runs"]:  # type: ignore[attr-defined]
             self.fonts[run["font"]] += len(run["text"])
         self.characters.update(label)
