@@ -138,8 +138,7 @@ def require_device(use_gpu: bool) -> str:
     Raises:
         EnvironmentProblem: use_gpu with a paddlepaddle built without CUDA.
     """
-    import paddle
-
+    paddle = export.import_paddle()
     if use_gpu and not paddle.is_compiled_with_cuda():
         raise EnvironmentProblem(
             f"use_gpu is on but paddlepaddle {paddle.__version__} has no CUDA: install paddlepaddle-gpu "

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -106,10 +108,17 @@ def input_batch(images: list[Path], shape: tuple[int, int, int]) -> np.ndarray:
     return batch
 
 
+def import_paddle() -> ModuleType:
+    """paddle, imported without its 'No ccache found' notice (about compiling C++ extensions, which we never do)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
+        import paddle
+    return paddle
+
+
 def paddle_predict(model_dir: Path, batch: np.ndarray) -> np.ndarray:
     """First output of the exported Paddle model on `batch` (CPU, oneDNN off: DB fails with it on)."""
-    import paddle.inference as pdi
-
+    pdi = import_paddle().inference
     config = pdi.Config(str(model_dir / MODEL_FILE), str(model_dir / PARAMS_FILE))
     config.disable_gpu()
     config.disable_mkldnn()
