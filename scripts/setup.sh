@@ -27,4 +27,10 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".${extras}"
+if [ "$mode" = test ]; then
+    # PaddleOCR's own data loaders (ppocr/data) for the cross-check tests: the 2.10 wheel carries them;
+    # kept in a side folder, without its dependencies, so it never shadows anything in .venv.
+    side="$HOME/.cache/thaigen/paddleocr-2.10.0"
+    [ -d "$side/paddleocr/ppocr" ] || .venv/bin/python -m pip install -q --no-deps --target "$side" paddleocr==2.10.0
+fi
 .venv/bin/python -c "from thaigen.render import require_raqm; require_raqm()"

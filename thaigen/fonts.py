@@ -24,12 +24,14 @@ SHIPPED_FALLBACKS = ("noto/NotoSans-Regular.ttf", "noto/NotoSans-Bold.ttf")
 _MARK_PROBES = (("ที่", "ที"), ("ปั้น", "ปัน"), ("กู้", "กู"), ("น้ำ", "นำ"))
 """(with mark, without) pairs: a font that draws both the same drops marks."""
 _TALL = "กญฎฏฐทธปฝฟฬ"
-_EXTENT_PROBE = "".join(
-    [c + v + t for c in _TALL for v in ("", "ั", "ิ", "ี", "ึ", "ื", "็") for t in ("", "่", "้", "๊", "๋", "์")]
-    + [c + v + t for c in _TALL for v in ("ุ", "ู", "ฺ") for t in ("", "่", "้", "๊", "๋")]
-    + ["ฤๅ", "ฦๅ", "ฐู", "ฎู", "ฏู", "ญู", "ÁÉÇÅgjpqyÿÄ|"]
+_EXTENT_CLUSTERS: tuple[str, ...] = (
+    *(c + v + t for c in _TALL for v in ("", "ั", "ิ", "ี", "ึ", "ื", "็") for t in ("", "่", "้", "๊", "๋", "์")),
+    *(c + v + t for c in _TALL for v in ("ุ", "ู", "ฺ") for t in ("", "่", "้", "๊", "๋")),
+    *("ฤๅ", "ฦๅ", "ฐู", "ฎู", "ฏู", "ญู", "Á", "É", "Ç", "Å", "g", "j", "p", "q", "y", "ÿ", "Ä", "|"),
 )
-"""Clusters reaching furthest above and below the baseline; the line box must hold them."""
+"""Candidates for the clusters reaching furthest above and below the baseline."""
+_EXTREMES = 6
+"""Tallest and deepest clusters kept per font to size its line box at any px size."""
 _PROBE_PX = 200
 
 
@@ -37,9 +39,9 @@ class MarkPositioningWarning(UserWarning):
     """A Thai font was left out because it cannot position Thai marks."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FontInfo:
-    """One font file and what it can draw."""
+    """One font file and what it can draw (compared by identity: each is scanned once per build)."""
 
     path: Path
     name: str
@@ -51,14 +53,14 @@ class FontInfo:
     """Line-box height above the baseline per px of font size (font metrics, widened to hold stacked marks)."""
     descent_em: float
     probe: str = field(repr=False)
-    """The extreme clusters this font covers (see extent_probe)."""
+    """The font's extreme clusters (see extent_probe)."""
 
     def covers(self, text: str) -> bool:
         """True when every character of `text` is in this font's cmap."""
         return all(ch in self.codepoints for ch in text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FontPool:
     """Thai fonts that draw lines, and fallbacks (in preference order) for what they lack."""
 
@@ -105,9 +107,13 @@ def _drops_marks(path: Path) -> bool:
     return any(_ink(font, marked) == _ink(font, bare) for marked, bare in _MARK_PROBES)
 
 
-def extent_probe(codepoints: frozenset[str]) -> str:
-    """The extreme clusters this font covers, as one string."""
-    return "".join(ch for ch in _EXTENT_PROBE if ch in codepoints)
+def extent_probe(font: ImageFont.FreeTypeFont, codepoints: frozenset[str]) -> str:
+    """The font's tallest and deepest covered clusters, as one short string to measure at any size."""
+    covered = [c for c in _EXTENT_CLUSTERS if all(ch in codepoints for ch in c)]
+    boxes = [(font.getbbox(c, anchor="ls"), c) for c in covered]
+    tallest = sorted(boxes, key=lambda item: item[0][1])[:_EXTREMES]
+    deepest = sorted(boxes, key=lambda item: -item[0][3])[:_EXTREMES]
+    return "".join(dict.fromkeys(c for _, c in tallest + deepest))
 
 
 def extents_px(font: ImageFont.FreeTypeFont, probe: str) -> tuple[int, int]:
@@ -147,8 +153,9 @@ def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
         reason = "no GPOS mark positioning for Thai" if not positions_marks else "it drops Thai marks"
         warnings.warn(f"font {path} left out: {reason}", MarkPositioningWarning, stacklevel=2)
         return None
-    probe = extent_probe(codepoints)
-    ascent, descent = extents_px(ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM), probe)
+    reference = ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM)
+    probe = extent_probe(reference, codepoints)
+    ascent, descent = extents_px(reference, probe)
     return FontInfo(
         path=path,
         name=family or path.stem,
