@@ -15,6 +15,8 @@ from thaigen.cli import main as cli
 from thaigen.config import make_config
 from thaigen.errors import ConfigError, EnvironmentProblem
 from trainers import entrypoint, export, paddle_source
+from trainers.inference_image import InputShape, load, to_batch
+from trainers.inference_onnx import OnnxBackend
 from trainers.ppocr_config import Arch
 
 pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
@@ -159,8 +161,8 @@ def test_cpu_smoke_run_trains_exports_converts_and_describes(
     assert set(card["training"]["best_metrics"]) >= {"acc", "norm_edit_dis"}
     assert card["versions"]["paddlepaddle"] and card["dataset"]["train"] == 72 - card["dataset"]["val"]
     # The exported model reads a 32 px line and gives 80 CTC steps over blank + dict + space.
-    batch = export.input_batch([data / "images/00000/00000000.png"], (3, 32, 320))
-    probs = export.onnx_predict(model / "inference.onnx", batch)
+    batch = to_batch([load(data / "images/00000/00000000.png")], InputShape(3, 32, 320))
+    probs = OnnxBackend(model / "inference.onnx", threads=2).run(batch)
     assert probs.shape == (1, 80, card["dict"]["size"] + 2)
     assert np.allclose(probs.sum(axis=-1), 1.0, atol=1e-4)
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from PIL import Image
 
 from trainers import export
 from trainers.ppocr_config import Arch
@@ -32,15 +31,6 @@ def test_crnn_inference_yml_is_rewritten_for_paddleocr3(tmp_path: Path) -> None:
     assert [next(iter(op)) for op in ops] == ["DecodeImage", "MultiLabelEncode", "RecResizeImg", "KeepKeys"]
     assert ops[2]["RecResizeImg"]["image_shape"] == [3, 32, 320]
     assert written["Global"] == exported["Global"] and written["PostProcess"] == exported["PostProcess"]
-
-
-def test_input_batch_keeps_aspect_and_pads_right(tmp_path: Path) -> None:
-    Image.new("RGB", (96, 48), "white").save(tmp_path / "short.png")
-    Image.new("RGB", (2000, 48), "black").save(tmp_path / "long.png")
-    batch = export.input_batch([tmp_path / "short.png", tmp_path / "long.png"], (3, 32, 320))
-    assert batch.shape == (2, 3, 32, 320) and batch.dtype == np.float32
-    assert np.all(batch[0, :, :, :64] == 1.0) and np.all(batch[0, :, :, 64:] == 0.0)  # 96x48 -> 64x32, then padding
-    assert np.all(batch[1] == -1.0)  # squeezed to the full width
 
 
 def test_agreement_tolerates_near_ties_only() -> None:

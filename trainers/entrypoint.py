@@ -27,6 +27,8 @@ from typing import Any
 from thaigen import dataset
 from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
 from trainers import channels, export, model_card, paddle_source
+from trainers.inference_image import InputShape, load, to_batch
+from trainers.inference_paddle import import_paddle
 from trainers.ppocr_config import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
 
 CONFIG_FILE = "train_config.yml"
@@ -138,7 +140,7 @@ def require_device(use_gpu: bool) -> str:
     Raises:
         EnvironmentProblem: use_gpu with a paddlepaddle built without CUDA.
     """
-    paddle = export.import_paddle()
+    paddle = import_paddle()
     if use_gpu and not paddle.is_compiled_with_cuda():
         raise EnvironmentProblem(
             f"use_gpu is on but paddlepaddle {paddle.__version__} has no CUDA: install paddlepaddle-gpu "
@@ -224,8 +226,8 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
     wall_s = time.monotonic() - started
     export.export_inference(source, config_path, _weights(paths.checkpoint_dir), paths.model_dir, log)
     export.make_loadable(paths.model_dir, arch)
-    batch = export.input_batch(_sample_images(layout), ARCHS[arch].image_shape)
-    onnx = export.convert_to_onnx(paths.model_dir, batch)
+    batch = to_batch([load(p) for p in _sample_images(layout)], InputShape(*ARCHS[arch].image_shape))
+    onnx = export.convert_checked(paths.model_dir, batch)
     shutil.copyfile(config_path, paths.model_dir / CONFIG_FILE)
     if layout.dict_path.is_file():
         shutil.copyfile(layout.dict_path, paths.model_dir / dataset.DICT)

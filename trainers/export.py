@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
-import sys
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import yaml
-from PIL import Image
 
 from thaigen.errors import ThaigenError
+from trainers.inference_onnx import ConversionFailed, OnnxBackend, convert_to_onnx
+from trainers.inference_paddle import PaddleBackend
 from trainers.paddle_source import tool_command
 from trainers.ppocr_config import ARCHS, Arch
 
 MODEL_FILE = "inference.json"
-PARAMS_FILE = "inference.pdiparams"
 INFER_CONFIG = "inference.yml"
-ONNX_FILE = "inference.onnx"
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ONNX_TOLERANCE = 5e-3
 """Largest absolute difference allowed between Paddle and ONNX Runtime probabilities. Measured here: CRNN
 ~1e-8; a 1-epoch SVTR 3e-4 to 2e-3, where Paddle's own CPU paths (oneDNN on vs off) already differ by 6e-4."""
@@ -95,49 +89,6 @@ def make_loadable(model_dir: Path, arch: Arch) -> dict[str, Any]:
     return config
 
 
-def input_batch(images: list[Path], shape: tuple[int, int, int]) -> np.ndarray:
-    """Images as network input like RecResizeImg does it: keep aspect, height to H, pad right, scale to [-1, 1]."""
-    channels, height, width = shape
-    batch = np.zeros((len(images), channels, height, width), dtype=np.float32)
-    for i, path in enumerate(images):
-        with Image.open(path) as img:
-            rgb = img.convert("RGB")
-        w = min(width, max(1, round(rgb.width * height / rgb.height)))
-        pixels = np.asarray(rgb.resize((w, height), Image.Resampling.BILINEAR), dtype=np.float32)
-        batch[i, :, :, :w] = (pixels.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
-    return batch
-
-
-def import_paddle() -> ModuleType:
-    """paddle, imported without its 'No ccache found' notice (about compiling C++ extensions, which we never do)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="No ccache found", category=UserWarning)
-        import paddle
-    return paddle
-
-
-def paddle_predict(model_dir: Path, batch: np.ndarray) -> np.ndarray:
-    """First output of the exported Paddle model on `batch` (CPU, oneDNN off: DB fails with it on)."""
-    pdi = import_paddle().inference
-    config = pdi.Config(str(model_dir / MODEL_FILE), str(model_dir / PARAMS_FILE))
-    config.disable_gpu()
-    config.disable_mkldnn()
-    predictor = pdi.create_predictor(config)
-    handle = predictor.get_input_handle(predictor.get_input_names()[0])
-    handle.reshape(list(batch.shape))
-    handle.copy_from_cpu(batch)
-    predictor.run()
-    return np.asarray(predictor.get_output_handle(predictor.get_output_names()[0]).copy_to_cpu())
-
-
-def onnx_predict(onnx_file: Path, batch: np.ndarray) -> np.ndarray:
-    """First output of an ONNX model on `batch` with ONNX Runtime on the CPU."""
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
-    return np.asarray(session.run(None, {session.get_inputs()[0].name: batch})[0])
-
-
 def same_best_class(reference: np.ndarray, other: np.ndarray, margin: float) -> np.ndarray:
     """Per step: both pick the same class, or the reference's top two are within `margin` (a near tie)."""
     top2 = np.sort(reference, axis=-1)[..., -2:]
@@ -145,7 +96,7 @@ def same_best_class(reference: np.ndarray, other: np.ndarray, margin: float) -> 
     return np.asarray((reference.argmax(-1) == other.argmax(-1)) | near_tie)
 
 
-def convert_to_onnx(model_dir: Path, batch: np.ndarray, tolerance: float = ONNX_TOLERANCE) -> OnnxResult:
+def convert_checked(model_dir: Path, batch: np.ndarray, tolerance: float = ONNX_TOLERANCE) -> OnnxResult:
     """Convert with paddle2onnx and check ONNX Runtime agrees with Paddle on `batch`.
 
     Agreement: probabilities within `tolerance` and, for a recogniser (batch x steps x classes), the same
@@ -157,22 +108,12 @@ def convert_to_onnx(model_dir: Path, batch: np.ndarray, tolerance: float = ONNX_
     Raises:
         ExportError: the ONNX model's outputs disagree with Paddle's.
     """
-    onnx_file = model_dir / ONNX_FILE
-    command = [
-        sys.executable, "-m", "paddle2onnx.command",
-        "--model_dir", str(model_dir), "--model_filename", MODEL_FILE, "--params_filename", PARAMS_FILE,
-        "--save_file", str(onnx_file), "--opset_version", "14",
-    ]  # fmt: skip
-    # A subprocess: on failure paddle2onnx logs and calls sys.exit, or aborts in C++.
-    done = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
-    if done.returncode != 0 or not onnx_file.is_file():
-        onnx_file.unlink(missing_ok=True)
-        output = _ANSI.sub("", done.stdout + done.stderr)
-        errors = [line for line in output.splitlines() if "ERROR" in line or "Error" in line]
-        return OnnxResult(
-            None, None, skipped=f"paddle2onnx failed: {(errors or ['exit ' + str(done.returncode)])[0][-300:]}"
-        )
-    paddle_out, onnx_out = paddle_predict(model_dir, batch), onnx_predict(onnx_file, batch)
+    try:
+        onnx_file = convert_to_onnx(model_dir)
+    except ConversionFailed as failure:
+        return OnnxResult(None, None, skipped=str(failure))
+    paddle_out = PaddleBackend(model_dir / MODEL_FILE, threads=2).run(batch)
+    onnx_out = OnnxBackend(onnx_file, threads=2).run(batch)
     diff = float(np.max(np.abs(paddle_out - onnx_out)))
     if paddle_out.ndim == 3 and not np.all(same_best_class(paddle_out, onnx_out, 2 * tolerance)):
         raise ExportError(f"ONNX and Paddle pick different characters on a sample batch ({onnx_file})")
