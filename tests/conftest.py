@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
+from thaigen.build import build
 from thaigen.config import FontsConfig, GenConfig, make_config
 from thaigen.fonts import FontPool, load_pool
 
@@ -18,3 +22,18 @@ def pool() -> FontPool:
 def small_config() -> GenConfig:
     """The default recipe, 150 samples: enough for several chunks."""
     return make_config(count=150, seed=7)
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, int, int], Path]:
+    """Build a real dataset for (recipe, count, seed) once per session and return its folder."""
+    built: dict[tuple[str, int, int], Path] = {}
+
+    def make(recipe: str, count: int, seed: int) -> Path:
+        key = (recipe, count, seed)
+        if key not in built:
+            built[key] = tmp_path_factory.mktemp(recipe) / "dataset"
+            build(make_config(recipe=recipe, count=count, seed=seed), built[key], workers=1, progress=False)
+        return built[key]
+
+    return make

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,6 @@ import pytest
 import yaml
 from PIL import Image
 
-import thaigen
-from thaigen.config import make_config
 from thaigen.errors import DatasetError, EnvironmentProblem
 from trainers import paddle_source
 from trainers.ppocr_config import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, validate, write_config
@@ -53,11 +51,9 @@ def ppocr() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(small_dataset: Callable[[str, int, int], Path]) -> Path:
     """A real 'mixed' dataset: Thai, Latin, digits, spaces, labels up to the 25 code point limit."""
-    out = tmp_path_factory.mktemp("mixed")
-    thaigen.build(make_config(recipe="mixed", count=60, seed=5), out, workers=1, progress=False)
-    return out
+    return small_dataset("mixed", 60, 5)
 
 
 def _config(folder: Path, arch: Arch, tmp_path: Path, **options: Any) -> dict[str, Any]:

@@ -6,13 +6,11 @@ import argparse
 import io
 import json
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-import thaigen
-from thaigen.config import make_config
 from thaigen.errors import ConfigError, DatasetError
 from trainers import channels, sagemaker_job
 from trainers.ppocr_config import Arch, Layout, validate
@@ -42,10 +40,8 @@ def aws() -> Iterator[sagemaker_job.Clients]:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("digits")
-    thaigen.build(make_config(recipe="digits", count=40, seed=4), out, workers=1, progress=False)
-    return out
+def data(small_dataset: Callable[[str, int, int], Path]) -> Path:
+    return small_dataset("digits", 40, 4)
 
 
 def _spec(bucket: str, name: str, spot: bool = True) -> sagemaker_job.JobSpec:
