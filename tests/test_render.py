@@ -9,7 +9,7 @@ from thaigen.config import make_config
 from thaigen.fonts import FontPool
 from thaigen.layout import split_runs
 from thaigen.pipeline import choose_runs
-from thaigen.render import LineStyle, render_line, sample_style
+from thaigen.render import LineStyle, draw_ink, sample_style
 from thaigen.rng import Stage, stage_rng
 from thaigen.thai import STRESS_SET
 
@@ -28,10 +28,10 @@ def test_tightest_styles_never_clip(pool: FontPool, height: int, position: float
         for text in STRESS:
             runs = split_runs(text, font, pool.fallbacks_for(font))
             assert runs is not None
-            line = render_line(runs, style, height)
-            assert line.ink.shape[0] == height
-            assert _border_ink(line.ink) == 0, (font.path.name, text, height, position)
-            assert line.ink.max() > 200  # something was drawn
+            ink, _ = draw_ink(runs, style, height)
+            assert ink.shape[0] == height
+            assert _border_ink(ink) == 0, (font.path.name, text, height, position)
+            assert ink.max() > 200  # something was drawn
 
 
 def test_default_recipe_clean_renders_keep_margins(pool: FontPool) -> None:
@@ -39,14 +39,14 @@ def test_default_recipe_clean_renders_keep_margins(pool: FontPool) -> None:
     for index in range(400):
         _, runs = choose_runs(config, pool, index)
         style = sample_style(stage_rng(config.seed, index, Stage.RENDER), config.render)
-        line = render_line(runs, style, config.render.height)
-        columns = np.flatnonzero(line.ink.max(axis=0))
-        assert _border_ink(line.ink) == 0
-        assert columns[0] >= style.margin_left - 1 and line.ink.shape[1] - 1 - columns[-1] >= style.margin_right - 1
+        ink, _ = draw_ink(runs, style, config.render.height)
+        columns = np.flatnonzero(ink.max(axis=0))
+        assert _border_ink(ink) == 0
+        assert columns[0] >= style.margin_left - 1 and ink.shape[1] - 1 - columns[-1] >= style.margin_right - 1
 
 
 def test_same_style_same_pixels(pool: FontPool) -> None:
     runs = split_runs("สวัสดี 123", pool.thai[0], pool.fallbacks_for(pool.thai[0]))
     assert runs is not None
     style = sample_style(np.random.default_rng(1), make_config().render)
-    assert np.array_equal(render_line(runs, style, 48).image, render_line(runs, style, 48).image)
+    assert np.array_equal(draw_ink(runs, style, 48)[0], draw_ink(runs, style, 48)[0])

@@ -26,7 +26,7 @@ from PIL import features
 from thaigen.config import FontsConfig
 from thaigen.fonts import FontInfo, FontPool, load_pool, shipped_thai_fonts
 from thaigen.layout import split_runs
-from thaigen.render import LineStyle, PlacedRun, render_line
+from thaigen.render import LineStyle, PlacedRun, draw_ink
 from thaigen.thai import STRESS_SET as STRESS
 
 MARKED = ("ฐูฎู", "น้ำ", "ปั้น", "ที่นี่", "ญี่ปุ่น", "สิ้นสุด")
@@ -218,10 +218,10 @@ def compare(font: FontInfo, pool: FontPool, text: str, height: int) -> Compariso
     runs = split_runs(text, font, pool.fallbacks_for(font))
     if runs is None:
         return None
-    line = render_line(runs, STYLE, height)
-    shaped = _rasterise(line.placed, _shaped, line.ink.shape)
-    unshaped = _rasterise(line.placed, _unshaped, line.ink.shape)
-    return Comparison(text, height, iou(line.ink, shaped), iou(line.ink, unshaped))
+    ink, placed = draw_ink(runs, STYLE, height)
+    shaped = _rasterise(placed, _shaped, ink.shape)
+    unshaped = _rasterise(placed, _unshaped, ink.shape)
+    return Comparison(text, height, iou(ink, shaped), iou(ink, unshaped))
 
 
 def _font(pool: FontPool, name: str) -> FontInfo:

@@ -61,6 +61,8 @@ class LineStyle:
     """Where the line box sits in the vertical slack: 0 top, 1 bottom."""
     text_gray: int
     background_gray: int
+    """Unused since backgrounds decide colours (backgrounds.sample_backdrop); still drawn because removing
+    the draws would shift the RENDER stream and change every existing dataset's bytes for its seed."""
     text: TextStyle = PLAIN
     """Weight, spacing, width and slant of the glyphs."""
 
@@ -90,15 +92,6 @@ class PlacedRun:
     size: int
     stroke: float = 0.0
     """Synthetic bold stroke width, px."""
-
-
-@dataclass(frozen=True)
-class RenderedLine:
-    """A clean line: RGB pixels, the ink coverage, and where each run was drawn."""
-
-    image: np.ndarray
-    ink: np.ndarray
-    placed: tuple[PlacedRun, ...]
 
 
 def _pieces(runs: Sequence[Run], letter_spacing: float) -> list[Run]:
@@ -174,12 +167,3 @@ def draw_ink(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[np.nda
     if style.text.slanted:
         ink = _slant(ink, style.text, placed[0].baseline, (style.margin_left, style.margin_right))
     return ink, placed
-
-
-def render_line(runs: Sequence[Run], style: LineStyle, height: int) -> RenderedLine:
-    """Shape and draw the runs: dark-on-light gray text, width following the text."""
-    ink, placed = draw_ink(runs, style, height)
-    alpha = ink.astype(np.float32) / 255.0
-    gray = style.background_gray + (style.text_gray - style.background_gray) * alpha
-    pixels = np.repeat(np.rint(gray).astype(np.uint8)[:, :, None], 3, axis=2)
-    return RenderedLine(image=pixels, ink=ink, placed=placed)
