@@ -41,15 +41,16 @@ class Backdrop:
     """Draws for textures, gradient direction and image crops."""
 
 
-def image_files(paths: Sequence[Path]) -> list[Path]:
-    """Background image files under the configured folders and files, sorted."""
+@functools.cache
+def image_files(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Background image files under the configured folders and files, sorted (searched once per process)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files += sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
         else:
             files.append(path)
-    return files
+    return tuple(files)
 
 
 def check_images(paths: Sequence[Path]) -> None:
@@ -61,7 +62,7 @@ def check_images(paths: Sequence[Path]) -> None:
     for path in paths:
         if not path.exists():
             raise ValueError(f"background image folder or file not found: {path}")
-    files = image_files(paths)
+    files = image_files(tuple(paths))
     if not files:
         raise ValueError(f"no background images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(map(str, paths))}")
     for file in files:
@@ -172,7 +173,7 @@ def _paint(backdrop: Backdrop, height: int, width: int, images: Sequence[Path]) 
         return _gradient(backdrop, height, width, rng)
     if backdrop.kind == "paper":
         return _paper(backdrop, height, width, rng)
-    canvas = _keep_luma(_image(backdrop, image_files(images), height, width, rng), backdrop.luma_range)
+    canvas = _keep_luma(_image(backdrop, image_files(tuple(images)), height, width, rng), backdrop.luma_range)
     return np.rint(canvas).astype(np.uint8)
 
 

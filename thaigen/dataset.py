@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from thaigen.errors import DatasetError
+
 TRAIN_LABELS = "train.txt"
 VAL_LABELS = "val.txt"
 DICT = "dict.txt"
@@ -21,3 +23,19 @@ def image_relpath(index: int) -> str:
 def part_path(out: Path, start: int) -> Path:
     """Record file of the chunk that starts at `start` (present only once the chunk is complete)."""
     return out / PARTS / f"{start:09d}.jsonl"
+
+
+def label_files(target: Path) -> tuple[Path, list[Path]]:
+    """(dataset root, label files) for a dataset folder (train.txt, val.txt) or one label file.
+
+    Raises:
+        DatasetError: the target or its label files are missing.
+    """
+    if target.is_file():
+        return target.parent, [target]
+    if not target.is_dir():
+        raise DatasetError(f"dataset not found: {target}")
+    files = [target / n for n in (TRAIN_LABELS, VAL_LABELS) if (target / n).is_file()]
+    if not files:
+        raise DatasetError(f"no {TRAIN_LABELS} or {VAL_LABELS} in {target}")
+    return target, files

@@ -77,4 +77,8 @@ def to_height(height: int, *arrays: np.ndarray) -> list[np.ndarray]:
         return list(arrays)
     width = max(1, round(wide * height / current))
     method = cv2.INTER_AREA if current > height else cv2.INTER_LINEAR
-    return [cv2.resize(array, (width, height), interpolation=method) for array in arrays]
+    resized: dict[int, np.ndarray] = {}
+    for array in arrays:  # the same array passed twice (ink without furniture) is resized once
+        if id(array) not in resized:
+            resized[id(array)] = cv2.resize(array, (width, height), interpolation=method)
+    return [resized[id(array)] for array in arrays]

@@ -99,14 +99,6 @@ def lint_dataset(
     Raises:
         DatasetError: the target, its label files or its dictionary are missing.
     """
-    if target.is_dir():
-        folder = target
-        files = [target / name for name in (dataset.TRAIN_LABELS, dataset.VAL_LABELS) if (target / name).is_file()]
-        if not files:
-            raise DatasetError(f"no {dataset.TRAIN_LABELS} or {dataset.VAL_LABELS} in {target}")
-    elif target.is_file():
-        folder, files = target.parent, [target]
-    else:
-        raise DatasetError(f"dataset not found: {target}")
+    folder, files = dataset.label_files(target)
     rules = rules_for(folder, max_text_length, time_steps, dict_path)
     return [finding for labels in files for finding in lint_file(labels, folder, rules)]

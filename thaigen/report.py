@@ -24,6 +24,7 @@ from thaigen.files import atomic_bytes, atomic_text
 from thaigen.fonts import FontInfo, load_pool
 from thaigen.layout import split_runs
 from thaigen.lint import read_dict
+from thaigen.manifest import read_manifest
 from thaigen.render import pil_font
 
 SHEET_COLUMNS = 4
@@ -55,25 +56,9 @@ class Report:
     rare_characters: tuple[str, ...]
 
 
-def label_files(target: Path) -> tuple[Path, list[Path]]:
-    """(dataset root, label files) for a dataset folder (train.txt, val.txt) or one label file.
-
-    Raises:
-        DatasetError: the target or its label files are missing.
-    """
-    if target.is_file():
-        return target.parent, [target]
-    if not target.is_dir():
-        raise DatasetError(f"dataset not found: {target}")
-    files = [target / n for n in (dataset.TRAIN_LABELS, dataset.VAL_LABELS) if (target / n).is_file()]
-    if not files:
-        raise DatasetError(f"no {dataset.TRAIN_LABELS} or {dataset.VAL_LABELS} in {target}")
-    return target, files
-
-
 def read_entries(target: Path) -> list[Entry]:
     """Every `path<TAB>label` line of the dataset, with thaigen's per-sample metadata when present."""
-    root, files = label_files(target)
+    root, files = dataset.label_files(target)
     records: dict[str, Mapping[str, object]] = {}
     if (root / dataset.SAMPLES).is_file():
         with (root / dataset.SAMPLES).open(encoding="utf-8") as handle:
@@ -189,7 +174,7 @@ def write_report(
         DatasetError: no dataset, no label files, or no labelled lines.
     """
     entries = read_entries(target)
-    root, _ = label_files(target)
+    root, _ = dataset.label_files(target)
     out.mkdir(parents=True, exist_ok=True)
     sheet = out / "contact_sheet.png"
     contact_sheet(entries, samples, seed, sheet)
@@ -199,7 +184,7 @@ def write_report(
     rare = tuple(ch for ch in dictionary if characters[ch] < min_char_count)
     outside = sorted(set(characters) - set(dictionary))
     manifest = root / dataset.MANIFEST
-    recipe = json.loads(manifest.read_text(encoding="utf-8"))["config"]["recipe"] if manifest.is_file() else None
+    recipe = read_manifest(manifest)["config"]["recipe"] if manifest.is_file() else None
     sizes = [s for s in map(_image_size, entries) if s is not None]
     counted = (
         ("preset", "Augmentation preset"),
