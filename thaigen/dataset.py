@@ -39,3 +39,18 @@ def label_files(target: Path) -> tuple[Path, list[Path]]:
     if not files:
         raise DatasetError(f"no {TRAIN_LABELS} or {VAL_LABELS} in {target}")
     return target, files
+
+
+def read_dictionary(path: Path) -> tuple[str, ...]:
+    """A PaddleOCR dict.txt in order, one entry per line (split on newline only, as PaddleOCR does).
+
+    Raises:
+        DatasetError: the file is missing or not UTF-8.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DatasetError(f"character dictionary not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"cannot read character dictionary {path}: {exc}") from None
+    return tuple(line.removesuffix("\r") for line in text.removesuffix("\n").split("\n"))

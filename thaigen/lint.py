@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thaigen import dataset
-from thaigen.errors import DatasetError
 from thaigen.manifest import read_manifest
 from thaigen.text import ctc_steps
 
@@ -35,15 +34,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.problem}"
-
-
-def read_dict(path: Path) -> frozenset[str]:
-    """Read a PaddleOCR character dictionary the way PaddleOCR does (one entry per line)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DatasetError(f"character dictionary not found: {path}") from None
-    return frozenset(lines)
 
 
 def check_label(label: str, rules: LintRules) -> list[str]:
@@ -84,7 +74,7 @@ def rules_for(folder: Path, max_text_length: int | None, time_steps: int | None,
     """Rules from explicit options, else the dataset's manifest, else PaddleOCR's defaults."""
     paddle = read_manifest(folder / dataset.MANIFEST)["paddleocr"] if (folder / dataset.MANIFEST).is_file() else {}
     return LintRules(
-        characters=read_dict(dict_path or folder / dataset.DICT),
+        characters=frozenset(dataset.read_dictionary(dict_path or folder / dataset.DICT)),
         use_space_char=bool(paddle.get("use_space_char", True)),
         max_text_length=max_text_length or int(paddle.get("max_text_length", PADDLEOCR_MAX_TEXT_LENGTH)),
         time_steps=time_steps or paddle.get("ctc_time_steps"),

@@ -23,7 +23,6 @@ from thaigen.errors import DatasetError
 from thaigen.files import atomic_bytes, atomic_text
 from thaigen.fonts import FontInfo, load_pool
 from thaigen.layout import split_runs
-from thaigen.lint import read_dict
 from thaigen.manifest import read_manifest
 from thaigen.render import pil_font
 
@@ -180,7 +179,7 @@ def write_report(
     contact_sheet(entries, samples, seed, sheet)
     characters = Counter(ch for e in entries for ch in e.label if ch != " ")
     dict_file = dict_path or root / dataset.DICT
-    dictionary = sorted(read_dict(dict_file)) if dict_file.is_file() else sorted(characters)
+    dictionary = sorted(set(dataset.read_dictionary(dict_file))) if dict_file.is_file() else sorted(characters)
     rare = tuple(ch for ch in dictionary if characters[ch] < min_char_count)
     outside = sorted(set(characters) - set(dictionary))
     manifest = root / dataset.MANIFEST

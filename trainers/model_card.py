@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from thaigen import dataset
 from thaigen.manifest import read_manifest
 from trainers import paddle_source
 from trainers.export import OnnxResult
@@ -57,7 +58,7 @@ def describe(
     """The card's fields: model, data, dictionary, training figures, ONNX check, versions, full config."""
     manifest = read_manifest(layout.manifest_path) if layout.manifest_path.is_file() else {}
     counts = manifest.get("counts", {})
-    dict_lines = layout.dict_path.read_text(encoding="utf-8").splitlines() if layout.dict_path.is_file() else []
+    dict_lines = dataset.read_dictionary(layout.dict_path) if layout.dict_path.is_file() else ()
     return {
         "arch": arch.value,
         "algorithm": ARCHS[arch].algorithm,

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from thaigen import dataset
 from thaigen.errors import ConfigError
 from trainers.ctc import character_table
 from trainers.inference_image import InputShape
@@ -78,19 +79,6 @@ class ModelFolder:
     def model_file(self, model_format: ModelFormat) -> Path:
         """Path of one of the folder's model files."""
         return self.path / model_format.value
-
-
-def read_dictionary(path: Path) -> tuple[str, ...]:
-    """A PaddleOCR dict.txt in order, one entry per line (split on newline only, as PaddleOCR does).
-
-    Raises:
-        ConfigError: the file is missing or not UTF-8.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read character dictionary {path}: {exc}") from None
-    return tuple(line.removesuffix("\r") for line in text.removesuffix("\n").split("\n"))
 
 
 def _read_config(path: Path) -> tuple[Mapping[str, Any], str | None]:
@@ -181,7 +169,7 @@ def read_folder(path: Path, dict_path: Path | None = None) -> ModelFolder:
     if postprocess not in (None, "CTCLabelDecode"):
         problems.append(f"post-process {postprocess} is not CTCLabelDecode: thaigen decodes CTC heads only")
     if dict_path is not None:
-        characters: tuple[str, ...] | None = read_dictionary(dict_path)
+        characters: tuple[str, ...] | None = dataset.read_dictionary(dict_path)
         dict_source: str | None = str(dict_path)
     elif post.get("character_dict"):
         characters, dict_source = (

@@ -31,7 +31,7 @@ from trainers.ctc import character_table
 from trainers.inference_image import Image, InputShape
 from trainers.inference_onnx import convert_to_onnx
 from trainers.inference_paddle import import_paddle
-from trainers.recognizer_folder import CONFIG_FILE, read_dictionary
+from trainers.recognizer_folder import CONFIG_FILE
 
 INPUT_SHAPE = InputShape(3, 32, 160)
 MODEL_NAME = "thaigen_tiny_ctc"
@@ -91,7 +91,7 @@ def build_network(classes: int):  # type: ignore[no-untyped-def]  # returns a pa
 
 def load_training_set(folder: Path) -> TrainingSet:
     """Read a thaigen dataset's train.txt, images and dict.txt."""
-    characters = read_dictionary(folder / dataset.DICT)
+    characters = dataset.read_dictionary(folder / dataset.DICT)
     index = {ch: i for i, ch in enumerate(character_table(characters, use_space_char=True))}
     images, targets = [], []
     for line in (folder / dataset.TRAIN_LABELS).read_text(encoding="utf-8").splitlines():
