@@ -140,7 +140,7 @@ def report_markdown(dataset: str, scores: Sequence[EngineScore], pictures: dict[
                 + _table(["truth", "prediction", "count"], rows)
                 + [""]
             )
-        worst = sorted((ls for ls in s.lines if not ls.exact), key=lambda ls: -ls.error_rate)[:WORST_LINES]
+        worst = [s.lines[i] for i in worst_indices(s, WORST_LINES)]
         if worst:
             rows = [[_cell(ls.truth), _cell(ls.prediction), f"{ls.confidence:.2f}", str(ls.char_edits)] for ls in worst]
             out += ["Worst lines:", ""] + _table(["truth", "prediction", "confidence", "edits"], rows)
@@ -149,11 +149,15 @@ def report_markdown(dataset: str, scores: Sequence[EngineScore], pictures: dict[
     return "\n".join(out) + "\n"
 
 
+def worst_indices(score: EngineScore, count: int) -> list[int]:
+    """Indices of the `count` wrong lines with the highest error rate, worst first (stable for ties)."""
+    wrong = (i for i, line in enumerate(score.lines) if not line.exact)
+    return sorted(wrong, key=lambda i: -score.lines[i].error_rate)[:count]
+
+
 def worst_lines_picture(score: EngineScore, images: Sequence[Line], count: int = WORST_LINES) -> Image.Image | None:
     """Each of the worst lines drawn as its image, then truth and prediction in a shipped Thai font; None if none is wrong."""
-    order = sorted((i for i, ls in enumerate(score.lines) if not ls.exact), key=lambda i: -score.lines[i].error_rate)[
-        :count
-    ]
+    order = worst_indices(score, count)
     if not order:
         return None
     font = pil_font(str(data_dir("fonts") / FONT), FONT_PX)
