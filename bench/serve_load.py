@@ -126,7 +126,7 @@ def drive(port: int, bodies: list[bytes], concurrency: int, count: int, max_seco
 
 def line_images(model: Path | None) -> tuple[Path, list[bytes]]:
     """The model folder and PNG bodies to send: the given model, or the tiny model and its validation lines."""
-    from trainers.tiny_model import build_tiny_models
+    from tiny_model import build_tiny_models
 
     data = OUT / "tiny" / "data"
     if model is None and not (OUT / "tiny" / "onnx" / "inference.onnx").is_file():

@@ -9,7 +9,7 @@ Rows (images/s, and the ratio to the bare reference loop of the same run):
                      the font (and size) thaigen chose for it; fonts cached per (path, size) as thaigen does.
   reference-uncached the same, but ImageFont.truetype() called for every image.
   make_sample        thaigen.make_sample in-process, no file I/O.
-  build wN           thaigen.build of the default recipe with N workers: wall time of the whole call
+  build wN           thaigen.pipeline.build of the default recipe with N workers: wall time of the whole call
                      (font scan, PNG writing, merge into label files, manifest).
 The stage split re-runs make_sample's steps one by one (checked to give the same PNG bytes) with
 time.perf_counter around each; thaigen itself is not modified.
@@ -34,17 +34,17 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, features
 
 import thaigen
-from thaigen import augment as augment_module
-from thaigen import pipeline as pipeline_module
-from thaigen.build import Mode
-from thaigen.config import GenConfig
-from thaigen.fonts import FontPool, line_px_size
-from thaigen.layout import split_runs
-from thaigen.pipeline import MAX_ATTEMPTS, choose_runs, encode_png, make_sample
-from thaigen.presets import cached_preset
-from thaigen.render import place_runs, sample_style
-from thaigen.rng import Stage, stage_rng
-from thaigen.text import sample_text
+from thaigen.augment import apply as augment_module
+from thaigen.augment.presets import cached_preset
+from thaigen.config.schema import GenConfig
+from thaigen.pipeline import sample as pipeline_module
+from thaigen.pipeline.build import Mode
+from thaigen.pipeline.rng import Stage, stage_rng
+from thaigen.pipeline.sample import MAX_ATTEMPTS, choose_runs, encode_png, make_sample
+from thaigen.text.sources import sample_text
+from thaigen.typeset.fonts import FontPool, line_px_size
+from thaigen.typeset.render import place_runs, sample_style
+from thaigen.typeset.runs import split_runs
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -269,7 +269,7 @@ def encode_variants(pixels: list[np.ndarray]) -> dict[str, Any]:
     return result
 
 
-# ---------------------------------------------------------------- thaigen.build
+# ---------------------------------------------------------------- thaigen.pipeline.build
 
 
 def time_build(config: GenConfig, workers: int) -> tuple[float, int]:

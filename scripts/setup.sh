@@ -33,4 +33,4 @@ if [ "$mode" = test ]; then
     side="$HOME/.cache/thaigen/paddleocr-2.10.0"
     [ -d "$side/paddleocr/ppocr" ] || .venv/bin/python -m pip install -q --no-deps --target "$side" paddleocr==2.10.0
 fi
-.venv/bin/python -c "from thaigen.render import require_raqm; require_raqm()"
+.venv/bin/python -c "from thaigen.typeset.render import require_raqm; require_raqm()"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from thaigen.build import build
-from thaigen.config import FontsConfig, GenConfig, make_config
-from thaigen.fonts import FontPool, load_pool
+from thaigen.config.schema import FontsConfig, GenConfig, make_config
+from thaigen.pipeline.build import build
+from thaigen.typeset.fonts import FontPool, load_pool
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,7 @@ cache and built only the first time.
 from __future__ import annotations
 
 import pytest
-
-from trainers.tiny_model import TinyModels, build_tiny_models
+from tiny_model import TinyModels, build_tiny_models
 
 _built: list[TinyModels] = []
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from thaigen.backgrounds import LUMA, draw_on, sample_backdrop
-from thaigen.config import make_config
+from thaigen.compose.backgrounds import LUMA, draw_on, sample_backdrop
+from thaigen.config.schema import make_config
 from thaigen.errors import ConfigError
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from thaigen import dataset
-from thaigen.build import CHUNK_SIZE, Mode, build
-from thaigen.config import GenConfig, make_config
+from thaigen.config.schema import GenConfig, make_config
+from thaigen.dataset import paths
 from thaigen.errors import DatasetError
-from thaigen.fonts import FontPool
-from thaigen.lint import lint_dataset
+from thaigen.inspect.lint import lint_dataset
+from thaigen.pipeline.build import CHUNK_SIZE, Mode, build
+from thaigen.typeset.fonts import FontPool
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -114,7 +114,7 @@ def test_resume_after_kill_gives_identical_bytes(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "thaigen", "build", "--count", str(count), "--seed", "11"]
     process = subprocess.Popen([*command, "--out", str(out), "--workers", "2", "--quiet"], start_new_session=True)
-    parts = out / dataset.PARTS
+    parts = out / paths.PARTS
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not parts.is_dir() or len(list(parts.glob("*.jsonl"))) < 4):
         time.sleep(0.01)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from thaigen.config import load_config, make_config
+from thaigen.config.recipes import RECIPES
+from thaigen.config.schema import load_config, make_config
 from thaigen.errors import ConfigError
-from thaigen.recipes import RECIPES
 
 
 def test_default_is_mixed_1000() -> None:

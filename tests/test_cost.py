@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from thaigen.cli import main as cli
-from trainers import cost
+from trainers.jobs import cost
 
 
 def test_estimate_is_samples_times_epochs_over_throughput_plus_overhead() -> None:

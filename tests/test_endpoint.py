@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
+from tiny_model import TinyModels
 
 from thaigen.errors import ConfigError
-from trainers.endpoint import EndpointSpec, create_endpoint, package_model, upload_model
-from trainers.tiny_model import TinyModels
+from trainers.serving.endpoint import EndpointSpec, create_endpoint, package_model, upload_model
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::DeprecationWarning",  # botocore/moto datetime and werkzeug notices

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from trainers.ensemble import Combiner, Ensemble, most_confident, vote
-from trainers.inference_engine import Reading
-from trainers.inference_image import Image
+from trainers.inference.engine import Reading
+from trainers.inference.ensemble import Combiner, Ensemble, most_confident, vote
+from trainers.inference.image import Image
 
 
 def test_confidence_choice_takes_the_surest_reading() -> None:

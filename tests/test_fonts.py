@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from thaigen.config import FontsConfig
+from thaigen.config.schema import FontsConfig
 from thaigen.errors import FontError
-from thaigen.fonts import FontPool, MarkPositioningWarning, load_pool, scan_font
 from thaigen.resources import data_dir
+from thaigen.typeset.fonts import FontPool, MarkPositioningWarning, load_pool, scan_font
 
 FONTS = data_dir("fonts")
 GARUDA = FONTS / "tlwg" / "Garuda.ttf"

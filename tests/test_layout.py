@@ -1,7 +1,7 @@
 """Run splitting: a Thai font draws what it covers, fallbacks draw the rest, nothing becomes tofu."""
 
-from thaigen.fonts import FontPool
-from thaigen.layout import split_runs
+from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.runs import split_runs
 
 
 def _font(pool: FontPool, name: str):  # type: ignore[no-untyped-def]

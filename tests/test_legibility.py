@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from thaigen.config import make_config
-from thaigen.fonts import FontPool
-from thaigen.pipeline import Sample, make_sample
+from thaigen.config.schema import make_config
+from thaigen.pipeline.sample import Sample, make_sample
 from thaigen.resources import data_dir
-from thaigen.styles import family
+from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.styles import family
 
 LINES = int(os.environ.get("THAIGEN_LEGIBILITY_LINES", "200"))
 """Lines per preset (and for the Pango reference)."""

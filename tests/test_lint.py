@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from thaigen.errors import DatasetError
-from thaigen.lint import lint_dataset
+from thaigen.inspect.lint import lint_dataset
 
 
 @pytest.fixture

@@ -19,8 +19,17 @@ import yaml
 from PIL import Image
 
 from thaigen.errors import DatasetError, EnvironmentProblem
-from trainers import paddle_source
-from trainers.ppocr_config import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, validate, write_config
+from trainers.paddleocr import source as paddle_source
+from trainers.paddleocr.configs import (
+    ARCHS,
+    Arch,
+    Layout,
+    TrainOptions,
+    build_config,
+    require_valid,
+    validate,
+    write_config,
+)
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:No ccache found:UserWarning",  # paddle's import-time notice about C++ extension builds

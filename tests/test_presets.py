@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from thaigen.augment import ink_inside
-from thaigen.config import GenConfig, load_config, make_config
+from thaigen.augment.apply import ink_inside
+from thaigen.augment.presets import BUILTIN
+from thaigen.config.schema import GenConfig, load_config, make_config
 from thaigen.errors import ConfigError
-from thaigen.fonts import FontPool
-from thaigen.pipeline import compose_sample
-from thaigen.presets import BUILTIN
-from thaigen.thai import STRESS_SET
+from thaigen.pipeline.sample import compose_sample
+from thaigen.text.thai import STRESS_SET
+from thaigen.typeset.fonts import FontPool
 
 SAMPLES_PER_PRESET = 40
 BUSY = {

@@ -10,16 +10,16 @@ import pytest
 import yaml
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 from rapidfuzz.distance import Levenshtein
+from tiny_model import TinyModels
 
 from thaigen.cli import main
 from thaigen.errors import ConfigError
-from trainers import inference_image
-from trainers.ctc import character_table, greedy_decode
-from trainers.inference_image import BadImage, InputShape
-from trainers.recognizer import Recognizer, Runtime, to_probabilities
-from trainers.recognizer_doctor import diagnose
-from trainers.recognizer_folder import CONFIG_FILE, read_folder
-from trainers.tiny_model import TinyModels
+from trainers.inference import image as inference_image
+from trainers.inference.ctc import character_table, greedy_decode
+from trainers.inference.doctor import diagnose
+from trainers.inference.folder import CONFIG_FILE, read_folder
+from trainers.inference.image import BadImage, InputShape
+from trainers.inference.recognizer import Recognizer, Runtime, to_probabilities
 
 
 def _val_lines(models: TinyModels) -> tuple[list[np.ndarray], list[str]]:

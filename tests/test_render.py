@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from thaigen.config import make_config
-from thaigen.fonts import FontPool
-from thaigen.layout import split_runs
-from thaigen.pipeline import choose_runs
-from thaigen.render import LineStyle, draw_ink, sample_style
-from thaigen.rng import Stage, stage_rng
-from thaigen.thai import STRESS_SET
+from thaigen.config.schema import make_config
+from thaigen.pipeline.rng import Stage, stage_rng
+from thaigen.pipeline.sample import choose_runs
+from thaigen.text.thai import STRESS_SET
+from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.render import LineStyle, draw_ink, sample_style
+from thaigen.typeset.runs import split_runs
 
 STRESS = (*STRESS_SET, "ฟื้นฟู ปั๋ง Ágý")
 

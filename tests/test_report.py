@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from thaigen.build import build
-from thaigen.config import make_config
-from thaigen.report import write_report
+from thaigen.config.schema import make_config
+from thaigen.inspect.report import write_report
+from thaigen.pipeline.build import build
 
 
 def test_report_of_a_thaigen_build(tmp_path: Path) -> None:

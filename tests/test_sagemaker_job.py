@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from thaigen.errors import ConfigError, DatasetError
-from trainers import channels, sagemaker_job
-from trainers.ppocr_config import Arch, Layout, validate
+from trainers.jobs import channels
+from trainers.jobs import sagemaker as sagemaker_job
+from trainers.paddleocr.configs import Arch, Layout, validate
 
 ROLE = "arn:aws:iam::123456789012:role/thaigen-training"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/thaigen-train:latest"

@@ -11,16 +11,16 @@ import cv2
 import numpy as np
 import pytest
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
+from tiny_model import TinyModels
 
-from thaigen import dataset
 from thaigen.cli import main
+from thaigen.dataset import paths
 from thaigen.errors import DatasetError
-from trainers.inference_engine import Reading
-from trainers.inference_image import Image
-from trainers.metrics import fold_sara_am, score_line
-from trainers.score import load_images, read_labels, score
-from trainers.score_report import write_report
-from trainers.tiny_model import TinyModels
+from trainers.evaluation.metrics import fold_sara_am, score_line
+from trainers.evaluation.report import write_report
+from trainers.evaluation.score import load_images, read_labels, score
+from trainers.inference.engine import Reading
+from trainers.inference.image import Image
 
 # (truth, prediction, confidence, category): each line tests one metric's edge.
 CRAFTED = [
@@ -51,13 +51,13 @@ def crafted(tmp_path: Path) -> Path:
     records = []
     lines = []
     for index, (truth, _, _, category) in enumerate(CRAFTED):
-        relative = dataset.image_relpath(index)
+        relative = paths.image_relpath(index)
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(tmp_path / relative), np.full((48, 100, 3), 255, np.uint8))
         lines.append(f"{relative}\t{truth}\n")
         records.append(json.dumps({"index": index, "category": category, "label": truth}, ensure_ascii=False) + "\n")
     (tmp_path / "val.txt").write_text("".join(lines), encoding="utf-8")
-    (tmp_path / dataset.SAMPLES).write_text("".join(records), encoding="utf-8")
+    (tmp_path / paths.SAMPLES).write_text("".join(records), encoding="utf-8")
     return tmp_path
 
 
@@ -117,7 +117,7 @@ def test_label_file_without_tab_names_the_line(tmp_path: Path) -> None:
 
 
 def test_missing_image_names_the_line(crafted: Path) -> None:
-    (crafted / dataset.image_relpath(3)).unlink()
+    (crafted / paths.image_relpath(3)).unlink()
     with pytest.raises(DatasetError, match=r"val.txt:4: cannot read image"):
         load_images(read_labels(crafted / "val.txt"))
 
@@ -163,9 +163,9 @@ def test_tesseract_reads_thai_and_writes_sara_am_its_own_way(pool: object, tmp_p
     from PIL import Image as PILImage
     from PIL import ImageDraw
 
-    from thaigen.render import pil_font
     from thaigen.resources import data_dir
-    from trainers.tesseract_engine import TesseractEngine
+    from thaigen.typeset.render import pil_font
+    from trainers.inference.tesseract import TesseractEngine
 
     font = pil_font(str(data_dir("fonts") / "tlwg/Garuda.ttf"), 40)
     images = []

@@ -15,13 +15,13 @@ import cv2
 import numpy as np
 import pytest
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
+from tiny_model import TinyModels
 
-from trainers import inference_image
-from trainers.inference_engine import Reading
-from trainers.inference_image import Image
-from trainers.recognizer import Recognizer
-from trainers.serve import InferenceServer, ServeConfig, make_server
-from trainers.tiny_model import TinyModels
+from trainers.inference import image as inference_image
+from trainers.inference.engine import Reading
+from trainers.inference.image import Image
+from trainers.inference.recognizer import Recognizer
+from trainers.serving.app import InferenceServer, ServeConfig, make_server
 
 Response = tuple[int, dict[str, str], dict[str, object]]
 

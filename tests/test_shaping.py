@@ -23,11 +23,11 @@ import pytest
 import uharfbuzz as hb
 from PIL import features
 
-from thaigen.config import FontsConfig
-from thaigen.fonts import FontInfo, FontPool, load_pool, shipped_thai_fonts
-from thaigen.layout import split_runs
-from thaigen.render import LineStyle, PlacedRun, draw_ink
-from thaigen.thai import STRESS_SET as STRESS
+from thaigen.config.schema import FontsConfig
+from thaigen.text.thai import STRESS_SET as STRESS
+from thaigen.typeset.fonts import FontInfo, FontPool, load_pool, shipped_thai_fonts
+from thaigen.typeset.render import LineStyle, PlacedRun, draw_ink
+from thaigen.typeset.runs import split_runs
 
 MARKED = ("ฐูฎู", "น้ำ", "ปั้น", "ที่นี่", "ญี่ปุ่น", "สิ้นสุด")
 """Strings whose look depends on GSUB/GPOS: unshaped drawing of at least one must fail the metric."""

@@ -7,13 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from thaigen.config import FURNITURE_KINDS, make_config
-from thaigen.fonts import FontPool
-from thaigen.furniture import DRAWERS
-from thaigen.layout import clusters, split_runs
-from thaigen.render import LineStyle, draw_ink, place_runs
-from thaigen.styles import TextStyle, family, with_weight
-from thaigen.thai import COMBINING_MARKS, STRESS_SET
+from thaigen.compose.furniture import DRAWERS
+from thaigen.config.schema import FURNITURE_KINDS, make_config
+from thaigen.text.thai import COMBINING_MARKS, STRESS_SET
+from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.render import LineStyle, draw_ink, place_runs
+from thaigen.typeset.runs import clusters, split_runs
+from thaigen.typeset.styles import TextStyle, family, with_weight
 
 BASE = LineStyle(line_fill=0.9, margin_left=4, margin_right=4, vertical_position=0.5, text_gray=0, background_gray=255)
 

@@ -1,4 +1,4 @@
-"""Tests for thaigen.text: every source makes clean, valid, deterministic labels."""
+"""Tests for thaigen.text.sources: every source makes clean, valid, deterministic labels."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pythainlp.util import normalize
 
-from thaigen.text import (
+from thaigen.text.sources import (
     BE_OFFSET,
     BE_YEARS,
     MONTHS_ABBR,
@@ -25,7 +25,7 @@ from thaigen.text import (
     sample_text,
     thai_id_check_digit,
 )
-from thaigen.thai import is_valid_thai
+from thaigen.text.thai import is_valid_thai
 
 N_SAMPLES = 300
 CORPUS_FILES = ["districts.txt", "roads.txt", "latin_words.txt", "sentences_th.txt"]

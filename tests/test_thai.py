@@ -1,10 +1,10 @@
-"""Tests for thaigen.thai: Thai mark-order validity."""
+"""Tests for thaigen.text.thai: Thai mark-order validity."""
 
 from __future__ import annotations
 
 import pytest
 
-from thaigen.thai import (
+from thaigen.text.thai import (
     ABOVE_VOWELS,
     BELOW_VOWELS,
     CONSONANTS,

@@ -12,12 +12,14 @@ from PIL import Image, ImageDraw
 
 import thaigen
 from thaigen.cli import main as cli
-from thaigen.config import make_config
+from thaigen.config.schema import make_config
 from thaigen.errors import ConfigError, EnvironmentProblem
-from trainers import entrypoint, export, paddle_source
-from trainers.inference_image import InputShape, load, to_batch
-from trainers.inference_onnx import OnnxBackend
-from trainers.ppocr_config import Arch
+from trainers.inference.image import InputShape, load, to_batch
+from trainers.inference.onnx_backend import OnnxBackend
+from trainers.jobs import entrypoint
+from trainers.paddleocr import export
+from trainers.paddleocr import source as paddle_source
+from trainers.paddleocr.configs import Arch
 
 pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
 

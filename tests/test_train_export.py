@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from trainers import export
-from trainers.ppocr_config import Arch
+from trainers.paddleocr import export
+from trainers.paddleocr.configs import Arch
 
 
 def test_crnn_inference_yml_is_rewritten_for_paddleocr3(tmp_path: Path) -> None:

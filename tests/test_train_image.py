@@ -6,7 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from trainers import paddle_source
+from trainers.paddleocr import source as paddle_source
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "trainers" / "Dockerfile").read_text(encoding="utf-8")
@@ -23,4 +23,4 @@ def test_image_installs_the_gpu_build_of_the_pinned_paddle() -> None:
     match = re.search(r"ARG PADDLE_VERSION=(\S+)", DOCKERFILE)
     assert match and pinned == f"paddlepaddle=={match.group(1)}"
     assert 'pip install --no-cache-dir "paddlepaddle-gpu==${PADDLE_VERSION}" -i' in DOCKERFILE
-    assert 'ENTRYPOINT ["python", "-m", "trainers.entrypoint"]' in DOCKERFILE
+    assert 'ENTRYPOINT ["python", "-m", "trainers.jobs.entrypoint"]' in DOCKERFILE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trainers import model_card
+from trainers.jobs import model_card
 
 LOG = """\
 [2026/11/24 23:02:58] ppocr INFO: epoch: [1/2], global_step: 5, lr: 0.000655, acc: 0.000000, loss: 225.0, ips: 12.0 samples/s, eta: 0:00:00

@@ -1,11 +1,11 @@
 """thaigen: synthetic, correctly shaped Thai text lines for PaddleOCR recognition training."""
 
-from thaigen.build import BuildResult, Mode, build
-from thaigen.config import GenConfig, load_config, make_config
+from thaigen.config.schema import GenConfig, load_config, make_config
 from thaigen.errors import ConfigError, DatasetError, FontError, ThaigenError
-from thaigen.fonts import FontPool, load_pool
-from thaigen.lint import lint_dataset
-from thaigen.pipeline import Sample, make_sample
+from thaigen.inspect.lint import lint_dataset
+from thaigen.pipeline.build import BuildResult, Mode, build
+from thaigen.pipeline.sample import Sample, make_sample
+from thaigen.typeset.fonts import FontPool, load_pool
 
 __all__ = [
     "BuildResult",

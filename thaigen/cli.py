@@ -10,12 +10,12 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from thaigen.build import Mode, build
-from thaigen.config import DEFAULT_RECIPE, load_config
+from thaigen.config.recipes import RECIPES
+from thaigen.config.schema import DEFAULT_RECIPE, load_config
 from thaigen.errors import EnvironmentProblem, ThaigenError
-from thaigen.lint import lint_dataset
-from thaigen.recipes import RECIPES
-from thaigen.report import write_report
+from thaigen.inspect.lint import lint_dataset
+from thaigen.inspect.report import write_report
+from thaigen.pipeline.build import Mode, build
 
 DEFAULT_OUT = Path("datasets")
 """Default parent folder of built datasets: `datasets/<recipe>`."""

@@ -1,0 +1,1 @@
+"""Augmentation: built-in and user presets, thaigen's own transforms, and applying a preset to a line."""

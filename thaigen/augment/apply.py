@@ -1,0 +1,61 @@
+"""Apply an augmentation preset to a composed line, reseeded for every sample, keeping the text inside."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from thaigen.augment.presets import Step, cached_preset
+from thaigen.pipeline.rng import pick
+
+GEOMETRY_TRIES = 8
+"""Draws of a pixel-moving preset tried before the line is kept unaugmented."""
+
+
+@dataclass(frozen=True)
+class Augmented:
+    """The augmented image, where the label's ink went, and the preset that was applied."""
+
+    image: np.ndarray
+    ink: np.ndarray
+    preset: str
+    """The preset applied; "clean" when no draw of a pixel-moving preset kept the text inside."""
+
+
+def choose_preset(rng: np.random.Generator, weights: Mapping[str, float]) -> str:
+    """Draw a preset name with probability proportional to its weight (no draw when there is one)."""
+    names = sorted(weights)
+    if len(names) == 1:
+        return names[0]
+    return names[pick(rng.random(), [weights[n] for n in names])]
+
+
+def ink_inside(ink: np.ndarray) -> bool:
+    """True when there is ink and none of it touches the image border."""
+    return bool(ink.any()) and not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
+
+
+def augment(
+    image: np.ndarray, ink: np.ndarray, name: str, steps: Sequence[Step], rng: np.random.Generator
+) -> Augmented:
+    """Apply preset `name` (its `steps`) to an RGB uint8 image, with draws taken only from `rng`.
+
+    `ink` is the label's coverage (H x W uint8); it goes through the same geometry, and a draw that
+    pushes any of it onto the border is rejected.
+    """
+    pipeline, moves = cached_preset(name, json.dumps(steps, sort_keys=True))
+    if pipeline is None:
+        return Augmented(image, ink, name)
+    if not moves:
+        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        return Augmented(np.asarray(pipeline(image=image)["image"]), ink, name)
+    for _ in range(GEOMETRY_TRIES):
+        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        out = pipeline(image=image, mask=ink)
+        moved = np.asarray(out["mask"])
+        if ink_inside(moved):
+            return Augmented(np.asarray(out["image"]), moved, name)
+    return Augmented(image, ink, "clean")

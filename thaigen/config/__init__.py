@@ -1,0 +1,1 @@
+"""Build configuration: the pydantic schema (validation only, no file I/O), embedded recipes, YAML loading."""

@@ -1,0 +1,326 @@
+"""Build configuration: one validated, frozen object, checked once at the edge."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
+
+from thaigen.config.recipes import RECIPES
+from thaigen.errors import ConfigError
+
+DEFAULT_RECIPE = "mixed"
+WEIGHTS = ("sources", "presets", "kinds")
+"""Mappings of relative weights: a config file's replaces the recipe's instead of merging into it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FontsConfig(_Strict):
+    """Which fonts draw the text."""
+
+    shipped: bool = True
+    """Use the Thai fonts shipped in thaigen's fonts/ folder."""
+    dirs: tuple[Path, ...] = ()
+    """Extra folders of Thai fonts (*.ttf, *.otf); every font in them must cover Thai."""
+    files: tuple[Path, ...] = ()
+    """Extra Thai font files."""
+    fallback: tuple[Path, ...] = ()
+    """Extra fallback fonts for characters a Thai font lacks (Latin, digits); shipped Noto Sans is always there."""
+
+
+class RenderConfig(_Strict):
+    """Geometry and colours of a clean text line."""
+
+    height: int = Field(48, ge=16, le=256)
+    """Output image height in px (PP-OCRv3+ recognisers read 48)."""
+    line_fill: tuple[float, float] = (0.80, 0.98)
+    """Range of the fraction of the height the font's line box (ascent+descent) fills."""
+    margin_x: tuple[int, int] = (2, 16)
+    """Range of the left/right margin between ink and image edge, px."""
+    text_gray: tuple[int, int] = (0, 70)
+    """Range of the text gray level (0 black)."""
+    background_gray: tuple[int, int] = (190, 255)
+    """Range of the background gray level."""
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> RenderConfig:
+        for name in ("line_fill", "margin_x", "text_gray", "background_gray"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"render.{name}: {low} > {high}")
+        if self.margin_x[0] < 1:
+            raise ValueError("render.margin_x must be at least 1 px so ink never touches the border")
+        if not 0.2 <= self.line_fill[0] <= self.line_fill[1] <= 1.0:
+            raise ValueError("render.line_fill must lie within [0.2, 1.0]")
+        if self.background_gray[0] - self.text_gray[1] < 80:
+            raise ValueError("render: text and background gray ranges leave less than 80 levels of contrast")
+        return self
+
+
+class AugmentConfig(_Strict):
+    """Which augmentation presets run after rendering, by weight, and presets defined in the config."""
+
+    presets: dict[str, float] = Field(default_factory=lambda: {"light": 1.0})
+    """Preset name -> relative weight; built-ins: clean (= none), light, scan, photo, screen, fax."""
+    define: dict[str, tuple[dict[str, dict[str, JsonValue] | None], ...]] = Field(default_factory=dict)
+    """New presets: name -> list of {AlbumentationsTransform: {parameter: value}} steps (see thaigen.augment.presets)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_preset(cls, data: Any) -> Any:
+        """`preset: NAME` (thaigen 0.1) means `presets: {NAME: 1}`."""
+        if isinstance(data, dict) and "preset" in data:
+            data = {k: v for k, v in data.items() if k != "preset"} | {"presets": {data["preset"]: 1}}
+        return data
+
+    @model_validator(mode="after")
+    def _presets_known(self) -> AugmentConfig:
+        from thaigen.augment.presets import BUILTIN, build_preset
+
+        _check_weights("presets", self.presets)
+        for name, steps in self.define.items():
+            if name in BUILTIN:
+                raise ValueError(f"define: '{name}' is a built-in preset; give yours another name")
+            build_preset(name, steps)
+        known = sorted([*BUILTIN, *self.define])
+        unknown = sorted(set(self.presets) - set(known))
+        if unknown:
+            raise ValueError(f"unknown preset '{unknown[0]}'; known: {', '.join(known)}")
+        return self
+
+    def steps(self, name: str) -> tuple[Mapping[str, Mapping[str, JsonValue] | None], ...]:
+        """The steps of preset `name` (defined here, else built in)."""
+        from thaigen.augment.presets import BUILTIN
+
+        return self.define[name] if name in self.define else BUILTIN[name]
+
+
+class Chance(_Strict):
+    """An effect applied to a share `p` of lines, its strength drawn uniformly from `range`."""
+
+    p: float = Field(0.0, ge=0.0, le=1.0)
+    range: tuple[float, float] = (0.0, 0.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Chance:
+        if self.range[0] > self.range[1]:
+            raise ValueError(f"range {list(self.range)} is not low, high")
+        return self
+
+
+class StyleConfig(_Strict):
+    """How the text itself is drawn: weight, spacing, width, slant."""
+
+    bold: float = Field(0.35, ge=0.0, le=1.0)
+    """Share of bold lines: the family's bold face when the pool has one covering the run, else a synthetic stroke."""
+    stroke: tuple[float, float] = (0.02, 0.045)
+    """Width of the synthetic bold stroke, em."""
+    letter_spacing: Chance = Chance(p=0.06, range=(0.03, 0.2))
+    """Extra space between grapheme clusters (never inside one), em."""
+    width: Chance = Chance(p=0.1, range=(0.8, 1.2))
+    """Horizontal scale: below 1 condensed, above 1 expanded."""
+    skew: Chance = Chance(p=0.06, range=(-0.1, 0.3))
+    """Slant: horizontal shift per px above the baseline (0.2 is about 11 degrees, positive leans right)."""
+
+    @model_validator(mode="after")
+    def _sane(self) -> StyleConfig:
+        bounds = {"stroke": (self.stroke, 0, 0.1), "letter_spacing.range": (self.letter_spacing.range, 0, 1),
+                  "width.range": (self.width.range, 0.5, 2), "skew.range": (self.skew.range, -0.5, 0.5)}
+        for name, ((low, high), least, most) in bounds.items():
+            if not least <= low <= high <= most:
+                raise ValueError(f"style.{name} must be low <= high within [{least}, {most}]")
+        return self
+
+
+BACKGROUND_KINDS = ("plain", "gradient", "paper", "image")
+FURNITURE_KINDS = ("underline", "leader", "rules", "box", "neighbours")
+
+
+class BackgroundConfig(_Strict):
+    """What lies behind the text; text and background lumas come from render.text_gray / background_gray."""
+
+    kinds: dict[str, float] = Field(default_factory=lambda: {"plain": 8.0, "gradient": 1.0, "paper": 1.0})
+    """Kind -> relative weight: plain, gradient, paper (procedural texture), image (from `images`)."""
+    images: tuple[Path, ...] = ()
+    """Folders (searched recursively) or files of background images (PNG, JPEG, WebP, BMP, TIFF)."""
+    light_on_dark: float = Field(0.1, ge=0.0, le=1.0)
+    """Share of lines with light text on a dark background (lumas mirrored: 255 - gray)."""
+    color: float = Field(0.15, ge=0.0, le=1.0)
+    """Share of lines whose text and background take a hue (same lumas, so the same contrast)."""
+
+    @model_validator(mode="after")
+    def _kinds_known(self) -> BackgroundConfig:
+        _check_weights("kinds", self.kinds)
+        unknown = sorted(set(self.kinds) - set(BACKGROUND_KINDS))
+        if unknown:
+            raise ValueError(f"unknown background kind '{unknown[0]}'; known: {', '.join(BACKGROUND_KINDS)}")
+        if bool(self.images) != (self.kinds.get("image", 0) > 0):
+            raise ValueError("kinds.image needs a positive weight exactly when images are given")
+        if self.images:
+            from thaigen.compose.backgrounds import check_images
+
+            check_images(self.images)
+        return self
+
+
+class FrameConfig(_Strict):
+    """The crop around the text: margins from tight to generous, and form furniture in them."""
+
+    recrop: float = Field(0.2, ge=0.0, le=1.0)
+    """Share of lines cropped around their ink with the margins below (the rest keep the font's line box)."""
+    margin_y: tuple[float, float] = (0.04, 0.5)
+    """Range of the margin above and below the ink, em (at least 2 px)."""
+    margin_x: tuple[float, float] = (0.04, 0.6)
+    """Range of the margin left and right of the ink, em (at least 2 px)."""
+    furniture: dict[str, float] = Field(
+        default_factory=lambda: {"underline": 0.1, "leader": 0.06, "rules": 0.06, "box": 0.05, "neighbours": 0.12}
+    )
+    """Furniture kind -> share of re-cropped lines that get it: underline, leader (dotted), rules (table),
+    box, neighbours (cut-off ink of the lines above or below; never part of the label)."""
+
+    @model_validator(mode="after")
+    def _valid(self) -> FrameConfig:
+        for name in ("margin_y", "margin_x"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high <= 4:
+                raise ValueError(f"frame.{name} must be low <= high within [0, 4] em")
+        unknown = sorted(set(self.furniture) - set(FURNITURE_KINDS))
+        if unknown:
+            raise ValueError(f"unknown furniture kind '{unknown[0]}'; known: {', '.join(FURNITURE_KINDS)}")
+        if any(not 0 <= p <= 1 for p in self.furniture.values()):
+            raise ValueError("frame.furniture: each share must lie within [0, 1]")
+        return self
+
+
+def _check_weights(name: str, weights: Mapping[str, float]) -> None:
+    if any(w < 0 for w in weights.values()):
+        raise ValueError(f"{name}: weights must be >= 0")
+    if not weights or all(w <= 0 for w in weights.values()):
+        raise ValueError(f"{name}: give at least one a positive weight")
+
+
+class GenConfig(_Strict):
+    """Everything that decides a dataset's bytes (worker count and output folder do not)."""
+
+    recipe: str = DEFAULT_RECIPE
+    count: int = Field(1000, ge=1)
+    seed: int = Field(0, ge=0)
+    val_fraction: float = Field(0.1, ge=0.0, lt=1.0)
+    sources: dict[str, float]
+    """Text source name -> relative weight ('corpus' draws lines from corpus_files)."""
+    corpus_files: tuple[Path, ...] = ()
+    """Your own text files (UTF-8, one line per sample text, '#' comments) for the 'corpus' source."""
+    max_text_length: int = Field(25, ge=1)
+    """Longest label in code points (PaddleOCR's Global.max_text_length; longer labels are dropped there)."""
+    ctc_time_steps: int = Field(40, ge=1)
+    """CTC steps of the target model (PPLCNetV3 at width 320: 40); labels needing more are never made."""
+    fonts: FontsConfig = Field(default_factory=FontsConfig)
+    render: RenderConfig = Field(default_factory=RenderConfig)
+    style: StyleConfig = Field(default_factory=StyleConfig)
+    background: BackgroundConfig = Field(default_factory=BackgroundConfig)
+    frame: FrameConfig = Field(default_factory=FrameConfig)
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+
+    @model_validator(mode="after")
+    def _sources_known(self) -> GenConfig:
+        from thaigen.text.sources import SOURCES, USER_CORPUS
+
+        known = sorted([*SOURCES, USER_CORPUS])
+        unknown = sorted(set(self.sources) - set(known))
+        if unknown:
+            raise ValueError(f"unknown text source '{unknown[0]}'; known: {', '.join(known)}")
+        if bool(self.corpus_files) != (self.sources.get(USER_CORPUS, 0) > 0):
+            raise ValueError(f"sources.{USER_CORPUS} needs a positive weight exactly when corpus_files are given")
+        if not self.sources or all(w <= 0 for w in self.sources.values()):
+            raise ValueError("sources: give at least one source a positive weight")
+        if any(w < 0 for w in self.sources.values()):
+            raise ValueError("sources: weights must be >= 0")
+        return self
+
+    def digest(self) -> str:
+        """Short sha256 of the canonical JSON form; equal configs give equal digests."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()[:16]
+
+    def canonical_json(self) -> str:
+        """The config as sorted, compact JSON (paths as strings)."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+
+
+SECTIONS: dict[str, type[_Strict]] = {
+    "fonts": FontsConfig,
+    "render": RenderConfig,
+    "style": StyleConfig,
+    "background": BackgroundConfig,
+    "frame": FrameConfig,
+    "augment": AugmentConfig,
+}
+"""Nested sections: a recipe's or file's partial section is merged over the section's defaults."""
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge `override` into a copy of `base` (mappings merge, everything else replaces)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in WEIGHTS:
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"unknown config key '{where}'"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML config file into a mapping, with one-line errors."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(data).__name__}")
+    return data
+
+
+def make_config(
+    recipe: str | None = None, file_values: dict[str, Any] | None = None, **overrides: Any
+) -> GenConfig:
+    """Build a GenConfig: recipe defaults, then the config file's values, then explicit overrides.
+
+    Raises:
+        ConfigError: unknown recipe, unknown key, or an invalid value (the message names it).
+    """
+    values = dict(file_values or {})
+    name = recipe or values.get("recipe") or DEFAULT_RECIPE
+    if name not in RECIPES:
+        raise ConfigError(f"unknown recipe '{name}'; known: {', '.join(sorted(RECIPES))}")
+    defaults = {key: model().model_dump() for key, model in SECTIONS.items()}
+    merged = _merge(_merge(_merge(defaults, RECIPES[name]), values), {k: v for k, v in overrides.items() if v is not None})
+    merged["recipe"] = name
+    try:
+        return GenConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def load_config(path: Path | None = None, recipe: str | None = None, **overrides: Any) -> GenConfig:
+    """Load a YAML config (optional) over a recipe, with keyword overrides (None means unset)."""
+    return make_config(recipe, read_yaml(path) if path else None, **overrides)

@@ -1,0 +1,1 @@
+"""THE on-disk formats: paths of a dataset folder, label lines, dict.txt, samples.jsonl, manifest.json, atomic writes."""

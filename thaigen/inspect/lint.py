@@ -1,0 +1,94 @@
+"""Find labels PaddleOCR would silently drop or mangle, in any PaddleOCR recognition dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from thaigen.dataset import paths
+from thaigen.dataset.manifest import read_manifest
+from thaigen.text.sources import ctc_steps
+
+PADDLEOCR_MAX_TEXT_LENGTH = 25
+"""PaddleOCR's default Global.max_text_length."""
+
+
+@dataclass(frozen=True)
+class LintRules:
+    """What the target model accepts."""
+
+    characters: frozenset[str]
+    use_space_char: bool
+    max_text_length: int
+    time_steps: int | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One label PaddleOCR would drop or mangle."""
+
+    file: Path
+    line: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.problem}"
+
+
+def check_label(label: str, rules: LintRules) -> list[str]:
+    """Problems PaddleOCR's CTC label encoder and loss would have with `label`."""
+    problems = []
+    if not label:
+        problems.append("empty label (dropped)")
+    if len(label) > rules.max_text_length:
+        problems.append(f"{len(label)} code points > max_text_length {rules.max_text_length} (dropped)")
+    allowed = rules.characters | ({" "} if rules.use_space_char else set())
+    missing = sorted({ch for ch in label if ch not in allowed})
+    if missing:
+        shown = " ".join(f"{ch!r} U+{ord(ch):04X}" for ch in missing)
+        problems.append(f"characters not in the dictionary: {shown} (silently removed)")
+    if rules.time_steps is not None and ctc_steps(label) > rules.time_steps:
+        problems.append(f"needs {ctc_steps(label)} CTC steps > the model's {rules.time_steps} (cannot be aligned)")
+    return problems
+
+
+def lint_file(labels: Path, root: Path, rules: LintRules) -> Iterator[Finding]:
+    """Check every line of a `path<TAB>label` file (image paths relative to `root`)."""
+    with labels.open(encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\n").rstrip("\r")
+            parts = line.split("\t")
+            if len(parts) < 2:
+                yield Finding(labels, number, "no TAB between image path and label (line skipped)")
+                continue
+            if len(parts) > 2:
+                yield Finding(labels, number, "more than one TAB: PaddleOCR keeps only the text before the second")
+            if not (root / parts[0]).is_file():
+                yield Finding(labels, number, f"image not found: {parts[0]} (PaddleOCR substitutes a random sample)")
+            for problem in check_label(parts[1], rules):
+                yield Finding(labels, number, problem)
+
+
+def rules_for(folder: Path, max_text_length: int | None, time_steps: int | None, dict_path: Path | None) -> LintRules:
+    """Rules from explicit options, else the dataset's manifest, else PaddleOCR's defaults."""
+    paddle = read_manifest(folder / paths.MANIFEST)["paddleocr"] if (folder / paths.MANIFEST).is_file() else {}
+    return LintRules(
+        characters=frozenset(paths.read_dictionary(dict_path or folder / paths.DICT)),
+        use_space_char=bool(paddle.get("use_space_char", True)),
+        max_text_length=max_text_length or int(paddle.get("max_text_length", PADDLEOCR_MAX_TEXT_LENGTH)),
+        time_steps=time_steps or paddle.get("ctc_time_steps"),
+    )
+
+
+def lint_dataset(
+    target: Path, *, max_text_length: int | None = None, time_steps: int | None = None, dict_path: Path | None = None
+) -> list[Finding]:
+    """Lint a dataset folder (train.txt + val.txt) or one label file.
+
+    Raises:
+        DatasetError: the target, its label files or its dictionary are missing.
+    """
+    folder, files = paths.label_files(target)
+    rules = rules_for(folder, max_text_length, time_steps, dict_path)
+    return [finding for labels in files for finding in lint_file(labels, folder, rules)]

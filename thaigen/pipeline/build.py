@@ -1,0 +1,149 @@
+"""Build a dataset: chunks of contiguous indices rendered by worker processes, then merged."""
+
+from __future__ import annotations
+
+import enum
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from thaigen.config.schema import GenConfig
+from thaigen.dataset import paths
+from thaigen.dataset.atomic import atomic_bytes, atomic_text
+from thaigen.dataset.manifest import describe, read_manifest, write_manifest
+from thaigen.errors import DatasetError
+from thaigen.pipeline.merge import write_outputs
+from thaigen.pipeline.sample import choose_runs, make_sample
+from thaigen.typeset.fonts import FontPool, load_pool
+from thaigen.typeset.render import require_raqm
+
+CHUNK_SIZE = 64
+"""Samples per chunk: the unit of work handed to a worker and of resuming."""
+
+
+class Mode(enum.Enum):
+    """What to do when the output folder is not empty."""
+
+    NEW = "new"
+    OVERWRITE = "overwrite"
+    RESUME = "resume"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Where a build went and what it holds."""
+
+    out: Path
+    manifest: dict[str, Any]
+    up_to_date: bool
+
+
+def _chunks(count: int) -> list[int]:
+    return list(range(0, count, CHUNK_SIZE))
+
+
+def _state(config: GenConfig) -> str:
+    return json.dumps({"config": config.model_dump(mode="json"), "chunk_size": CHUNK_SIZE}, sort_keys=True)
+
+
+def _is_thaigen_folder(out: Path) -> bool:
+    return (out / paths.STATE).is_file()
+
+
+def _prepare(out: Path, config: GenConfig, mode: Mode) -> bool:
+    """Make `out` ready for this build; return True when it already holds exactly this dataset.
+
+    Raises:
+        DatasetError: the folder is in use and the mode does not allow touching it.
+    """
+    state = _state(config)
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"output path {out} exists and is not a folder")
+    occupied = out.is_dir() and any(out.iterdir())
+    same = occupied and _is_thaigen_folder(out) and (out / paths.STATE).read_text(encoding="utf-8") == state
+    if same and (out / paths.MANIFEST).is_file() and mode is not Mode.OVERWRITE:
+        return True
+    if occupied and mode is Mode.NEW:
+        raise DatasetError(f"output folder {out} is not empty; pass --resume to finish it or --overwrite to replace it")
+    if occupied and mode is Mode.RESUME and not same:
+        raise DatasetError(f"cannot resume into {out}: it was started with a different config (or is not a thaigen build)")
+    if occupied and mode is Mode.OVERWRITE:
+        if not _is_thaigen_folder(out):
+            raise DatasetError(f"refusing to overwrite {out}: it is not a thaigen dataset folder ({paths.STATE} missing)")
+        shutil.rmtree(out)
+    for torn in out.rglob(".*.tmp"):
+        torn.unlink()  # left by a killed writer; its chunk has no record file, so it is redone
+    (out / paths.PARTS).mkdir(parents=True, exist_ok=True)
+    (out / paths.MANIFEST).unlink(missing_ok=True)
+    with atomic_text(out / paths.STATE) as handle:
+        handle.write(state)
+    return False
+
+
+_WORKER: dict[str, Any] = {}
+"""Per-process build context, set once by the pool initializer (config, pool, out)."""
+
+
+def _init_worker(config: GenConfig, pool: FontPool, out: Path) -> None:
+    _WORKER.update(config=config, pool=pool, out=out)
+
+
+def _build_chunk(start: int) -> int:
+    """Render and write one chunk's images, then its record file (last, so it marks completion)."""
+    config: GenConfig = _WORKER["config"]
+    out: Path = _WORKER["out"]
+    records = []
+    end = min(start + CHUNK_SIZE, config.count)
+    for folder in {(out / paths.image_relpath(i)).parent for i in (start, end - 1)}:
+        folder.mkdir(parents=True, exist_ok=True)
+    for index in range(start, end):
+        sample = make_sample(config, _WORKER["pool"], index)
+        atomic_bytes(out / paths.image_relpath(index), sample.png)
+        records.append(json.dumps(sample.metadata(), ensure_ascii=False, sort_keys=True) + "\n")
+    atomic_bytes(paths.part_path(out, start), "".join(records).encode("utf-8"))
+    return end - start
+
+
+def _run_chunks(pending: list[int], workers: int, config: GenConfig, pool: FontPool, out: Path) -> Iterator[int]:
+    if workers == 1:
+        _init_worker(config, pool, out)
+        yield from map(_build_chunk, pending)
+        return
+    context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
+    with context.Pool(workers, initializer=_init_worker, initargs=(config, pool, out)) as processes:
+        yield from processes.imap_unordered(_build_chunk, pending)
+
+
+def build(
+    config: GenConfig, out: Path, *, workers: int | None = None, mode: Mode = Mode.NEW, progress: bool = True
+) -> BuildResult:
+    """Build `config` into `out`; the bytes depend on the config only, not on `workers` or interruptions.
+
+    Raises:
+        ThaigenError subclasses for bad fonts, configs or output folders.
+    """
+    require_raqm()
+    pool = load_pool(config.fonts)
+    choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker; forked workers inherit loaded word lists
+    if _prepare(out, config, mode):
+        return BuildResult(out, read_manifest(out / paths.MANIFEST), up_to_date=True)
+    starts = _chunks(config.count)
+    pending = [s for s in starts if not paths.part_path(out, s).is_file()]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
+    done = config.count - sum(min(CHUNK_SIZE, config.count - s) for s in pending)
+    with tqdm(total=config.count, initial=done, unit="img", disable=not progress, file=sys.stderr) as bar:
+        for finished in _run_chunks(pending, workers, config, pool, out):
+            bar.update(finished)
+    stats = write_outputs(out, starts)
+    manifest = describe(config, pool, stats)
+    write_manifest(out / paths.MANIFEST, manifest)
+    shutil.rmtree(out / paths.PARTS)
+    return BuildResult(out, manifest, up_to_date=False)

@@ -1,0 +1,204 @@
+"""One sample from (config, seed, index): text -> fonts/runs -> render -> augment -> PNG bytes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from thaigen.augment.apply import augment, choose_preset
+from thaigen.compose.backgrounds import Backdrop, draw_on, sample_backdrop
+from thaigen.compose.crop import Frame, recrop, sample_frame, to_height
+from thaigen.compose.furniture import Where, draw_furniture
+from thaigen.config.schema import GenConfig
+from thaigen.errors import ConfigError, FontError
+from thaigen.pipeline.rng import Stage, stage_rng
+from thaigen.text.sources import SOURCES, CorpusError, Source, TextSample, sample_text, sources_with, user_corpus
+from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.render import LineStyle, draw_ink, sample_style
+from thaigen.typeset.runs import Run, split_runs
+from thaigen.typeset.styles import TextStyle, sample_text_style, with_weight
+
+MAX_ATTEMPTS = 50
+"""Texts tried per sample before giving up (a text no font covers is redrawn)."""
+
+
+class NoCoveringFontError(FontError):
+    """No configured font (with fallbacks) can draw the texts this config makes."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A finished sample: encoded image, label and everything drawn to make it."""
+
+    index: int
+    label: str
+    category: str
+    split: str
+    png: bytes
+    width: int
+    height: int
+    runs: tuple[Run, ...]
+    font_size: int
+    text_style: TextStyle
+    backdrop: Backdrop
+    frame: Frame
+    preset: str
+
+    def metadata(self) -> dict[str, Any]:
+        """JSON-ready record: label, category, size, which font drew which run, and how the line was styled."""
+        style = self.text_style
+        return {
+            "index": self.index,
+            "label": self.label,
+            "category": self.category,
+            "split": self.split,
+            "width": self.width,
+            "height": self.height,
+            "font_size": self.font_size,
+            "runs": [
+                {"start": r.start, "end": r.start + len(r.text), "text": r.text, "font": r.font.path.name}
+                | ({"synthetic_bold": True} if r.synthetic_bold else {})
+                for r in self.runs
+            ],
+            "style": {
+                "bold": style.bold,
+                "letter_spacing_em": round(style.letter_spacing, 4),
+                "width": round(style.width, 4),
+                "skew": round(style.skew, 4),
+            },
+            "background": self.backdrop.kind,
+            "light_on_dark": self.backdrop.light_on_dark,
+            "text_rgb": list(self.backdrop.text_rgb),
+            "crop": "recrop" if self.frame.recrop else "line",
+            "furniture": list(self.frame.furniture),
+            "preset": self.preset,
+        }
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A sample's pixels before encoding, and where the label's ink is in them (for checks)."""
+
+    sample: Sample
+    pixels: np.ndarray
+    ink: np.ndarray
+
+
+def text_sources(config: GenConfig) -> Mapping[str, Source]:
+    """The text sources this config draws from (built-ins, plus its corpus files if any).
+
+    Raises:
+        CorpusError: a corpus file is missing, empty, malformed, or has no line that fits.
+    """
+    if not config.corpus_files:
+        return SOURCES
+    return sources_with(user_corpus(config.corpus_files, config.max_text_length, config.ctc_time_steps))
+
+
+def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSample, list[Run]]:
+    """Draw a text and a Thai font that, with fallbacks, covers all of it.
+
+    Raises:
+        NoCoveringFontError: MAX_ATTEMPTS texts in a row found no covering font.
+    """
+    sources = text_sources(config)
+    for attempt in range(MAX_ATTEMPTS):
+        rng = stage_rng(config.seed, index, Stage.TEXT, attempt)
+        try:
+            text = sample_text(rng, config.sources, config.max_text_length, config.ctc_time_steps, sources)
+        except CorpusError:
+            raise
+        except ValueError as exc:
+            raise ConfigError(f"{exc}; raise max_text_length / ctc_time_steps or drop that source") from None
+        font_rng = stage_rng(config.seed, index, Stage.FONT, attempt)
+        for font_index in font_rng.permutation(len(pool.thai)):
+            primary = pool.thai[int(font_index)]
+            runs = split_runs(text.text, primary, pool.fallbacks_for(primary))
+            if runs is not None:
+                return text, runs
+    raise NoCoveringFontError(
+        f"sample {index}: no configured font (with fallbacks) covers any of {MAX_ATTEMPTS} texts drawn,"
+        f" e.g. {text.text!r}; add a font that has these characters"
+    )
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """Encode RGB pixels as PNG (deterministic bytes for equal pixels)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=3)
+    return buffer.getvalue()
+
+
+def _neighbour_ink(config: GenConfig, pool: FontPool, runs: list[Run], style: LineStyle, index: int) -> np.ndarray | None:
+    """Ink of another text in the label's primary font and style: the line above or below on the page."""
+    rng = stage_rng(config.seed, index, Stage.FRAME, attempt=1)
+    other = sample_text(rng, config.sources, config.max_text_length, config.ctc_time_steps, text_sources(config))
+    other_runs = split_runs(other.text, runs[0].font, pool.fallbacks_for(runs[0].font))
+    if other_runs is None:
+        return None
+    return draw_ink(other_runs, replace(style, text=replace(style.text, letter_spacing=0.0)), config.render.height)[0]
+
+
+def _frame_line(
+    config: GenConfig, pool: FontPool, index: int, runs: list[Run], style: LineStyle
+) -> tuple[np.ndarray, np.ndarray, Frame, int]:
+    """The label's ink and all ink (label + furniture) on the sample's crop, the frame, and the font size."""
+    ink, placed = draw_ink(runs, style, config.render.height)
+    size = placed[0].size
+    frame = sample_frame(stage_rng(config.seed, index, Stage.FRAME), config.frame, size)
+    if not frame.recrop:
+        return ink, ink, frame, size
+    top_before = int(np.flatnonzero(ink.max(axis=1))[0])
+    framed, box = recrop(ink, frame)
+    baseline = placed[0].baseline - top_before + box.top
+    neighbour = _neighbour_ink(config, pool, runs, style, index) if "neighbours" in frame.furniture else None
+    where = Where(box, size, baseline, neighbour)
+    if not frame.furniture:
+        return framed, framed, frame, size
+    furniture = draw_furniture(framed.shape, frame.furniture, where, np.random.default_rng(frame.seed))
+    return framed, np.maximum(framed, furniture), frame, size
+
+
+def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
+    """Build sample `index` (a pure function of config, fonts and index), keeping its pixels and ink."""
+    text, runs = choose_runs(config, pool, index)
+    render_rng = stage_rng(config.seed, index, Stage.RENDER)
+    line_style = sample_style(render_rng, config.render)
+    look = sample_text_style(render_rng, config.style)
+    runs = with_weight(runs, look.bold, pool)
+    style = replace(line_style, text=look)
+    ink, coverage, frame, size = _frame_line(config, pool, index, runs, style)
+    backdrop = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND), config.background, config.render)
+    ink, coverage = to_height(config.render.height, ink, coverage)
+    pixels = draw_on(backdrop, coverage, config.background.images)
+    augment_rng = stage_rng(config.seed, index, Stage.AUGMENT)
+    preset = choose_preset(augment_rng, config.augment.presets)
+    augmented = augment(pixels, ink, preset, config.augment.steps(preset), augment_rng)
+    pixels, ink = to_height(config.render.height, augmented.image, augmented.ink)
+    is_val = stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction
+    sample = Sample(
+        index=index,
+        label=text.text,
+        category=text.category,
+        split="val" if is_val else "train",
+        png=encode_png(pixels),
+        width=pixels.shape[1],
+        height=pixels.shape[0],
+        runs=tuple(runs),
+        font_size=size,
+        text_style=look,
+        backdrop=backdrop,
+        frame=frame,
+        preset=augmented.preset,
+    )
+    return Composed(sample, pixels, ink)
+
+
+def make_sample(config: GenConfig, pool: FontPool, index: int) -> Sample:
+    """Build sample `index`: a pure function of (config, fonts, index)."""
+    return compose_sample(config, pool, index).sample

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, scoring engines on labelled lines, and score reports."""

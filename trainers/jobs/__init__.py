@@ -1,0 +1,1 @@
+"""Training jobs: the container entrypoint, local and SageMaker runs, dataset channels, cost, the model card, CLI."""

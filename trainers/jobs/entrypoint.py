@@ -1,0 +1,262 @@
+"""One training entrypoint for every backend, following SageMaker's training-container contract.
+
+Reads /opt/ml/input/config/hyperparameters.json and the `train` / `validation` channels, trains with
+PaddleOCR's tools/train.py, exports with tools/export_model.py, converts to ONNX (checked against
+Paddle), and writes a model card into SM_MODEL_DIR. On failure the reason goes to
+/opt/ml/output/failure. Every path can be overridden by environment variables for local runs;
+`python -m thaigen train --backend local` calls `train_and_export` directly.
+
+    python -m trainers.jobs.entrypoint        # what the container runs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from thaigen.dataset import paths as dataset_paths
+from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
+from trainers.inference.image import InputShape, load, to_batch
+from trainers.inference.paddle_backend import import_paddle
+from trainers.jobs import channels, model_card
+from trainers.paddleocr import export
+from trainers.paddleocr import source as paddle_source
+from trainers.paddleocr.configs import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
+
+CONFIG_FILE = "train_config.yml"
+LOG_FILE = "train.log"
+
+
+@dataclass(frozen=True)
+class ContractPaths:
+    """SageMaker's fixed paths, each overridable by its environment variable."""
+
+    hyperparameters: Path
+    train_channel: Path
+    validation_channel: Path
+    model_dir: Path
+    output_dir: Path
+    checkpoint_dir: Path
+    work_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> ContractPaths:
+        """Paths from SM_* variables (THAIGEN_* for the ones SageMaker does not name), else the defaults."""
+        ml = Path(env.get("SM_ROOT", "/opt/ml"))
+        return cls(
+            hyperparameters=Path(env.get("SM_HYPERPARAMETERS", ml / "input/config/hyperparameters.json")),
+            train_channel=Path(env.get("SM_CHANNEL_TRAIN", ml / "input/data" / channels.TRAIN)),
+            validation_channel=Path(env.get("SM_CHANNEL_VALIDATION", ml / "input/data" / channels.VALIDATION)),
+            model_dir=Path(env.get("SM_MODEL_DIR", ml / "model")),
+            output_dir=Path(env.get("SM_OUTPUT_DIR", ml / "output")),
+            checkpoint_dir=Path(env.get("THAIGEN_CHECKPOINT_DIR", ml / "checkpoints")),
+            work_dir=Path(env.get("THAIGEN_WORK_DIR", "/tmp/thaigen")),
+        )
+
+    @classmethod
+    def local(cls, dataset_dir: Path, out: Path) -> ContractPaths:
+        """Paths for a local run: the dataset folder is both channels; everything else under `out`."""
+        return cls(
+            out / "hyperparameters.json",
+            dataset_dir,
+            dataset_dir,
+            out / "model",
+            out / "output",
+            out / "checkpoints",
+            out / "work",
+        )
+
+
+def _flag(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+HYPERPARAMETERS: dict[str, Callable[[str], Any]] = {
+    "arch": Arch,
+    "epochs": int,
+    "learning_rate": float,
+    "batch_size": int,
+    "use_gpu": _flag,
+    "eval_every": int,
+    "save_epoch_step": int,
+    "num_workers": int,
+    "model_name": str,
+    "pretrained_model": Path,
+    "max_minutes": float,
+}
+"""Accepted hyperparameters (SageMaker passes every value as a string) and how each is read."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """A parsed set of hyperparameters."""
+
+    options: TrainOptions
+    max_minutes: float | None
+
+
+def parse_hyperparameters(values: Mapping[str, str], output_dir: Path) -> Run:
+    """Typed options from string hyperparameters.
+
+    Raises:
+        ConfigError: an unknown key, a bad value, or no `arch`.
+    """
+    parsed: dict[str, Any] = {}
+    for key, text in values.items():
+        if key not in HYPERPARAMETERS:
+            raise ConfigError(f"unknown hyperparameter '{key}'; known: {', '.join(HYPERPARAMETERS)}")
+        try:
+            parsed[key] = HYPERPARAMETERS[key](str(text))
+        except ValueError:
+            raise ConfigError(f"hyperparameter {key}={text!r} is not a valid {key}") from None
+    if "arch" not in parsed:
+        raise ConfigError(f"hyperparameter 'arch' is required ({', '.join(a.value for a in Arch)})")
+    max_minutes = parsed.pop("max_minutes", None)
+    return Run(TrainOptions(output_dir=output_dir, **parsed), max_minutes)
+
+
+def read_hyperparameters(path: Path) -> dict[str, str]:
+    """hyperparameters.json as a mapping of strings (empty when the file is absent)."""
+    if not path.is_file():
+        return {}
+    return {str(key): str(value) for key, value in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+def require_device(use_gpu: bool) -> str:
+    """The device a run will use; refuses a GPU run on a CPU-only paddlepaddle instead of crawling along.
+
+    Raises:
+        EnvironmentProblem: use_gpu with a paddlepaddle built without CUDA.
+    """
+    paddle = import_paddle()
+    if use_gpu and not paddle.is_compiled_with_cuda():
+        raise EnvironmentProblem(
+            f"use_gpu is on but paddlepaddle {paddle.__version__} has no CUDA: install paddlepaddle-gpu "
+            "(see trainers/README.md) or train on the CPU with --device cpu"
+        )
+    return "gpu" if use_gpu else "cpu"
+
+
+def run_paddle_train(source: Path, config: Path, log: Path, max_minutes: float | None) -> bool:
+    """Run tools/train.py, teeing its output to `log` and stdout; True when stopped by `max_minutes`.
+
+    PaddleOCR runs in its own session: its SIGINT handler kills its whole process group.
+
+    Raises:
+        ThaigenError: training failed (its last log line in the message).
+    """
+    command = paddle_source.tool_command(source, "train.py", "-c", str(config))
+    with (
+        subprocess.Popen(
+            command,
+            cwd=source,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        ) as process,
+        log.open("a", encoding="utf-8", buffering=1) as handle,
+    ):
+        timer = threading.Timer((max_minutes or 0) * 60, process.send_signal, [signal.SIGINT])
+        if max_minutes:
+            timer.start()
+        assert process.stdout is not None
+        for line in process.stdout:
+            handle.write(line)
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        code = process.wait()
+    stopped = max_minutes is not None and not timer.is_alive()
+    timer.cancel()
+    if code != 0 and not stopped:
+        raise ThaigenError(f"PaddleOCR training failed (exit {code}): {export.last_line(log)}")
+    return stopped
+
+
+def _weights(save_dir: Path) -> Path:
+    for name in ("best_accuracy", "latest"):
+        if (save_dir / f"{name}.pdparams").is_file():
+            return save_dir / name
+    raise ThaigenError(f"training saved no weights in {save_dir} (stopped before the first evaluation?)")
+
+
+def _sample_images(layout: Layout, count: int = 8) -> list[Path]:
+    with layout.val_labels.open(encoding="utf-8") as handle:
+        names = [line.split("\t", 1)[0] for line, _ in zip(handle, range(count), strict=False)]
+    return [layout.val_dir / name for name in names]
+
+
+def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -> Path:
+    """Train, export, convert and describe one model; returns the model card's path.
+
+    Raises:
+        ThaigenError: bad hyperparameters or data, no PaddleOCR source, no GPU when asked, a failed step.
+    """
+    run = parse_hyperparameters(hyperparameters, paths.checkpoint_dir)
+    arch = run.options.arch
+    source = paddle_source.locate()
+    layout = Layout.of(
+        channels.unpack(paths.train_channel, paths.work_dir / channels.TRAIN),
+        channels.unpack(paths.validation_channel, paths.work_dir / channels.VALIDATION),
+    )
+    require_valid(layout, arch)
+    device = require_device(run.options.use_gpu)
+    resume = paths.checkpoint_dir / "latest"  # left by an interrupted (spot) run: continue from it
+    options = replace(run.options, checkpoint=resume if resume.with_suffix(".pdparams").is_file() else None)
+    for folder in (paths.model_dir, paths.checkpoint_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    config = build_config(layout, options)
+    config_path = write_config(config, paths.checkpoint_dir / CONFIG_FILE)
+    log = paths.model_dir / LOG_FILE
+    started = time.monotonic()
+    stopped = run_paddle_train(source, config_path, log, run.max_minutes)
+    wall_s = time.monotonic() - started
+    export.export_inference(source, config_path, _weights(paths.checkpoint_dir), paths.model_dir, log)
+    export.make_loadable(paths.model_dir, arch)
+    batch = to_batch([load(p) for p in _sample_images(layout)], InputShape(*ARCHS[arch].image_shape))
+    onnx = export.convert_checked(paths.model_dir, batch)
+    shutil.copyfile(config_path, paths.model_dir / CONFIG_FILE)
+    if layout.dict_path.is_file():
+        shutil.copyfile(layout.dict_path, paths.model_dir / dataset_paths.DICT)
+    training = {
+        "device": device,
+        "epochs": config["Global"]["epoch_num"],
+        "wall_s": round(wall_s, 1),
+        "stopped_by_time_limit": stopped,
+        "resumed_from_checkpoint": options.checkpoint is not None,
+    }
+    card = model_card.describe(arch, config, layout, training | model_card.training_figures(log), onnx, source)
+    return model_card.write_card(paths.model_dir, card)
+
+
+def main() -> int:
+    """Container entry: run with SageMaker's paths; on failure write the reason where SageMaker shows it."""
+    paths = ContractPaths.from_env()
+    try:
+        train_and_export(paths, read_hyperparameters(paths.hyperparameters))
+    except Exception as problem:  # noqa: BLE001 (any failure must reach /opt/ml/output/failure, then exit 1)
+        reason = str(problem) if isinstance(problem, ThaigenError) else f"{type(problem).__name__}: {problem}"
+        paths.output_dir.mkdir(parents=True, exist_ok=True)
+        (paths.output_dir / "failure").write_text(reason + "\n", encoding="utf-8")
+        print(f"thaigen: error: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""SageMaker backend: channels to S3, a managed-spot training job with S3 checkpoints, then the model back.
+
+boto3 clients are passed in (endpoint_url configurable), so tests run the whole flow against a local
+AWS-speaking server. The job runs trainers/entrypoint.py inside the image built from trainers/Dockerfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from thaigen.errors import ConfigError, ThaigenError
+from trainers.jobs import channels
+
+DEFAULT_INSTANCE = "ml.g4dn.xlarge"
+CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
+TERMINAL = ("Completed", "Failed", "Stopped")
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The two AWS APIs the backend talks to (boto3 clients)."""
+
+    s3: Any
+    sagemaker: Any
+
+
+def clients(region: str | None, endpoint_url: str | None = None) -> Clients:
+    """boto3 clients for S3 and SageMaker; `endpoint_url` points both at another server (tests)."""
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    return Clients(
+        session.client("s3", endpoint_url=endpoint_url), session.client("sagemaker", endpoint_url=endpoint_url)
+    )
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One training job: where its data goes, what runs it, on which instance, for how long."""
+
+    job_name: str
+    image_uri: str
+    role_arn: str
+    bucket: str
+    prefix: str
+    hyperparameters: dict[str, str]
+    instance_type: str = DEFAULT_INSTANCE
+    spot: bool = True
+    max_run_s: int = 8 * 3600
+    volume_gb: int = 30
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, hyperparameters: dict[str, str]) -> JobSpec:
+        """From `thaigen train --backend sagemaker` options.
+
+        Raises:
+            ConfigError: a required option is missing.
+        """
+        for option in ("bucket", "image_uri", "role_arn"):
+            if not getattr(args, option):
+                raise ConfigError(f"--{option.replace('_', '-')} is required for --backend sagemaker")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return cls(
+            job_name=f"thaigen-{args.arch}-{stamp}",
+            image_uri=args.image_uri,
+            role_arn=args.role_arn,
+            bucket=args.bucket,
+            prefix=args.prefix.strip("/"),
+            hyperparameters=hyperparameters | {"use_gpu": "true"},
+            instance_type=args.instance_type,
+            spot=not args.on_demand,
+            max_run_s=int(args.max_run_hours * 3600),
+        )
+
+    def uri(self, *parts: str) -> str:
+        """s3://bucket/prefix/job_name/parts..."""
+        return "/".join([f"s3://{self.bucket}", self.prefix, self.job_name, *parts])
+
+
+def _split(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+def upload_channels(s3: Any, spec: JobSpec, dataset_dir: Path, work: Path) -> dict[str, str]:
+    """Pack the dataset into one tar per channel and upload each; returns channel -> S3 prefix."""
+    uris = {}
+    for channel, tar in channels.pack(dataset_dir, work).items():
+        uris[channel] = spec.uri("channels", channel) + "/"
+        bucket, key = _split(uris[channel] + tar.name)
+        s3.upload_file(str(tar), bucket, key)
+    return uris
+
+
+def training_request(spec: JobSpec, channel_uris: dict[str, str]) -> dict[str, Any]:
+    """CreateTrainingJob arguments: File-mode tar channels, managed spot with S3 checkpoints, time limits."""
+    stopping = {"MaxRuntimeInSeconds": spec.max_run_s}
+    request: dict[str, Any] = {
+        "TrainingJobName": spec.job_name,
+        "AlgorithmSpecification": {"TrainingImage": spec.image_uri, "TrainingInputMode": "File"},
+        "RoleArn": spec.role_arn,
+        "HyperParameters": spec.hyperparameters,
+        "InputDataConfig": [
+            {
+                "ChannelName": channel,
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": uri,
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
+                },
+                "ContentType": "application/x-tar",
+                "CompressionType": "None",
+            }
+            for channel, uri in channel_uris.items()
+        ],
+        "OutputDataConfig": {"S3OutputPath": spec.uri("output")},
+        "ResourceConfig": {"InstanceType": spec.instance_type, "InstanceCount": 1, "VolumeSizeInGB": spec.volume_gb},
+        "StoppingCondition": stopping,
+        "EnableManagedSpotTraining": spec.spot,
+        "CheckpointConfig": {"S3Uri": spec.uri("checkpoints") + "/", "LocalPath": CHECKPOINT_LOCAL_PATH},
+        "Tags": [{"Key": key, "Value": value} for key, value in ({"project": "thaigen"} | spec.tags).items()],
+    }
+    if spec.spot:  # time spent waiting for spot capacity counts here; interrupted jobs resume from checkpoints
+        stopping["MaxWaitTimeInSeconds"] = 2 * spec.max_run_s
+    return request
+
+
+def wait(sagemaker: Any, job_name: str, report: Callable[[str], None] = print, poll_s: float = 30.0) -> dict[str, Any]:
+    """Poll until the job ends, reporting each status change; returns the final description.
+
+    Raises:
+        ThaigenError: the job failed or was stopped (with SageMaker's failure reason).
+    """
+    seen = ""
+    while True:
+        description: dict[str, Any] = sagemaker.describe_training_job(TrainingJobName=job_name)
+        status = f"{description['TrainingJobStatus']} / {description.get('SecondaryStatus', '')}"
+        if status != seen:
+            report(f"{job_name}: {status}")
+            seen = status
+        if description["TrainingJobStatus"] in TERMINAL:
+            break
+        time.sleep(poll_s)
+    if description["TrainingJobStatus"] != "Completed":
+        reason = description.get("FailureReason", "no reason given")
+        raise ThaigenError(f"training job {job_name} {description['TrainingJobStatus'].lower()}: {reason}")
+    return description
+
+
+def download_model(s3: Any, description: dict[str, Any], out: Path) -> Path:
+    """Fetch the job's model.tar.gz and unpack it into `out`/model; returns that folder."""
+    bucket, key = _split(description["ModelArtifacts"]["S3ModelArtifacts"])
+    model_dir = out / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
+    archive = out / "model.tar.gz"
+    s3.download_file(bucket, key, str(archive))
+    with tarfile.open(archive) as tar:
+        tar.extractall(model_dir, filter="data")
+    return model_dir
+
+
+def run(spec: JobSpec, aws: Clients, dataset_dir: Path, out: Path, poll_s: float = 30.0) -> Path:
+    """Upload, create, wait, download: the model folder of a finished job."""
+    with tempfile.TemporaryDirectory(prefix="thaigen-channels-") as work:
+        uris = upload_channels(aws.s3, spec, dataset_dir, Path(work))
+    aws.sagemaker.create_training_job(**training_request(spec, uris))
+    print(f"created {spec.job_name} on {spec.instance_type} ({'spot' if spec.spot else 'on-demand'})")
+    return download_model(aws.s3, wait(aws.sagemaker, spec.job_name, poll_s=poll_s), out)

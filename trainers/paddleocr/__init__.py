@@ -1,0 +1,1 @@
+"""PaddleOCR itself: training configs, its training source checkout, export, and ONNX conversion."""

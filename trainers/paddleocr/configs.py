@@ -1,0 +1,360 @@
+"""PaddleOCR training configs (the YAML `tools/train.py -c` reads), generated from a thaigen dataset.
+
+Keys follow PaddleOCR v3.0.0's documented config layout (Global, Architecture, Loss, Optimizer,
+PostProcess, Metric, Train, Eval); the values come from the dataset's manifest.json and dict.txt, so
+the dictionary, label length and space handling always match the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from thaigen.dataset import paths
+from thaigen.dataset.manifest import read_manifest
+from thaigen.errors import DatasetError
+from thaigen.inspect.lint import Finding, lint_file, rules_for
+
+
+class Arch(StrEnum):
+    """Architectures the bridge can train."""
+
+    CRNN = "crnn"
+    SVTR = "svtr"
+    DB = "db"
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    """What an architecture needs from its data and what it trains best with.
+
+    Attributes:
+        algorithm: PaddleOCR's Architecture.algorithm.
+        model_type: "rec" or "det".
+        image_shape: C, H, W the network reads, px.
+        time_steps: CTC time steps at that width (recognisers only).
+        epochs, learning_rate, batch_size: defaults for a GPU run from scratch (batch per card).
+        model_name: Global.model_name written into the exported inference.yml (paddleocr 3.x loads
+            a model_dir only when it is given this same name).
+        nrtr_margin: code points the NRTR branch needs beside the label (its start and end tokens;
+            NRTRLabelEncode drops labels longer than max_text_length - 2).
+    """
+
+    algorithm: str
+    model_type: str
+    image_shape: tuple[int, int, int]
+    time_steps: int | None
+    epochs: int
+    learning_rate: float
+    batch_size: int
+    model_name: str
+    nrtr_margin: int = 0
+
+
+ARCHS: dict[Arch, ArchSpec] = {
+    # CRNN at 32 px high: PaddleOCR's exporter fixes H=32 for this family (`infer_shape = [3, 32, -1]`
+    # in ppocr/utils/export_model.py), so a 48 px model would export with the wrong input. MobileNetV3
+    # halves the width twice (stem, final pool): 80 time steps at width 320.
+    Arch.CRNN: ArchSpec("CRNN", "rec", (3, 32, 320), 80, 100, 0.001, 128, "PP-OCRv4_mobile_rec"),
+    # PP-OCRv4 mobile recogniser layout: PPLCNetV3 + SVTR neck, CTC head guided by an NRTR head in
+    # training; 48 px keeps Thai stacked marks legible; 40 time steps at width 320.
+    Arch.SVTR: ArchSpec("SVTR_LCNet", "rec", (3, 48, 320), 40, 100, 0.0005, 128, "PP-OCRv4_mobile_rec", 2),
+    Arch.DB: ArchSpec("DB", "det", (3, 640, 640), None, 500, 0.001, 16, "PP-OCRv4_mobile_det"),
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a dataset's parts are: one folder locally, or one folder per SageMaker channel."""
+
+    train_dir: Path
+    val_dir: Path
+    dict_path: Path
+    manifest_path: Path
+
+    @classmethod
+    def of(cls, train_dir: Path, val_dir: Path | None = None) -> Layout:
+        """A dataset as `thaigen build` writes it (one folder), or split over two channel folders.
+
+        The dictionary and manifest are the ones beside the training labels.
+        """
+        train_dir = train_dir.resolve()
+        return cls(train_dir, (val_dir or train_dir).resolve(), train_dir / paths.DICT, train_dir / paths.MANIFEST)
+
+    @property
+    def train_labels(self) -> Path:
+        return self.train_dir / paths.TRAIN_LABELS
+
+    @property
+    def val_labels(self) -> Path:
+        return self.val_dir / paths.VAL_LABELS
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Choices for one run; None means the architecture's default."""
+
+    arch: Arch
+    output_dir: Path
+    use_gpu: bool = True
+    epochs: int | None = None
+    learning_rate: float | None = None
+    batch_size: int | None = None
+    pretrained_model: Path | None = None
+    checkpoint: Path | None = None
+    eval_every: int | None = None
+    """Evaluate every this many iterations (default: once per epoch)."""
+    save_epoch_step: int = 10
+    num_workers: int = 4
+    model_name: str | None = None
+
+
+def _decode() -> dict[str, Any]:
+    return {"DecodeImage": {"img_mode": "BGR", "channel_first": False}}
+
+
+def _keep(*keys: str) -> dict[str, Any]:
+    return {"KeepKeys": {"keep_keys": list(keys)}}
+
+
+def _rec_transforms(arch: Arch) -> list[dict[str, Any]]:
+    shape = list(ARCHS[arch].image_shape)
+    resize = {"RecResizeImg": {"image_shape": shape}}
+    if arch is Arch.SVTR:
+        encode = {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}}
+        return [_decode(), encode, resize, _keep("image", "label_ctc", "label_gtc", "length", "valid_ratio")]
+    return [_decode(), {"CTCLabelEncode": None}, resize, _keep("image", "label", "length")]
+
+
+def _det_transforms(train: bool) -> list[dict[str, Any]]:
+    normalize = {
+        "NormalizeImage": {
+            "scale": "1./255.",
+            "mean": [0.485, 0.456, 0.406],
+            "std": [0.229, 0.224, 0.225],
+            "order": "hwc",
+        }
+    }
+    if not train:
+        resize = {"DetResizeForTest": {"limit_side_len": 960, "limit_type": "max"}}
+        return [
+            _decode(),
+            {"DetLabelEncode": None},
+            resize,
+            normalize,
+            {"ToCHWImage": None},
+            _keep("image", "shape", "polys", "ignore_tags"),
+        ]
+    size = list(ARCHS[Arch.DB].image_shape[1:])
+    return [
+        _decode(),
+        {"DetLabelEncode": None},
+        {"EastRandomCropData": {"size": size, "max_tries": 50, "keep_ratio": True}},
+        {"MakeBorderMap": {"shrink_ratio": 0.4, "thresh_min": 0.3, "thresh_max": 0.7}},
+        {"MakeShrinkMap": {"shrink_ratio": 0.4, "min_text_size": 8}},
+        normalize,
+        {"ToCHWImage": None},
+        _keep("image", "threshold_map", "threshold_mask", "shrink_map", "shrink_mask"),
+    ]
+
+
+def _architecture(arch: Arch, max_text_length: int) -> dict[str, Any]:
+    spec = ARCHS[arch]
+    base: dict[str, Any] = {"model_type": spec.model_type, "algorithm": spec.algorithm, "Transform": None}
+    if arch is Arch.CRNN:
+        return base | {
+            "Backbone": {"name": "MobileNetV3", "scale": 0.5, "model_name": "large"},
+            "Neck": {"name": "SequenceEncoder", "encoder_type": "rnn", "hidden_size": 96},
+            "Head": {"name": "CTCHead", "fc_decay": 0.00001},
+        }
+    if arch is Arch.SVTR:
+        ctc_neck = {
+            "name": "svtr",
+            "dims": 120,
+            "depth": 2,
+            "hidden_dims": 120,
+            "kernel_size": [1, 3],
+            "use_guide": True,
+        }
+        return base | {
+            "Backbone": {"name": "PPLCNetV3", "scale": 0.95},
+            "Head": {
+                "name": "MultiHead",
+                "head_list": [
+                    {"CTCHead": {"Neck": ctc_neck, "Head": {"fc_decay": 0.00001}}},
+                    {"NRTRHead": {"nrtr_dim": 384, "max_text_length": max_text_length}},
+                ],
+            },
+        }
+    return base | {
+        "Backbone": {"name": "MobileNetV3", "scale": 0.5, "model_name": "large", "disable_se": True},
+        "Neck": {"name": "DBFPN", "out_channels": 96, "use_asf": False},
+        "Head": {"name": "DBHead", "k": 50},
+    }
+
+
+def _loss(arch: Arch) -> dict[str, Any]:
+    if arch is Arch.SVTR:
+        return {"name": "MultiLoss", "loss_config_list": [{"CTCLoss": None}, {"NRTRLoss": None}]}
+    if arch is Arch.CRNN:
+        return {"name": "CTCLoss"}
+    return {
+        "name": "DBLoss",
+        "balance_loss": True,
+        "main_loss_type": "DiceLoss",
+        "alpha": 5,
+        "beta": 10,
+        "ohem_ratio": 3,
+    }
+
+
+def _dataset(split_dir: Path, labels: Path, transforms: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": "SimpleDataSet",
+        "data_dir": str(split_dir),
+        "label_file_list": [str(labels)],
+        "delimiter": "\t",
+        "transforms": transforms,
+    }
+
+
+def _loader(batch_size: int, workers: int, train: bool) -> dict[str, Any]:
+    # Shared memory off: Docker's default /dev/shm (64 MB) is too small for PaddleOCR's loader.
+    return {
+        "shuffle": train,
+        "drop_last": train,
+        "batch_size_per_card": batch_size,
+        "num_workers": workers,
+        "use_shared_memory": False,
+    }
+
+
+def count_labels(labels: Path) -> int:
+    """Lines with a sample in a label file."""
+    with labels.open(encoding="utf-8") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
+    """The full PaddleOCR config for training `options.arch` on the dataset at `layout`.
+
+    Raises:
+        DatasetError: the manifest or label files are missing.
+    """
+    spec = ARCHS[options.arch]
+    epochs = options.epochs or spec.epochs
+    learning_rate = options.learning_rate or spec.learning_rate
+    batch_size = options.batch_size or spec.batch_size
+    if not layout.train_labels.is_file():
+        raise DatasetError(f"training labels not found: {layout.train_labels}")
+    per_epoch = iterations_per_epoch(count_labels(layout.train_labels), batch_size)
+    out = options.output_dir.resolve()
+    global_: dict[str, Any] = {
+        "model_name": options.model_name or spec.model_name,
+        "use_gpu": options.use_gpu,
+        "epoch_num": epochs,
+        "log_smooth_window": 20,
+        "print_batch_step": min(10, per_epoch),
+        "save_model_dir": str(out),
+        "save_epoch_step": options.save_epoch_step,
+        "eval_batch_step": [0, options.eval_every or per_epoch],
+        "cal_metric_during_train": spec.model_type == "rec",
+        "pretrained_model": str(options.pretrained_model) if options.pretrained_model else None,
+        "checkpoints": str(options.checkpoint) if options.checkpoint else None,
+        "save_inference_dir": None,
+        "use_visualdl": False,
+        "save_res_path": str(out / "predicts.txt"),
+        "distributed": False,
+    }
+    eval_batch = batch_size
+    if spec.model_type == "rec":
+        paddle = read_manifest(layout.manifest_path)["paddleocr"] if layout.manifest_path.is_file() else {}
+        if not paddle:
+            raise DatasetError(f"manifest not found: {layout.manifest_path} (build the dataset with thaigen)")
+        global_ |= {
+            "character_dict_path": str(layout.dict_path),
+            "max_text_length": int(paddle["max_text_length"]) + spec.nrtr_margin,
+            "use_space_char": bool(paddle["use_space_char"]),
+            "infer_mode": False,
+        }
+        train_t = eval_t = _rec_transforms(options.arch)
+        post: dict[str, Any] = {"name": "CTCLabelDecode"}
+        metric: dict[str, Any] = {"name": "RecMetric", "main_indicator": "acc", "ignore_space": False}
+    else:
+        train_t, eval_t = _det_transforms(train=True), _det_transforms(train=False)
+        post = {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000, "unclip_ratio": 1.5}
+        metric = {"name": "DetMetric", "main_indicator": "hmean"}
+        eval_batch = 1  # DetResizeForTest gives each image its own size
+    warmup = min(5, epochs // 10)
+    return {
+        "Global": global_,
+        "Optimizer": {
+            "name": "Adam",
+            "beta1": 0.9,
+            "beta2": 0.999,
+            "lr": {"name": "Cosine", "learning_rate": learning_rate, "warmup_epoch": warmup},
+            "regularizer": {"name": "L2", "factor": 3.0e-05},
+        },
+        "Architecture": _architecture(options.arch, global_.get("max_text_length", 0)),
+        "Loss": _loss(options.arch),
+        "PostProcess": post,
+        "Metric": metric,
+        "Train": {
+            "dataset": _dataset(layout.train_dir, layout.train_labels, train_t),
+            "loader": _loader(batch_size, options.num_workers, train=True),
+        },
+        "Eval": {
+            "dataset": _dataset(layout.val_dir, layout.val_labels, eval_t),
+            "loader": _loader(eval_batch, options.num_workers, train=False),
+        },
+    }
+
+
+def write_config(config: dict[str, Any], path: Path) -> Path:
+    """Write a config as PaddleOCR reads it (block-style YAML, Thai kept readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def validate(layout: Layout, arch: Arch) -> list[Finding]:
+    """Every label PaddleOCR would drop or mangle when training `arch` on this data (empty: all good).
+
+    Checks both label files against the dataset's dict, max_text_length and the architecture's CTC time
+    steps (thaigen.inspect.lint's rules, with the model's steps in place of the ones the data was built for).
+
+    Raises:
+        DatasetError: a label file or the dictionary is missing.
+    """
+    spec = ARCHS[arch]
+    if spec.model_type != "rec":
+        return []
+    rules = rules_for(layout.manifest_path.parent, None, spec.time_steps, layout.dict_path)
+    findings: list[Finding] = []
+    for labels, root in ((layout.train_labels, layout.train_dir), (layout.val_labels, layout.val_dir)):
+        if not labels.is_file():
+            raise DatasetError(f"label file not found: {labels}")
+        findings.extend(lint_file(labels, root, rules))
+    return findings
+
+
+def require_valid(layout: Layout, arch: Arch) -> None:
+    """Refuse to launch a run on data PaddleOCR would silently thin out.
+
+    Raises:
+        DatasetError: one line with the number of problems and the first one.
+    """
+    findings = validate(layout, arch)
+    if findings:
+        raise DatasetError(
+            f"{len(findings)} label problem(s) for --arch {arch}, first: {findings[0]}; `thaigen lint` lists them all"
+        )
+
+
+def iterations_per_epoch(samples: int, batch_size: int) -> int:
+    """Training iterations in one epoch (PaddleOCR drops the last partial batch; at least one)."""
+    return max(1, samples // batch_size)
