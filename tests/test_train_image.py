@@ -9,7 +9,7 @@ from pathlib import Path
 from trainers.paddleocr import source as paddle_source
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCKERFILE = (ROOT / "trainers" / "Dockerfile").read_text(encoding="utf-8")
+DOCKERFILE = (ROOT / "trainers" / "jobs" / "Dockerfile").read_text(encoding="utf-8")
 
 
 def test_image_checks_the_pinned_paddleocr_commit() -> None:

@@ -30,8 +30,8 @@ from trainers.inference import image as inference_image
 from trainers.inference.ctc import character_table
 from trainers.inference.folder import CONFIG_FILE
 from trainers.inference.image import Image, InputShape
-from trainers.inference.onnx_backend import convert_to_onnx
 from trainers.inference.paddle_backend import import_paddle
+from trainers.paddleocr.onnx import convert_to_onnx
 
 INPUT_SHAPE = InputShape(3, 32, 160)
 MODEL_NAME = "thaigen_tiny_ctc"

@@ -57,7 +57,7 @@ def add_train(parser: argparse.ArgumentParser) -> Runner:
     cloud = parser.add_argument_group("sagemaker backend")
     cloud.add_argument("--bucket", help="S3 bucket for channels, checkpoints and the model")
     cloud.add_argument("--prefix", default="thaigen", help="S3 key prefix (default thaigen)")
-    cloud.add_argument("--image-uri", help="training image built from trainers/Dockerfile, pushed to ECR")
+    cloud.add_argument("--image-uri", help="training image built from trainers/jobs/Dockerfile, pushed to ECR")
     cloud.add_argument("--role-arn", help="IAM role SageMaker assumes")
     cloud.add_argument("--instance-type", default=DEFAULT_INSTANCE, help=f"default {DEFAULT_INSTANCE}")
     cloud.add_argument("--on-demand", action="store_true", help="no managed spot")

@@ -1,7 +1,7 @@
 """SageMaker backend: channels to S3, a managed-spot training job with S3 checkpoints, then the model back.
 
 boto3 clients are passed in (endpoint_url configurable), so tests run the whole flow against a local
-AWS-speaking server. The job runs trainers/entrypoint.py inside the image built from trainers/Dockerfile.
+AWS-speaking server. The job runs trainers/jobs/entrypoint.py inside the image built from trainers/jobs/Dockerfile.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ import numpy as np
 import yaml
 
 from thaigen.errors import ThaigenError
-from trainers.inference.onnx_backend import ConversionFailed, OnnxBackend, convert_to_onnx
+from trainers.inference.onnx_backend import OnnxBackend
 from trainers.inference.paddle_backend import PaddleBackend
 from trainers.paddleocr.configs import ARCHS, Arch
+from trainers.paddleocr.onnx import ConversionFailed, convert_to_onnx
 from trainers.paddleocr.source import tool_command
 
 MODEL_FILE = "inference.json"

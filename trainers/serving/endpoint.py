@@ -1,7 +1,7 @@
 """Deploy a recognizer folder as a SageMaker real-time endpoint: model tarball, model, endpoint config, endpoint.
 
 Clients (boto3 `s3` and `sagemaker`) are passed in, so tests point them at a local AWS-speaking
-server. See trainers/README_serving.md for the container these requests name.
+server. See trainers/serving/README.md for the container these requests name.
 """
 
 from __future__ import annotations

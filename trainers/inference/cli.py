@@ -1,0 +1,87 @@
+"""Commands `thaigen doctor` and `read` (entry points in group thaigen.commands), and the model options they share.
+
+Only light modules are imported here; the runtimes (paddle, onnxruntime) load inside the run functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from thaigen.errors import ConfigError
+
+if TYPE_CHECKING:
+    from trainers.inference.recognizer import Recognizer
+
+Runner = Callable[[argparse.Namespace], int]
+RUNTIMES = ("auto", "onnx", "paddle")
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime", choices=RUNTIMES, default="auto", help="auto: ONNX when the folder has inference.onnx"
+    )
+    parser.add_argument(
+        "--dict", type=Path, help="character dictionary (default: inference.yml PostProcess.character_dict)"
+    )
+
+
+def load_recognizer(path: Path, args: argparse.Namespace, batch_size: int | None = None) -> Recognizer:
+    from trainers.inference.recognizer import DEFAULT_BATCH, Recognizer, Runtime
+
+    return Recognizer.load(
+        path, runtime=Runtime(args.runtime), dict_path=args.dict, batch_size=batch_size or DEFAULT_BATCH
+    )
+
+
+def add_doctor(parser: argparse.ArgumentParser) -> Runner:
+    """say what a recognizer folder holds, which runtimes load it and what is wrong"""
+    parser.add_argument("model", type=Path, help="exported recognizer folder")
+    parser.add_argument(
+        "--dict", type=Path, help="character dictionary (default: inference.yml PostProcess.character_dict)"
+    )
+    parser.add_argument("--to-onnx", action="store_true", help="first write inference.onnx with paddle2onnx")
+    return _doctor
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from trainers.inference.doctor import diagnose
+    from trainers.paddleocr.onnx import convert_to_onnx
+
+    if args.to_onnx:
+        try:
+            print(f"wrote {convert_to_onnx(args.model)}")
+        except FileNotFoundError as exc:
+            raise ConfigError(str(exc)) from None
+    diagnosis = diagnose(args.model, args.dict)
+    print(diagnosis.render())
+    return 1 if diagnosis.problems else 0
+
+
+def add_read(parser: argparse.ArgumentParser) -> Runner:
+    """read text lines from image files with a recognizer: text and confidence"""
+    parser.add_argument("images", type=Path, nargs="+", help="line images")
+    parser.add_argument("--model", "-m", type=Path, required=True, help="exported recognizer folder")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_model_options(parser)
+    return _read
+
+
+def _read(args: argparse.Namespace) -> int:
+    from trainers.inference import image as inference_image
+
+    images = [inference_image.load(path) for path in args.images]
+    readings = load_recognizer(args.model, args).read(images)
+    for path, reading in zip(args.images, readings, strict=True):
+        if args.json:
+            print(
+                json.dumps(
+                    {"image": str(path), "text": reading.text, "confidence": reading.confidence}, ensure_ascii=False
+                )
+            )
+        else:
+            print(f"{path}\t{reading.text}\t{reading.confidence:.3f}")
+    return 0
