@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from thaigen.config.schema import FontsConfig, GenConfig, make_config
+from thaigen.config.loading import make_config
+from thaigen.config.schema import FontsConfig, GenConfig
 from thaigen.pipeline.build import build
 from thaigen.typeset.fonts import FontPool, load_pool
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from thaigen.compose.backgrounds import LUMA, draw_on, sample_backdrop
-from thaigen.config.schema import make_config
+from thaigen.config.loading import make_config
 from thaigen.errors import ConfigError
 
 

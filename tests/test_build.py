@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from thaigen.config.schema import GenConfig, make_config
+from thaigen.config.loading import make_config
+from thaigen.config.schema import GenConfig
 from thaigen.dataset import paths
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import lint_dataset

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from thaigen.config.loading import load_config, make_config
 from thaigen.config.recipes import RECIPES
-from thaigen.config.schema import load_config, make_config
 from thaigen.errors import ConfigError
 
 

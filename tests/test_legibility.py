@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from thaigen.config.schema import make_config
+from thaigen.config.loading import make_config
 from thaigen.pipeline.sample import Sample, make_sample
 from thaigen.resources import data_dir
 from thaigen.typeset.fonts import FontPool

@@ -9,7 +9,8 @@ import pytest
 
 from thaigen.augment.apply import ink_inside
 from thaigen.augment.presets import BUILTIN
-from thaigen.config.schema import GenConfig, load_config, make_config
+from thaigen.config.loading import load_config, make_config
+from thaigen.config.schema import GenConfig
 from thaigen.errors import ConfigError
 from thaigen.pipeline.sample import compose_sample
 from thaigen.text.thai import STRESS_SET

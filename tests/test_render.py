@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from thaigen.config.schema import make_config
+from thaigen.config.loading import make_config
 from thaigen.pipeline.rng import Stage, stage_rng
 from thaigen.pipeline.sample import choose_runs
 from thaigen.text.thai import STRESS_SET

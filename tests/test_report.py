@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from thaigen.config.schema import make_config
+from thaigen.config.loading import make_config
 from thaigen.inspect.report import write_report
 from thaigen.pipeline.build import build
 

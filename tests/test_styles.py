@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from thaigen.compose.furniture import DRAWERS
-from thaigen.config.schema import FURNITURE_KINDS, make_config
+from thaigen.config.loading import make_config
+from thaigen.config.schema import FURNITURE_KINDS
 from thaigen.text.thai import COMBINING_MARKS, STRESS_SET
 from thaigen.typeset.fonts import FontPool
 from thaigen.typeset.render import LineStyle, draw_ink, place_runs

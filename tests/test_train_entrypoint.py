@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 import thaigen
 from thaigen.cli import main as cli
-from thaigen.config.schema import make_config
+from thaigen.config.loading import make_config
 from thaigen.errors import ConfigError, EnvironmentProblem
 from trainers.inference.image import InputShape, load, to_batch
 from trainers.inference.onnx_backend import OnnxBackend

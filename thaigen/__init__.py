@@ -1,6 +1,7 @@
 """thaigen: synthetic, correctly shaped Thai text lines for PaddleOCR recognition training."""
 
-from thaigen.config.schema import GenConfig, load_config, make_config
+from thaigen.config.loading import load_config, make_config
+from thaigen.config.schema import GenConfig
 from thaigen.errors import ConfigError, DatasetError, FontError, ThaigenError
 from thaigen.inspect.lint import lint_dataset
 from thaigen.pipeline.build import BuildResult, Mode, build

@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
-from thaigen.config.schema import DEFAULT_RECIPE, load_config
+from thaigen.config.schema import DEFAULT_RECIPE
 from thaigen.errors import EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset
 from thaigen.inspect.report import write_report

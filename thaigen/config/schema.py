@@ -1,4 +1,4 @@
-"""Build configuration: one validated, frozen object, checked once at the edge."""
+"""Build configuration models: one validated, frozen object; validation checks shapes and values, never files."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
-
-from thaigen.config.recipes import RECIPES
-from thaigen.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 DEFAULT_RECIPE = "mixed"
-WEIGHTS = ("sources", "presets", "kinds")
-"""Mappings of relative weights: a config file's replaces the recipe's instead of merging into it."""
 
 
 class _Strict(BaseModel):
@@ -252,75 +246,3 @@ class GenConfig(_Strict):
     def canonical_json(self) -> str:
         """The config as sorted, compact JSON (paths as strings)."""
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-
-
-SECTIONS: dict[str, type[_Strict]] = {
-    "fonts": FontsConfig,
-    "render": RenderConfig,
-    "style": StyleConfig,
-    "background": BackgroundConfig,
-    "frame": FrameConfig,
-    "augment": AugmentConfig,
-}
-"""Nested sections: a recipe's or file's partial section is merged over the section's defaults."""
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge `override` into a copy of `base` (mappings merge, everything else replaces)."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in WEIGHTS:
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    if first["type"] == "extra_forbidden":
-        return f"unknown config key '{where}'"
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML config file into a mapping, with one-line errors."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(data).__name__}")
-    return data
-
-
-def make_config(
-    recipe: str | None = None, file_values: dict[str, Any] | None = None, **overrides: Any
-) -> GenConfig:
-    """Build a GenConfig: recipe defaults, then the config file's values, then explicit overrides.
-
-    Raises:
-        ConfigError: unknown recipe, unknown key, or an invalid value (the message names it).
-    """
-    values = dict(file_values or {})
-    name = recipe or values.get("recipe") or DEFAULT_RECIPE
-    if name not in RECIPES:
-        raise ConfigError(f"unknown recipe '{name}'; known: {', '.join(sorted(RECIPES))}")
-    defaults = {key: model().model_dump() for key, model in SECTIONS.items()}
-    merged = _merge(_merge(_merge(defaults, RECIPES[name]), values), {k: v for k, v in overrides.items() if v is not None})
-    merged["recipe"] = name
-    try:
-        return GenConfig.model_validate(merged)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
-
-
-def load_config(path: Path | None = None, recipe: str | None = None, **overrides: Any) -> GenConfig:
-    """Load a YAML config (optional) over a recipe, with keyword overrides (None means unset)."""
-    return make_config(recipe, read_yaml(path) if path else None, **overrides)
