@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from thaigen.compose.backgrounds import LUMA, draw_on, sample_backdrop
+from thaigen.compose.backgrounds import LUMA, check_images, draw_on, sample_backdrop
 from thaigen.config.loading import make_config
 from thaigen.errors import ConfigError
+from thaigen.pipeline.build import build
 
 
 def _images(folder: Path) -> Path:
@@ -43,7 +44,7 @@ def test_bad_background_image_is_one_error_naming_it(tmp_path: Path) -> None:
     folder = _images(tmp_path / "bg")
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     with pytest.raises(ConfigError, match=f"cannot read background image {folder / 'broken.png'}"):
-        make_config(background={"kinds": {"image": 1}, "images": [folder]})
+        check_images([folder])
     config = tmp_path / "c.yaml"
     config.write_text(f"background:\n  kinds: {{image: 1}}\n  images: [{folder}]\n", encoding="utf-8")
     result = subprocess.run(
@@ -51,6 +52,25 @@ def test_bad_background_image_is_one_error_naming_it(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "broken.png" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (["/nonexistent"], "background image folder or file not found: /nonexistent"),
+        (["EMPTY"], "no background images .* in .*empty"),
+        (["EMPTY/notes.txt"], "cannot read background image .*notes.txt"),
+    ],
+)
+def test_background_images_are_checked_at_build_start(tmp_path: Path, images: list[str], message: str) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not an image", encoding="utf-8")
+    paths = [item.replace("EMPTY", str(tmp_path / "empty")) for item in images]
+    config = make_config(count=2, background={"kinds": {"image": 1}, "images": paths})  # validation reads no file
+    with pytest.raises(ConfigError, match=message):
+        build(config, tmp_path / "out", workers=1, progress=False)
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(
@@ -58,7 +78,6 @@ def test_bad_background_image_is_one_error_naming_it(tmp_path: Path) -> None:
     [
         ({"kinds": {"image": 1}}, "kinds.image needs a positive weight exactly when images are given"),
         ({"kinds": {"marble": 1}}, "unknown background kind 'marble'"),
-        ({"kinds": {"image": 1}, "images": ["/nonexistent"]}, "background image folder or file not found: /nonexistent"),
     ],
 )
 def test_bad_background_config(background: dict[str, object], message: str) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from thaigen.config.schema import BackgroundConfig, RenderConfig
+from thaigen.errors import ConfigError
 from thaigen.pipeline.rng import pick
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
@@ -54,23 +55,23 @@ def image_files(paths: tuple[Path, ...]) -> tuple[Path, ...]:
 
 
 def check_images(paths: Sequence[Path]) -> None:
-    """Check that every background image exists and decodes.
+    """Check that every configured background image exists and decodes (nothing to check when none are).
 
     Raises:
-        ValueError: naming the first missing, unreadable or empty folder or file.
+        ConfigError: naming the first missing, unreadable or empty folder or file.
     """
     for path in paths:
         if not path.exists():
-            raise ValueError(f"background image folder or file not found: {path}")
+            raise ConfigError(f"background image folder or file not found: {path}")
     files = image_files(tuple(paths))
-    if not files:
-        raise ValueError(f"no background images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(map(str, paths))}")
+    if paths and not files:
+        raise ConfigError(f"no background images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(map(str, paths))}")
     for file in files:
         try:
             with Image.open(file) as image:
                 image.load()
-        except (OSError, UnidentifiedImageError, ValueError) as exc:
-            raise ValueError(f"cannot read background image {file}: {exc}") from None
+        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+            raise ConfigError(f"cannot read background image {file}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=256)

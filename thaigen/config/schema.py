@@ -158,10 +158,6 @@ class BackgroundConfig(_Strict):
             raise ValueError(f"unknown background kind '{unknown[0]}'; known: {', '.join(BACKGROUND_KINDS)}")
         if bool(self.images) != (self.kinds.get("image", 0) > 0):
             raise ValueError("kinds.image needs a positive weight exactly when images are given")
-        if self.images:
-            from thaigen.compose.backgrounds import check_images
-
-            check_images(self.images)
         return self
 
 

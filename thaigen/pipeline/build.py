@@ -15,6 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
 from thaigen.dataset import paths
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
@@ -132,6 +133,7 @@ def build(
     """
     require_raqm()
     pool = load_pool(config.fonts)
+    check_images(config.background.images)
     choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker; forked workers inherit loaded word lists
     if _prepare(out, config, mode):
         return BuildResult(out, read_manifest(out / paths.MANIFEST), up_to_date=True)
