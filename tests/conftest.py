@@ -1,8 +1,9 @@
-"""Shared fixtures: the real shipped font pool and small real configs."""
+"""Shared fixtures: the real shipped font pool, small real configs and datasets, PaddleOCR's own code."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,29 @@ def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, in
         return built[key]
 
     return make
+
+
+WHEEL_DIR = Path(os.environ.get("THAIGEN_PPOCR_WHEEL", Path.home() / ".cache/thaigen/paddleocr-2.10.0")) / "paddleocr"
+
+
+def ppocr_root() -> Path | None:
+    """Where `import ppocr` should come from: the full source if configured, else the 2.x wheel."""
+    from thaigen.errors import EnvironmentProblem
+    from trainers.paddleocr import source as paddle_source
+
+    try:
+        return paddle_source.locate()
+    except EnvironmentProblem:
+        return WHEEL_DIR if (WHEEL_DIR / "ppocr" / "data" / "simple_dataset.py").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def ppocr() -> Iterator[Path]:
+    """PaddleOCR's code importable as `ppocr` / `tools` for the session (skips when there is none)."""
+    root = ppocr_root()
+    if root is None:
+        pytest.skip(f"no PaddleOCR code: set PADDLEOCR_SRC or unpack paddleocr==2.10.0 into {WHEEL_DIR.parent}")
+    patch = pytest.MonkeyPatch()
+    patch.syspath_prepend(str(root))
+    yield root
+    patch.undo()

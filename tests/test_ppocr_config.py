@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from thaigen.errors import DatasetError, EnvironmentProblem
+from thaigen.errors import DatasetError
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import (
     ARCHS,
@@ -35,29 +34,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:No ccache found:UserWarning",  # paddle's import-time notice about C++ extension builds
     "ignore:invalid escape sequence:DeprecationWarning",  # PaddleOCR v3.0.0 source regexes (ppocr/postprocess)
 )
-
-WHEEL_DIR = Path(os.environ.get("THAIGEN_PPOCR_WHEEL", Path.home() / ".cache/thaigen/paddleocr-2.10.0")) / "paddleocr"
-
-
-def ppocr_root() -> Path | None:
-    """Where `import ppocr` should come from: the full source if configured, else the 2.x wheel."""
-    try:
-        return paddle_source.locate()
-    except EnvironmentProblem:
-        return WHEEL_DIR if (WHEEL_DIR / "ppocr" / "data" / "simple_dataset.py").is_file() else None
-
-
-@pytest.fixture(scope="module")
-def ppocr() -> Iterator[Path]:
-    """PaddleOCR's code importable as `ppocr` / `tools` for this module (skips when there is none)."""
-    root = ppocr_root()
-    if root is None:
-        pytest.skip(f"no PaddleOCR code: set PADDLEOCR_SRC or unpack paddleocr==2.10.0 into {WHEEL_DIR.parent}")
-    patch = pytest.MonkeyPatch()
-    patch.syspath_prepend(str(root))
-    yield root
-    patch.undo()
-
 
 @pytest.fixture(scope="module")
 def built(small_dataset: Callable[[str, int, int], Path]) -> Path:

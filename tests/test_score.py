@@ -18,7 +18,7 @@ from thaigen.dataset import paths
 from thaigen.errors import DatasetError
 from trainers.evaluation.metrics import fold_sara_am, score_line
 from trainers.evaluation.report import write_report
-from trainers.evaluation.score import load_images, read_labels, score
+from trainers.evaluation.score import labelled_lines, load_images, score
 from trainers.inference.engine import Reading
 from trainers.inference.image import Image
 
@@ -62,7 +62,7 @@ def crafted(tmp_path: Path) -> Path:
 
 
 def test_figures_match_hand_computed_ones(crafted: Path) -> None:
-    lines = read_labels(crafted / "val.txt")
+    lines = labelled_lines(crafted / "val.txt")
     engine = FixedEngine([Reading(prediction, confidence) for _, prediction, confidence, _ in CRAFTED])
     (result,) = score([engine], lines, load_images(lines))
     s = result.summary
@@ -94,7 +94,7 @@ def test_sara_am_is_never_normalized_away() -> None:
 
 
 def test_report_files(crafted: Path, tmp_path: Path) -> None:
-    lines = read_labels(crafted / "val.txt")
+    lines = labelled_lines(crafted / "val.txt")
     images = load_images(lines)
     scores = score([FixedEngine([Reading(p, c) for _, p, c, _ in CRAFTED])], lines, images)
     markdown = write_report(tmp_path / "report", "crafted", scores, lines, images)
@@ -113,13 +113,13 @@ def test_report_files(crafted: Path, tmp_path: Path) -> None:
 def test_label_file_without_tab_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "labels.txt").write_text("a.png\tok\nb.png ok\n", encoding="utf-8")
     with pytest.raises(DatasetError, match=r"labels.txt:2: no TAB"):
-        read_labels(tmp_path / "labels.txt")
+        labelled_lines(tmp_path / "labels.txt")
 
 
 def test_missing_image_names_the_line(crafted: Path) -> None:
     (crafted / paths.image_relpath(3)).unlink()
     with pytest.raises(DatasetError, match=r"val.txt:4: cannot read image"):
-        load_images(read_labels(crafted / "val.txt"))
+        load_images(labelled_lines(crafted / "val.txt"))
 
 
 def test_score_command_on_the_tiny_model(

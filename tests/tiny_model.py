@@ -26,6 +26,8 @@ import yaml
 
 import thaigen
 from thaigen.dataset import paths
+from thaigen.dataset.dictionary import read_dictionary
+from thaigen.dataset.labels import read_labels
 from trainers.inference import image as inference_image
 from trainers.inference.ctc import character_table
 from trainers.inference.folder import CONFIG_FILE
@@ -91,13 +93,12 @@ def build_network(classes: int):  # type: ignore[no-untyped-def]  # returns a pa
 
 def load_training_set(folder: Path) -> TrainingSet:
     """Read a thaigen dataset's train.txt, images and dict.txt."""
-    characters = paths.read_dictionary(folder / paths.DICT)
+    characters = read_dictionary(folder / paths.DICT)
     index = {ch: i for i, ch in enumerate(character_table(characters, use_space_char=True))}
     images, targets = [], []
-    for line in (folder / paths.TRAIN_LABELS).read_text(encoding="utf-8").splitlines():
-        path, label = line.split("\t")
-        images.append(inference_image.load(folder / path))
-        targets.append(tuple(index[ch] for ch in label))
+    for line in read_labels(folder / paths.TRAIN_LABELS):
+        images.append(inference_image.load(folder / line.path))
+        targets.append(tuple(index[ch] for ch in str(line.label)))
     return TrainingSet(tuple(images), tuple(targets), characters)
 
 

@@ -1,4 +1,4 @@
-"""The on-disk layout of a thaigen recognition dataset (what PaddleOCR's SimpleDataSet reads)."""
+"""Where things are in a thaigen dataset folder: file names, image paths, chunk records of a build in progress."""
 
 from pathlib import Path
 
@@ -39,18 +39,3 @@ def label_files(target: Path) -> tuple[Path, list[Path]]:
     if not files:
         raise DatasetError(f"no {TRAIN_LABELS} or {VAL_LABELS} in {target}")
     return target, files
-
-
-def read_dictionary(path: Path) -> tuple[str, ...]:
-    """A PaddleOCR dict.txt in order, one entry per line (split on newline only, as PaddleOCR does).
-
-    Raises:
-        DatasetError: the file is missing or not UTF-8.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError(f"character dictionary not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"cannot read character dictionary {path}: {exc}") from None
-    return tuple(line.removesuffix("\r") for line in text.removesuffix("\n").split("\n"))

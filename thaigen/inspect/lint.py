@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thaigen.dataset import paths
+from thaigen.dataset.dictionary import read_dictionary
+from thaigen.dataset.labels import LabelLine, read_label_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.text.sources import ctc_steps
 
 PADDLEOCR_MAX_TEXT_LENGTH = 25
 """PaddleOCR's default Global.max_text_length."""
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -53,28 +56,36 @@ def check_label(label: str, rules: LintRules) -> list[str]:
     return problems
 
 
+def line_problems(line: LabelLine, root: Path, rules: LintRules) -> list[str]:
+    """Where PaddleOCR's reading of one label line differs from what its author meant, or drops it."""
+    if line.label is None:
+        return [f"{line.problem} (PaddleOCR substitutes a random sample)"]
+    problems = []
+    if line.number == 1 and line.path.startswith(BOM):
+        problems.append("starts with a byte order mark: PaddleOCR takes it as part of the image path")
+    if line.ignored is not None:
+        problems.append("more than one TAB: PaddleOCR keeps only the text before the second")
+    if line.label.endswith("\r"):
+        problems.append("ends in \\r (a CRLF file): PaddleOCR keeps it in the label")
+    if line.label != line.label.strip(" "):
+        problems.append("label starts or ends with a space: PaddleOCR keeps it")
+    if not (root / line.path).is_file():
+        problems.append(f"image not found: {line.path} (PaddleOCR substitutes a random sample)")
+    return problems + check_label(line.label, rules)
+
+
 def lint_file(labels: Path, root: Path, rules: LintRules) -> Iterator[Finding]:
     """Check every line of a `path<TAB>label` file (image paths relative to `root`)."""
-    with labels.open(encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\n").rstrip("\r")
-            parts = line.split("\t")
-            if len(parts) < 2:
-                yield Finding(labels, number, "no TAB between image path and label (line skipped)")
-                continue
-            if len(parts) > 2:
-                yield Finding(labels, number, "more than one TAB: PaddleOCR keeps only the text before the second")
-            if not (root / parts[0]).is_file():
-                yield Finding(labels, number, f"image not found: {parts[0]} (PaddleOCR substitutes a random sample)")
-            for problem in check_label(parts[1], rules):
-                yield Finding(labels, number, problem)
+    for line in read_label_lines(labels):
+        for problem in line_problems(line, root, rules):
+            yield Finding(labels, line.number, problem)
 
 
 def rules_for(folder: Path, max_text_length: int | None, time_steps: int | None, dict_path: Path | None) -> LintRules:
     """Rules from explicit options, else the dataset's manifest, else PaddleOCR's defaults."""
     paddle = read_manifest(folder / paths.MANIFEST)["paddleocr"] if (folder / paths.MANIFEST).is_file() else {}
     return LintRules(
-        characters=frozenset(paths.read_dictionary(dict_path or folder / paths.DICT)),
+        characters=frozenset(read_dictionary(dict_path or folder / paths.DICT)),
         use_space_char=bool(paddle.get("use_space_char", True)),
         max_text_length=max_text_length or int(paddle.get("max_text_length", PADDLEOCR_MAX_TEXT_LENGTH)),
         time_steps=time_steps or paddle.get("ctc_time_steps"),

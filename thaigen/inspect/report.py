@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,10 @@ from PIL import Image, ImageDraw
 from thaigen.config.schema import FontsConfig
 from thaigen.dataset import paths
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
+from thaigen.dataset.dictionary import read_dictionary
+from thaigen.dataset.labels import read_label_lines
 from thaigen.dataset.manifest import read_manifest
+from thaigen.dataset.samples import records_by_image
 from thaigen.errors import DatasetError
 from thaigen.typeset.fonts import FontInfo, load_pool
 from thaigen.typeset.render import pil_font
@@ -56,21 +58,15 @@ class Report:
 
 
 def read_entries(target: Path) -> list[Entry]:
-    """Every `path<TAB>label` line of the dataset, with thaigen's per-sample metadata when present."""
+    """Every line PaddleOCR can use in the dataset's label files, with thaigen's per-sample records when present."""
     root, files = paths.label_files(target)
-    records: dict[str, Mapping[str, object]] = {}
-    if (root / paths.SAMPLES).is_file():
-        with (root / paths.SAMPLES).open(encoding="utf-8") as handle:
-            for line in handle:
-                record = json.loads(line)
-                records[paths.image_relpath(int(record["index"]))] = record
-    entries = []
-    for labels in files:
-        split = labels.stem
-        for line in labels.read_text(encoding="utf-8").splitlines():
-            path, tab, label = line.partition("\t")
-            if tab:
-                entries.append(Entry(root / path, label.split("\t")[0], split, records.get(path, {})))
+    records = records_by_image(root)
+    entries = [
+        Entry(root / line.path, line.label, labels.stem, records.get(line.path, {}))
+        for labels in files
+        for line in read_label_lines(labels)
+        if line.label is not None
+    ]
     if not entries:
         raise DatasetError(f"no labelled lines in {', '.join(map(str, files))}")
     return entries
@@ -179,7 +175,7 @@ def write_report(
     contact_sheet(entries, samples, seed, sheet)
     characters = Counter(ch for e in entries for ch in e.label if ch != " ")
     dict_file = dict_path or root / paths.DICT
-    dictionary = sorted(set(paths.read_dictionary(dict_file))) if dict_file.is_file() else sorted(characters)
+    dictionary = sorted(set(read_dictionary(dict_file))) if dict_file.is_file() else sorted(characters)
     rare = tuple(ch for ch in dictionary if characters[ch] < min_char_count)
     outside = sorted(set(characters) - set(dictionary))
     manifest = root / paths.MANIFEST

@@ -17,11 +17,11 @@ from tqdm import tqdm
 
 from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
-from thaigen.dataset import paths
+from thaigen.dataset import paths, samples
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
-from thaigen.dataset.manifest import describe, read_manifest, write_manifest
+from thaigen.dataset.manifest import read_manifest, write_manifest
 from thaigen.errors import DatasetError
-from thaigen.pipeline.merge import write_outputs
+from thaigen.pipeline.merge import describe, write_outputs
 from thaigen.pipeline.sample import choose_runs, make_sample
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
@@ -108,7 +108,7 @@ def _build_chunk(start: int) -> int:
     for index in range(start, end):
         sample = make_sample(config, _WORKER["pool"], index)
         atomic_bytes(out / paths.image_relpath(index), sample.png)
-        records.append(json.dumps(sample.metadata(), ensure_ascii=False, sort_keys=True) + "\n")
+        records.append(samples.format_record(sample.metadata()))
     atomic_bytes(paths.part_path(out, start), "".join(records).encode("utf-8"))
     return end - start
 

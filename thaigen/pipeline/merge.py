@@ -1,16 +1,25 @@
-"""Merge finished chunks into PaddleOCR label files, the dictionary and per-sample metadata."""
+"""Merge finished chunks into PaddleOCR label files, the dictionary, per-sample records and the manifest."""
 
 from __future__ import annotations
 
-import json
+import importlib.metadata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from thaigen.dataset import paths
+from PIL import features
+
+from thaigen.config.schema import GenConfig
+from thaigen.dataset import labels, paths, samples
 from thaigen.dataset.atomic import atomic_text
+from thaigen.dataset.dictionary import write_dictionary
 from thaigen.text.sources import ctc_steps
+from thaigen.typeset.fonts import FontPool
+
+PACKAGES = ("thaigen", "pillow", "numpy", "fonttools", "albumentations", "opencv-python-headless", "pythainlp")
+"""Packages whose versions the manifest records."""
 
 
 @dataclass
@@ -42,12 +51,10 @@ class Stats:
         self.most_ctc_steps = max(self.most_ctc_steps, ctc_steps(label))
 
 
-def read_records(out: Path, starts: Iterable[int]) -> Iterable[dict[str, object]]:
+def read_chunks(out: Path, starts: Iterable[int]) -> Iterator[dict[str, Any]]:
     """Stream sample records from the chunk files, in index order."""
     for start in starts:
-        with paths.part_path(out, start).open(encoding="utf-8") as handle:
-            for line in handle:
-                yield json.loads(line)
+        yield from samples.read_records(paths.part_path(out, start))
 
 
 def dictionary(characters: Counter[str]) -> list[str]:
@@ -61,13 +68,58 @@ def write_outputs(out: Path, starts: Iterable[int]) -> Stats:
     with (
         atomic_text(out / paths.TRAIN_LABELS) as train,
         atomic_text(out / paths.VAL_LABELS) as val,
-        atomic_text(out / paths.SAMPLES) as samples,
+        atomic_text(out / paths.SAMPLES) as records,
     ):
-        for record in read_records(out, starts):
+        for record in read_chunks(out, starts):
             stats.add(record)
             target = val if record["split"] == "val" else train
-            target.write(f"{paths.image_relpath(int(record['index']))}\t{record['label']}\n")  # type: ignore[call-overload]
-            samples.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-    with atomic_text(out / paths.DICT) as handle:
-        handle.writelines(f"{ch}\n" for ch in dictionary(stats.characters))
+            target.write(labels.format_line(paths.image_relpath(int(record["index"])), str(record["label"])))
+            records.write(samples.format_record(record))
+    write_dictionary(out / paths.DICT, dictionary(stats.characters))
     return stats
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def describe(config: GenConfig, pool: FontPool, stats: Stats) -> dict[str, Any]:
+    """The manifest as a JSON-ready mapping (no clock time or host facts: equal builds, equal bytes)."""
+    return {
+        "format": "paddleocr-rec",
+        "config": config.model_dump(mode="json"),
+        "config_digest": config.digest(),
+        "seed": config.seed,
+        "versions": {p: _version(p) for p in PACKAGES}
+        | {"raqm": features.version("raqm"), "harfbuzz": features.version("harfbuzz")},
+        "fonts": [
+            {"file": f.path.name, "name": f.name, "role": role, "sha256": f.sha256}
+            for role, group in (("thai", pool.thai), ("fallback", pool.fallbacks))
+            for f in group
+        ],
+        "counts": {
+            "samples": sum(stats.splits.values()),
+            "train": stats.splits["train"],
+            "val": stats.splits["val"],
+            "by_category": dict(sorted(stats.categories.items())),
+            "by_preset": dict(sorted(stats.presets.items())),
+            "by_background": dict(sorted(stats.backgrounds.items())),
+            "by_furniture": dict(sorted(stats.furniture.items())),
+            "characters_by_font": dict(sorted(stats.fonts.items())),
+        },
+        "paddleocr": {
+            "label_files": ["train.txt", "val.txt"],
+            "character_dict_path": "dict.txt",
+            "dict_size": len(dictionary(stats.characters)),
+            "use_space_char": " " in stats.characters,
+            "max_text_length": config.max_text_length,
+            "ctc_time_steps": config.ctc_time_steps,
+            "image_height": config.render.height,
+        },
+        "longest_label_code_points": stats.longest_label,
+        "most_ctc_steps": stats.most_ctc_steps,
+        "character_histogram": dict(sorted(stats.characters.items())),
+    }

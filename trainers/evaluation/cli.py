@@ -55,11 +55,11 @@ def _engine(spec: str, args: argparse.Namespace) -> Engine:
 
 def _score(args: argparse.Namespace) -> int:
     from trainers.evaluation.report import summary_table, write_report
-    from trainers.evaluation.score import label_file_for, load_images, read_labels, score
+    from trainers.evaluation.score import label_file_for, labelled_lines, load_images, score
     from trainers.inference.ensemble import Combiner, Ensemble
 
     label_file = label_file_for(args.dataset, args.labels)
-    lines = read_labels(label_file, args.data_dir)[: args.limit]
+    lines = labelled_lines(label_file, args.data_dir)[: args.limit]
     engines = [_engine(spec, args) for spec in [args.model, *args.engine]]
     if args.ensemble and len(engines) < 2:
         raise ConfigError("--ensemble needs at least two engines: add --engine")

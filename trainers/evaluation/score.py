@@ -7,14 +7,16 @@ category, and the figures are also reported per category.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from thaigen.dataset import paths
+from thaigen.dataset.labels import read_labels
+from thaigen.dataset.samples import records_by_image
 from thaigen.errors import DatasetError
 from trainers.evaluation.metrics import LineScore, Summary, confusions, score_line, summarize
 from trainers.inference import image as inference_image
@@ -70,37 +72,27 @@ def label_file_for(target: Path, labels: str | None) -> Path:
     return path
 
 
-def categories(data_dir: Path) -> dict[str, str]:
-    """Image path (as written in label files) -> category, from a thaigen samples.jsonl (empty if none)."""
-    path = data_dir / paths.SAMPLES
-    if not path.is_file():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        records = (json.loads(line) for line in handle)
-        return {paths.image_relpath(int(r["index"])): str(r["category"]) for r in records}
-
-
-def read_labels(label_file: Path, data_dir: Path | None = None) -> list[LabelledLine]:
+def labelled_lines(label_file: Path, data_dir: Path | None = None) -> list[LabelledLine]:
     """Read a PaddleOCR rec label file; image paths are relative to `data_dir` (default: the file's folder).
 
+    A thaigen folder's samples.jsonl gives each line its category.
+
     Raises:
-        DatasetError: a line without a TAB, or an empty file.
+        DatasetError: a line PaddleOCR cannot use (no TAB, empty, not UTF-8), or no lines at all.
     """
     root = data_dir or label_file.parent
-    category = categories(root)
-    lines = []
-    with label_file.open(encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\n").rstrip("\r")
-            if not line:
-                continue
-            path, tab, label = line.partition("\t")
-            if not tab:
-                raise DatasetError(f"{label_file}:{number}: no TAB between image path and label")
-            lines.append(LabelledLine(root / path, label.split("\t")[0], category.get(path), f"{label_file}:{number}"))
+    records = records_by_image(root)
+    lines = [
+        LabelledLine(root / line.path, str(line.label), _category(records.get(line.path)), line.where)
+        for line in read_labels(label_file)
+    ]
     if not lines:
         raise DatasetError(f"{label_file} has no labelled lines")
     return lines
+
+
+def _category(record: dict[str, Any] | None) -> str | None:
+    return None if record is None else str(record["category"])
 
 
 def load_images(lines: Sequence[LabelledLine]) -> list[Image]:

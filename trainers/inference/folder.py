@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from thaigen.dataset import paths
+from thaigen.dataset.dictionary import read_dictionary
 from thaigen.errors import ConfigError
 from trainers.inference.ctc import character_table
 from trainers.inference.image import InputShape
@@ -169,7 +169,7 @@ def read_folder(path: Path, dict_path: Path | None = None) -> ModelFolder:
     if postprocess not in (None, "CTCLabelDecode"):
         problems.append(f"post-process {postprocess} is not CTCLabelDecode: thaigen decodes CTC heads only")
     if dict_path is not None:
-        characters: tuple[str, ...] | None = paths.read_dictionary(dict_path)
+        characters: tuple[str, ...] | None = read_dictionary(dict_path)
         dict_source: str | None = str(dict_path)
     elif post.get("character_dict"):
         characters, dict_source = (

@@ -6,6 +6,7 @@ import tarfile
 from pathlib import Path
 
 from thaigen.dataset import paths
+from thaigen.dataset.labels import read_labels
 from thaigen.errors import DatasetError
 
 TRAIN = "train"
@@ -16,8 +17,7 @@ SHARED_FILES = (paths.DICT, paths.MANIFEST)
 
 
 def _images(labels: Path) -> list[str]:
-    with labels.open(encoding="utf-8") as handle:
-        return [line.split("\t", 1)[0] for line in handle if "\t" in line]
+    return [line.path for line in read_labels(labels)]
 
 
 def pack(dataset_dir: Path, out_dir: Path) -> dict[str, Path]:

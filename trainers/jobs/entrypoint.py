@@ -11,6 +11,7 @@ Paddle), and writes a model card into SM_MODEL_DIR. On failure the reason goes t
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from thaigen.dataset import paths as dataset_paths
+from thaigen.dataset.labels import read_labels
 from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
 from trainers.inference.image import InputShape, load, to_batch
 from trainers.inference.paddle_backend import import_paddle
@@ -196,9 +198,8 @@ def _weights(save_dir: Path) -> Path:
 
 
 def _sample_images(layout: Layout, count: int = 8) -> list[Path]:
-    with layout.val_labels.open(encoding="utf-8") as handle:
-        names = [line.split("\t", 1)[0] for line, _ in zip(handle, range(count), strict=False)]
-    return [layout.val_dir / name for name in names]
+    lines = itertools.islice(read_labels(layout.val_labels), count)
+    return [layout.val_dir / line.path for line in lines]
 
 
 def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -> Path:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from thaigen.dataset import paths
+from thaigen.dataset.dictionary import read_dictionary
 from thaigen.dataset.manifest import read_manifest
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import ARCHS, Arch, Layout
@@ -58,7 +58,7 @@ def describe(
     """The card's fields: model, data, dictionary, training figures, ONNX check, versions, full config."""
     manifest = read_manifest(layout.manifest_path) if layout.manifest_path.is_file() else {}
     counts = manifest.get("counts", {})
-    dict_lines = paths.read_dictionary(layout.dict_path) if layout.dict_path.is_file() else ()
+    dict_lines = read_dictionary(layout.dict_path) if layout.dict_path.is_file() else ()
     return {
         "arch": arch.value,
         "algorithm": ARCHS[arch].algorithm,

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from thaigen.dataset import paths
+from thaigen.dataset.labels import count_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import Finding, lint_file, rules_for
@@ -233,12 +234,6 @@ def _loader(batch_size: int, workers: int, train: bool) -> dict[str, Any]:
     }
 
 
-def count_labels(labels: Path) -> int:
-    """Lines with a sample in a label file."""
-    with labels.open(encoding="utf-8") as handle:
-        return sum(1 for line in handle if line.strip())
-
-
 def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
     """The full PaddleOCR config for training `options.arch` on the dataset at `layout`.
 
@@ -251,7 +246,7 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
     batch_size = options.batch_size or spec.batch_size
     if not layout.train_labels.is_file():
         raise DatasetError(f"training labels not found: {layout.train_labels}")
-    per_epoch = iterations_per_epoch(count_labels(layout.train_labels), batch_size)
+    per_epoch = iterations_per_epoch(count_lines(layout.train_labels), batch_size)
     out = options.output_dir.resolve()
     global_: dict[str, Any] = {
         "model_name": options.model_name or spec.model_name,
