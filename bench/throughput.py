@@ -39,8 +39,8 @@ from thaigen.augment.presets import cached_preset
 from thaigen.config.schema import GenConfig
 from thaigen.pipeline import sample as pipeline_module
 from thaigen.pipeline.build import Mode
-from thaigen.pipeline.rng import Stage, stage_rng
 from thaigen.pipeline.sample import MAX_ATTEMPTS, choose_runs, encode_png, make_sample
+from thaigen.rng import Stage, stage_rng
 from thaigen.text.sources import sample_text
 from thaigen.typeset.fonts import FontPool, line_px_size
 from thaigen.typeset.render import place_runs, sample_style

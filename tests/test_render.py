@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from thaigen.config.loading import make_config
-from thaigen.pipeline.rng import Stage, stage_rng
 from thaigen.pipeline.sample import choose_runs
+from thaigen.rng import Stage, stage_rng
 from thaigen.text.thai import STRESS_SET
 from thaigen.typeset.fonts import FontPool
 from thaigen.typeset.render import LineStyle, draw_ink, sample_style

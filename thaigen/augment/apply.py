@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thaigen.augment.presets import Step, cached_preset
-from thaigen.pipeline.rng import pick
+from thaigen.rng import pick
 
 GEOMETRY_TRIES = 8
 """Draws of a pixel-moving preset tried before the line is kept unaugmented."""

@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from thaigen.config.schema import BackgroundConfig, RenderConfig
 from thaigen.errors import ConfigError
-from thaigen.pipeline.rng import pick
+from thaigen.rng import pick
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)

@@ -1,1 +1,1 @@
-"""The pipeline: per-stage random streams, one sample from (config, seed, index), and the build (chunks, workers, resume, merge)."""
+"""The pipeline: one sample from (config, seed, index), and the build (chunks, workers, resume, merge, manifest)."""

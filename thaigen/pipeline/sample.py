@@ -16,7 +16,7 @@ from thaigen.compose.crop import Frame, recrop, sample_frame, to_height
 from thaigen.compose.furniture import Where, draw_furniture
 from thaigen.config.schema import GenConfig
 from thaigen.errors import ConfigError, FontError
-from thaigen.pipeline.rng import Stage, stage_rng
+from thaigen.rng import Stage, stage_rng
 from thaigen.text.sources import SOURCES, CorpusError, Source, TextSample, sample_text, sources_with, user_corpus
 from thaigen.typeset.fonts import FontPool
 from thaigen.typeset.render import LineStyle, draw_ink, sample_style
