@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from thaigen import cli
+from thaigen.cli import main
 from thaigen.resources import data_dir
+from thaigen.text.sources import SOURCES
 
 
 def _thaigen(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "thaigen", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "thaigen", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300, check=False
     )
 
 
@@ -89,3 +94,66 @@ def test_text_no_font_covers_is_one_line(tmp_path: Path) -> None:
     result = _thaigen("build", "--config", config, "--count", "2", "--out", tmp_path / "o", "--quiet")
     assert result.returncode == 2 and "no configured font (with fallbacks) covers" in result.stderr
     assert "'漢字'" in result.stderr and result.stderr.count("\n") == 1
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
+    code = main([str(a) for a in args])
+    return code, capsys.readouterr().err
+
+
+def test_only_build_failures_mention_resume(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "o" / "images" / "0.png"))
+
+    def in_use(args: object) -> int:
+        raise OSError(errno.EADDRINUSE, "Address already in use")
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build", full)
+    code, err = _main(capsys, "build", "--count", "2", "--out", tmp_path / "o", "--quiet")
+    assert (code, err) == (2, f"thaigen: error: disk full: {tmp_path / 'o' / 'images' / '0.png'} ({cli.RESUME_HINT})\n")
+    monkeypatch.setattr(cli, "build", interrupt)
+    assert _main(capsys, "build", "--count", "2", "--out", tmp_path / "o") == (130, f"thaigen: interrupted; {cli.RESUME_HINT}\n")
+    monkeypatch.setattr(cli, "_lint", in_use)
+    assert _main(capsys, "lint", tmp_path) == (2, "thaigen: error: Address already in use\n")
+    monkeypatch.setattr(cli, "_lint", interrupt)
+    assert _main(capsys, "lint", tmp_path) == (130, "thaigen: interrupted\n")
+
+
+def test_other_commands_os_error_is_one_line_naming_the_file(
+    small_dataset: Callable[[str, int, int], Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    code, err = _main(capsys, "report", small_dataset("digits", 40, 4), "--out", tmp_path / "file" / "report")
+    assert (code, err) == (2, f"thaigen: error: Not a directory: {tmp_path / 'file' / 'report'}\n")
+
+
+@pytest.mark.parametrize("value", ["[documents]", "{documents: 1}", "3", "true"])
+def test_recipe_that_is_not_a_name_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(f"recipe: {value}\n", encoding="utf-8")
+    code, err = _main(capsys, "build", "--config", path, "--count", "2", "--out", tmp_path / "o", "--quiet")
+    assert code == 2 and err.startswith("thaigen: error: recipe: must be a recipe name") and err.count("\n") == 1
+
+
+def test_a_bug_in_a_text_source_is_not_reported_as_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def broken(rng: object) -> str:
+        raise ValueError("a bug inside the phone source")
+
+    monkeypatch.setitem(SOURCES, "phone", broken)
+    path = tmp_path / "c.yaml"
+    path.write_text("sources: {phone: 1}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="a bug inside the phone source"):  # python -m thaigen: traceback, exit 1
+        main(["build", "--config", str(path), "--count", "2", "--out", str(tmp_path / "o"), "--workers", "1", "--quiet"])
+    assert "thaigen: error" not in capsys.readouterr().err
+
+
+def test_error_messages_stay_on_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text('sources: {"two\\nlines": 1}\n', encoding="utf-8")
+    code, err = _main(capsys, "build", "--config", path, "--count", "2", "--out", tmp_path / "o", "--quiet")
+    assert code == 2 and err.count("\n") == 1 and "unknown text source 'two\\nlines'" in err

@@ -37,6 +37,13 @@ def test_yaml_overrides_recipe_and_cli_overrides_yaml(tmp_path: Path) -> None:
         ("render:\n  text_gray: [0, 200]\n", "contrast"),
         ("- a\n- b\n", "must hold a mapping"),
         ("count: [\n", "not valid YAML"),
+        ("recipe: [digits]\n", "recipe: must be a recipe name, not list"),
+        ("recipe: {digits: 1}\n", "recipe: must be a recipe name, not dict"),
+        ("recipe: 7\n", "recipe: must be a recipe name, not int"),
+        ("recipe: ''\n", "unknown recipe ''"),
+        ("sources:\n  phone: .nan\n", "sources.phone: Input should be a finite number"),
+        ("render:\n  line_fill: [0.8, .inf]\n", "render.line_fill.1: Input should be a finite number"),
+        ("augment:\n  preset: [scan]\n", "preset: must be a preset name, not list"),
     ],
 )
 def test_bad_config_names_the_culprit(tmp_path: Path, text: str, message: str) -> None:
@@ -55,3 +62,22 @@ def test_unknown_recipe_and_missing_file(tmp_path: Path) -> None:
 
 def test_digest_tracks_content() -> None:
     assert make_config(seed=1).digest() == make_config(seed=1).digest() != make_config(seed=2).digest()
+
+
+def test_recipe_null_means_the_default(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("recipe:\n", encoding="utf-8")
+    assert load_config(path).recipe == "mixed"
+
+
+def test_unreadable_config_file_is_one_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=f"cannot read config file {tmp_path}: Is a directory"):
+        load_config(tmp_path)
+
+
+def test_validation_reads_no_files() -> None:
+    config = make_config(
+        sources={"corpus": 1}, corpus_files=["/nonexistent/lines.txt"], fonts={"files": ["/nonexistent/font.ttf"]},
+        background={"kinds": {"image": 1}, "images": ["/nonexistent/images"]},
+    )
+    assert config.background.images == (Path("/nonexistent/images"),)

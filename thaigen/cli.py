@@ -13,13 +13,15 @@ from pathlib import Path
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_RECIPE
-from thaigen.errors import EnvironmentProblem, ThaigenError
+from thaigen.errors import BuildIOError, EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset
 from thaigen.inspect.report import write_report
 from thaigen.pipeline.build import Mode, build
 
 DEFAULT_OUT = Path("datasets")
 """Default parent folder of built datasets: `datasets/<recipe>`."""
+RESUME_HINT = "finished chunks are kept; rerun with --resume"
+"""Added to a build's I/O failure or interruption, and to no other command's."""
 
 
 PLUGIN_GROUP = "thaigen.commands"
@@ -92,7 +94,12 @@ def _build(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction)
     out = args.out or DEFAULT_OUT / config.recipe
     mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
-    result = build(config, out, workers=args.workers, mode=mode, progress=not args.quiet)
+    try:
+        result = build(config, out, workers=args.workers, mode=mode, progress=not args.quiet)
+    except OSError as exc:
+        raise BuildIOError(f"{_os_problem(exc)} ({RESUME_HINT})") from exc
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(RESUME_HINT) from None
     counts = result.manifest["counts"]
     state = "already up to date" if result.up_to_date else "built"
     print(f"{state}: {out} ({counts['train']} train, {counts['val']} val, dict {result.manifest['paddleocr']['dict_size']} chars)")
@@ -117,20 +124,31 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _os_problem(exc: OSError) -> str:
+    """One line saying what failed and on which file(s), e.g. 'disk full: out/images/0/1.png'."""
+    reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc) or type(exc).__name__
+    files = " -> ".join(str(name) for name in (exc.filename, exc.filename2) if name is not None)
+    return f"{reason}: {files}" if files else reason
+
+
+def _one_line(message: str) -> str:
+    """`message` with line breaks and other control characters escaped, so an error stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; bad input gives one line on stderr and exit code 2."""
+    """Run the CLI; bad input gives one line on stderr and exit code 2, a bug its traceback and exit code 1."""
     args = _parser().parse_args(argv)
     warnings.formatwarning = lambda message, category, *rest: f"thaigen: warning: {message}\n"  # type: ignore[assignment]
     try:
         return int(args.run(args))
     except ThaigenError as exc:
-        print(f"thaigen: error: {exc}", file=sys.stderr)
+        print(f"thaigen: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
-        reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-        where = f" writing {exc.filename}" if exc.filename else ""
-        print(f"thaigen: error: {reason}{where} (finished chunks are kept; rerun with --resume)", file=sys.stderr)
+        print(f"thaigen: error: {_one_line(_os_problem(exc))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("thaigen: interrupted; finished chunks are kept, rerun with --resume", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        hint = f"; {exc}" if str(exc) else ""
+        print(f"thaigen: interrupted{hint}", file=sys.stderr)
         return 130

@@ -19,3 +19,7 @@ class DatasetError(ThaigenError):
 
 class EnvironmentProblem(ThaigenError):
     """The Python environment lacks something thaigen needs (e.g. Pillow without raqm)."""
+
+
+class BuildIOError(ThaigenError):
+    """Reading or writing failed part-way through a build (disk full, permissions); finished chunks are kept."""

@@ -61,6 +61,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
     if data is None:
@@ -79,9 +81,14 @@ def make_config(
         ConfigError: unknown recipe, unknown key, or an invalid value (the message names it).
     """
     values = dict(file_values or {})
-    name = recipe or values.get("recipe") or DEFAULT_RECIPE
+    name = recipe if recipe is not None else values.get("recipe")
+    if name is None:
+        name = DEFAULT_RECIPE
+    known = ", ".join(sorted(RECIPES))
+    if not isinstance(name, str):
+        raise ConfigError(f"recipe: must be a recipe name, not {type(name).__name__}; known: {known}")
     if name not in RECIPES:
-        raise ConfigError(f"unknown recipe '{name}'; known: {', '.join(sorted(RECIPES))}")
+        raise ConfigError(f"unknown recipe '{name}'; known: {known}")
     defaults = {key: model().model_dump() for key, model in SECTIONS.items()}
     merged = _merge(_merge(_merge(defaults, RECIPES[name]), values), {k: v for k, v in overrides.items() if v is not None})
     merged["recipe"] = name

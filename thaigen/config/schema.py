@@ -1,4 +1,8 @@
-"""Build configuration models: one validated, frozen object; validation checks shapes and values, never files."""
+"""Build configuration models: one validated, frozen object; validation checks shapes and values, never files.
+
+Preset and text source names are checked against their registries, imported inside the validators so
+that config imports nothing of thaigen but thaigen.errors at module level (the registries never import config).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ DEFAULT_RECIPE = "mixed"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class FontsConfig(_Strict):
@@ -72,6 +76,8 @@ class AugmentConfig(_Strict):
     def _single_preset(cls, data: Any) -> Any:
         """`preset: NAME` (thaigen 0.1) means `presets: {NAME: 1}`."""
         if isinstance(data, dict) and "preset" in data:
+            if not isinstance(data["preset"], str):
+                raise ValueError(f"preset: must be a preset name, not {type(data['preset']).__name__}")
             data = {k: v for k, v in data.items() if k != "preset"} | {"presets": {data["preset"]: 1}}
         return data
 
@@ -229,10 +235,7 @@ class GenConfig(_Strict):
             raise ValueError(f"unknown text source '{unknown[0]}'; known: {', '.join(known)}")
         if bool(self.corpus_files) != (self.sources.get(USER_CORPUS, 0) > 0):
             raise ValueError(f"sources.{USER_CORPUS} needs a positive weight exactly when corpus_files are given")
-        if not self.sources or all(w <= 0 for w in self.sources.values()):
-            raise ValueError("sources: give at least one source a positive weight")
-        if any(w < 0 for w in self.sources.values()):
-            raise ValueError("sources: weights must be >= 0")
+        _check_weights("sources", self.sources)
         return self
 
     def digest(self) -> str:

@@ -15,9 +15,9 @@ from thaigen.compose.backgrounds import Backdrop, draw_on, sample_backdrop
 from thaigen.compose.crop import Frame, recrop, sample_frame, to_height
 from thaigen.compose.furniture import Where, draw_furniture
 from thaigen.config.schema import GenConfig
-from thaigen.errors import ConfigError, FontError
+from thaigen.errors import FontError
 from thaigen.rng import Stage, stage_rng
-from thaigen.text.sources import SOURCES, CorpusError, Source, TextSample, sample_text, sources_with, user_corpus
+from thaigen.text.sources import SOURCES, Source, TextSample, sample_text, sources_with, user_corpus
 from thaigen.typeset.fonts import FontPool
 from thaigen.typeset.render import LineStyle, draw_ink, sample_style
 from thaigen.typeset.runs import Run, split_runs
@@ -104,17 +104,14 @@ def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSamp
     """Draw a text and a Thai font that, with fallbacks, covers all of it.
 
     Raises:
+        CorpusError: a corpus file is missing, empty, malformed, or has no line that fits.
+        NoFittingTextError: a source makes no text within the label limits.
         NoCoveringFontError: MAX_ATTEMPTS texts in a row found no covering font.
     """
     sources = text_sources(config)
     for attempt in range(MAX_ATTEMPTS):
         rng = stage_rng(config.seed, index, Stage.TEXT, attempt)
-        try:
-            text = sample_text(rng, config.sources, config.max_text_length, config.ctc_time_steps, sources)
-        except CorpusError:
-            raise
-        except ValueError as exc:
-            raise ConfigError(f"{exc}; raise max_text_length / ctc_time_steps or drop that source") from None
+        text = sample_text(rng, config.sources, config.max_text_length, config.ctc_time_steps, sources)
         font_rng = stage_rng(config.seed, index, Stage.FONT, attempt)
         for font_index in font_rng.permutation(len(pool.thai)):
             primary = pool.thai[int(font_index)]

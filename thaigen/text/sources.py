@@ -27,7 +27,7 @@ from pythainlp.corpus import (
     thai_words,
 )
 
-from thaigen.errors import ThaigenError
+from thaigen.errors import ConfigError, ThaigenError
 from thaigen.resources import data_dir
 from thaigen.text.thai import THAI_LETTERS, is_valid_thai
 
@@ -40,6 +40,10 @@ _THAI_DIGITS: dict[int, int] = str.maketrans("0123456789", "๐๑๒๓๔๕�
 
 class CorpusError(ThaigenError, ValueError):
     """A corpus file is missing, empty or holds malformed lines."""
+
+
+class NoFittingTextError(ConfigError, ValueError):
+    """A text source made no text within the configured label limits."""
 
 
 @dataclass(frozen=True)
@@ -543,7 +547,8 @@ def sample_text(
         The text and the name of the source that made it.
 
     Raises:
-        ValueError: Unknown source, bad weights, or no fitting text in ``MAX_TRIES`` tries.
+        ValueError: Unknown source or bad weights (a GenConfig never has them).
+        NoFittingTextError: No fitting text in ``MAX_TRIES`` tries.
     """
     source = _pick_source(rng, weights, sources)
     generate = sources[source]
@@ -551,9 +556,10 @@ def sample_text(
         text = generate(rng)
         if len(text) <= max_code_points and ctc_steps(text) <= max_ctc_steps:
             return TextSample(text, source)
-    raise ValueError(
+    raise NoFittingTextError(
         f"text source {source!r} made no text within {max_code_points} code points"
-        f" and {max_ctc_steps} CTC steps in {MAX_TRIES} tries"
+        f" and {max_ctc_steps} CTC steps in {MAX_TRIES} tries; raise max_text_length / ctc_time_steps"
+        " or drop that source"
     )
 
 
