@@ -1,15 +1,23 @@
-"""The SageMaker-style HTTP server on loopback: /ping, raw and JSON requests, batching, limits, errors."""
+"""The SageMaker-style server (uvicorn on loopback): /ping, raw and JSON requests, batching, limits, errors,
+the supervised batcher, and the serving Dockerfile's entrypoint run as the container would run it."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import re
+import shlex
+import signal
 import socket
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from http.client import HTTPConnection
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -21,36 +29,70 @@ from trainers.inference import image as inference_image
 from trainers.inference.engine import Reading
 from trainers.inference.image import Image
 from trainers.inference.recognizer import Recognizer
-from trainers.serving.app import InferenceServer, ServeConfig, make_server
+from trainers.serving.app import InferenceServer, ServeConfig
 
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = ROOT / "trainers" / "serving" / "Dockerfile"
+HOST = "127.0.0.1"
 Response = tuple[int, dict[str, str], dict[str, object]]
 
 
-def _start(read_batch: Callable[[Sequence[Image]], list[Reading]], **limits: float) -> InferenceServer:
-    config = ServeConfig(host="127.0.0.1", port=0, **limits)  # type: ignore[arg-type]
-    server = make_server(read_batch, config)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+@contextmanager
+def serving(read_batch: Callable[[Sequence[Image]], list[Reading]], **limits: float) -> Iterator[InferenceServer]:
+    """A real uvicorn server on a free loopback port, run in a thread; its exit code is checked on the way out."""
+    config = ServeConfig(host=HOST, port=0, **limits)  # type: ignore[arg-type]
+    server = InferenceServer(read_batch, config, access_log=False)
+    with ThreadPoolExecutor(1) as pool:
+        exit_code: Future[int] = pool.submit(server.serve_until_stopped)
+        deadline = time.monotonic() + 10
+        while not server.started and not exit_code.done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.started, "server did not start"
+        try:
+            yield server
+        finally:
+            server.stop()
+        assert exit_code.result(timeout=30) == 0
 
 
-def _stop(server: InferenceServer) -> None:
-    server.shutdown()
-    server.server_close()
-
-
-def request(
-    server: InferenceServer, method: str, path: str, body: bytes = b"", content_type: str = "image/png"
-) -> Response:
-    host, port = server.server_address[:2]
-    connection = HTTPConnection(str(host), port, timeout=30)
+def request(port: int, method: str, path: str, body: bytes | None = None, content_type: str = "image/png") -> Response:
+    connection = HTTPConnection(HOST, port, timeout=30)
     try:
-        connection.request(
-            method, path, body=body if method == "POST" else None, headers={"Content-Type": content_type}
-        )
+        connection.request(method, path, body=body, headers={"Content-Type": content_type})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), json.loads(response.read())
     finally:
         connection.close()
+
+
+def raw_exchange(port: int, data: bytes) -> bytes:
+    """Send bytes as they are and read the answer until the server closes the connection."""
+    with socket.create_connection((HOST, port), timeout=10) as raw:
+        raw.sendall(data)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+        return answer
+
+
+def wait_ping(port: int, process: subprocess.Popen[bytes], status: int = 200, within_s: float = 60) -> None:
+    """Poll GET /ping until it answers `status`."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"server exited with {process.returncode}"
+        try:
+            if request(port, "GET", "/ping")[0] == status:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"/ping never answered {status}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +101,10 @@ def recognizer(tiny_models: TinyModels) -> Recognizer:
 
 
 @pytest.fixture(scope="module")
-def server(recognizer: Recognizer) -> Iterator[InferenceServer]:
-    running = _start(recognizer.read_batch, max_batch=8, max_wait_s=0.25, max_body_bytes=300_000, max_images=4)
-    yield running
-    _stop(running)
+def port(recognizer: Recognizer) -> Iterator[int]:
+    limits = {"max_batch": 8, "max_wait_s": 0.25, "max_body_bytes": 300_000, "max_images": 4, "max_aspect": 50}
+    with serving(recognizer.read_batch, **limits) as running:
+        yield running.port
 
 
 @pytest.fixture(scope="module")
@@ -71,44 +113,47 @@ def pngs(tiny_models: TinyModels) -> list[bytes]:
     return [(tiny_models.data / row.split("\t")[0]).read_bytes() for row in rows]
 
 
-def test_ping(server: InferenceServer) -> None:
-    assert request(server, "GET", "/ping")[0] == 200
+def test_ping(port: int) -> None:
+    assert request(port, "GET", "/ping")[:3:2] == (200, {"status": "healthy"})
 
 
-def test_raw_image_gets_the_recognizers_reading(
-    server: InferenceServer, recognizer: Recognizer, pngs: list[bytes]
-) -> None:
-    status, _, payload = request(server, "POST", "/invocations", pngs[0])
+def test_raw_image_gets_the_recognizers_reading(port: int, recognizer: Recognizer, pngs: list[bytes]) -> None:
+    status, _, payload = request(port, "POST", "/invocations", pngs[0])
     assert status == 200
     (expected,) = recognizer.read_batch([inference_image.decode(pngs[0])])
     assert payload["predictions"] == [{"text": expected.text, "confidence": round(expected.confidence, 6)}]
 
 
-def test_json_batch_answers_in_order(server: InferenceServer, recognizer: Recognizer, pngs: list[bytes]) -> None:
+def test_json_batch_answers_in_order(port: int, recognizer: Recognizer, pngs: list[bytes]) -> None:
     body = json.dumps({"images": [base64.b64encode(p).decode() for p in pngs[:3]]}).encode()
-    status, headers, payload = request(server, "POST", "/invocations", body, "application/json")
+    status, headers, payload = request(port, "POST", "/invocations", body, "application/json")
     assert status == 200
     texts = [p["text"] for p in payload["predictions"]]  # type: ignore[attr-defined]
     assert texts == [r.text for r in recognizer.read([inference_image.decode(p) for p in pngs[:3]])]
-    assert headers["X-Batch-Sizes"] == "3,3,3"
+    assert headers["x-batch-sizes"] == "3,3,3"
 
 
-def test_concurrent_requests_share_batches(server: InferenceServer, pngs: list[bytes]) -> None:
+def test_concurrent_requests_share_batches(port: int, pngs: list[bytes]) -> None:
     with ThreadPoolExecutor(6) as pool:
-        responses = list(pool.map(lambda png: request(server, "POST", "/invocations", png), pngs[:6]))
+        responses = list(pool.map(lambda png: request(port, "POST", "/invocations", png), pngs[:6]))
     assert all(status == 200 for status, _, _ in responses)
-    assert max(int(headers["X-Batch-Sizes"]) for _, headers, _ in responses) > 1
-    assert max(server.batcher.batch_sizes) > 1
+    assert max(int(headers["x-batch-sizes"]) for _, headers, _ in responses) > 1
 
 
-def test_corrupt_image_gets_400_and_the_server_stays_up(server: InferenceServer, pngs: list[bytes]) -> None:
-    status, _, payload = request(server, "POST", "/invocations", pngs[0][:40])
+def test_corrupt_image_gets_400_and_the_server_stays_up(port: int, pngs: list[bytes]) -> None:
+    status, _, payload = request(port, "POST", "/invocations", pngs[0][:40])
     assert status == 400 and "not a decodable image" in str(payload["error"])
     body = json.dumps({"images": [base64.b64encode(pngs[0]).decode(), "***"]}).encode()
-    status, _, payload = request(server, "POST", "/invocations", body, "application/json")
+    status, _, payload = request(port, "POST", "/invocations", body, "application/json")
     assert status == 400 and payload["error"] == "images[1] is not base64"
-    assert request(server, "GET", "/ping")[0] == 200
-    assert request(server, "POST", "/invocations", pngs[0])[0] == 200
+    assert request(port, "GET", "/ping")[0] == 200
+    assert request(port, "POST", "/invocations", pngs[0])[0] == 200
+
+
+def test_too_wide_line_gets_400(port: int) -> None:
+    wide = cv2.imencode(".png", np.full((1, 5000), 255, np.uint8))[1].tobytes()
+    status, _, payload = request(port, "POST", "/invocations", wide)
+    assert status == 400 and "wider than 50:1" in str(payload["error"])
 
 
 @pytest.mark.parametrize(
@@ -117,31 +162,59 @@ def test_corrupt_image_gets_400_and_the_server_stays_up(server: InferenceServer,
         (b"{not json", "body is not JSON"),
         (b'{"image": "x"}', 'must be {"images"'),
         (b'{"images": []}', "at least one image"),
+        (b'["x"]', 'must be {"images"'),
     ],
 )
-def test_bad_json_gets_400(server: InferenceServer, body: bytes, error: str) -> None:
-    status, _, payload = request(server, "POST", "/invocations", body, "application/json")
+def test_bad_json_gets_400(port: int, body: bytes, error: str) -> None:
+    status, _, payload = request(port, "POST", "/invocations", body, "application/json")
     assert status == 400 and error in str(payload["error"])
 
 
-def test_too_many_images_get_413(server: InferenceServer, pngs: list[bytes]) -> None:
+def test_too_many_images_get_413(port: int, pngs: list[bytes]) -> None:
     body = json.dumps({"images": [base64.b64encode(pngs[0]).decode()] * 5}).encode()
-    status, _, payload = request(server, "POST", "/invocations", body, "application/json")
+    status, _, payload = request(port, "POST", "/invocations", body, "application/json")
     assert status == 413 and "limit is 4" in str(payload["error"])
 
 
-def test_oversized_body_gets_413_before_it_is_read(server: InferenceServer) -> None:
-    with socket.create_connection((str(server.server_address[0]), server.server_address[1]), timeout=10) as raw:
-        raw.sendall(
-            b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 999999999\r\n\r\n"
-        )
-        assert raw.recv(4096).startswith(b"HTTP/1.1 413")
-    assert request(server, "GET", "/ping")[0] == 200
+def test_oversized_body_gets_413_before_it_is_read(port: int) -> None:
+    head = b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 999999999\r\n\r\n"
+    answer = raw_exchange(port, head)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"] == "body of 999999999 bytes; the limit is 300000"
+    assert request(port, "GET", "/ping")[0] == 200
 
 
-def test_unknown_paths_get_404(server: InferenceServer) -> None:
-    assert request(server, "GET", "/health")[0] == 404
-    assert request(server, "POST", "/predict", b"x")[0] == 404
+def test_chunked_body_over_the_limit_gets_413(port: int) -> None:
+    chunk = b"x" * 100_000
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(4)) + b"0\r\n\r\n"
+    head = b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n"
+    answer = raw_exchange(port, head + chunks)
+    assert answer.startswith(b"HTTP/1.1 413") and b"over the limit of 300000" in answer
+
+
+def test_missing_content_length_gets_411(port: int) -> None:
+    answer = raw_exchange(port, b"POST /invocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 411") and b'{"error":"Content-Length header required"}' in answer
+
+
+def test_unknown_paths_get_404(port: int) -> None:
+    for method, path in (("GET", "/health"), ("POST", "/predict"), ("DELETE", "/")):
+        status, _, payload = request(port, method, path, b"x" if method == "POST" else None)
+        assert status == 404 and "use GET /ping or POST /invocations" in str(payload["error"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/invocations", "POST"),
+        ("POST", "/ping", "GET"),
+        ("PUT", "/invocations", "POST"),
+        ("DELETE", "/ping", "GET"),
+    ],
+)
+def test_wrong_methods_get_405_with_allow(port: int, method: str, path: str, allowed: str) -> None:
+    status, headers, payload = request(port, method, path, b"x" if method in ("POST", "PUT") else None)
+    assert status == 405 and allowed in headers["allow"] and f"{method} not allowed" in str(payload["error"])
 
 
 def test_slow_model_gets_503_and_failing_model_500() -> None:
@@ -154,10 +227,61 @@ def test_slow_model_gets_503_and_failing_model_500() -> None:
 
     body = cv2.imencode(".png", np.full((32, 64, 3), 255, np.uint8))[1].tobytes()
     for read_batch, status, error in ((slow, 503, "not read within 0.2 s"), (failing, 500, "out of memory")):
-        running = _start(read_batch, timeout_s=0.2)
-        try:
-            answer = request(running, "POST", "/invocations", body)
+        with serving(read_batch, timeout_s=0.2) as running:
+            answer = request(running.port, "POST", "/invocations", body)
             assert answer[0] == status and error in str(answer[2]["error"])
-            assert request(running, "GET", "/ping")[0] == 200
+            assert request(running.port, "GET", "/ping")[0] == 200
+            assert not running.batcher.failed
+
+
+DYING_SERVER = """
+import sys
+from trainers.inference.recognizer import Recognizer
+
+def die(self, images):
+    raise SystemExit("the batcher thread is killed by the test")
+
+Recognizer.read_batch = die
+from thaigen.cli import main
+sys.exit(main(["serve", *sys.argv[1:]]))
+"""
+
+
+def test_dead_batcher_fails_ping_and_exits_non_zero(tiny_models: TinyModels, pngs: list[bytes]) -> None:
+    port = free_port()
+    command = [sys.executable, "-c", DYING_SERVER, str(tiny_models.onnx), "--host", HOST, "--port", str(port)]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            wait_ping(port, server)
+            status, _, payload = request(port, "POST", "/invocations", pngs[0])
+            assert status == 503 and "batcher has stopped: SystemExit" in str(payload["error"])
+            assert request(port, "GET", "/ping")[0] == 503
+            assert server.wait(timeout=10) == 1
         finally:
-            _stop(running)
+            server.kill()
+        assert b"the batcher thread died" in server.stdout.read()  # type: ignore[union-attr]
+
+
+def container_command(dockerfile: Path) -> list[str]:
+    """ENTRYPOINT and CMD of the Dockerfile (exec form) as `docker run IMAGE serve` runs them: `serve` replaces CMD."""
+    entrypoint = json.loads(re.findall(r"^ENTRYPOINT (\[.*\])$", dockerfile.read_text(), re.MULTILINE)[-1])
+    return [*entrypoint, "serve"]
+
+
+def test_dockerfile_entrypoint_serves_as_sagemaker_runs_it(tiny_models: TinyModels, pngs: list[bytes]) -> None:
+    command = container_command(DOCKERFILE)
+    assert command[:2] == ["sh", "-c"] and command[2].count("exec python ") == 1
+    command[2] = command[2].replace("exec python ", f"exec {shlex.quote(sys.executable)} ")
+    port = free_port()
+    env = os.environ | {"SM_MODEL_DIR": str(tiny_models.onnx), "SAGEMAKER_BIND_TO_PORT": str(port)}
+    with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            wait_ping(port, server)
+            status, _, payload = request(port, "POST", "/invocations", pngs[0], "application/x-image")
+            assert status == 200 and len(payload["predictions"]) == 1  # type: ignore[arg-type]
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=20) == 0
+        finally:
+            server.kill()
+        log = server.stdout.read()  # type: ignore[union-attr]
+    assert b"Traceback" not in log and b"onnxruntime" in log

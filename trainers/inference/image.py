@@ -40,14 +40,18 @@ class InputShape:
 
 
 def decode(data: bytes, name: str = "image") -> Image:
-    """Decode encoded image bytes (PNG, JPEG, ...) to BGR.
+    """Decode encoded image bytes (PNG, JPEG, TIFF, ...; any bit depth, palette, alpha, CMYK) to 8-bit BGR.
 
     Raises:
-        BadImage: the bytes are empty or not a decodable image.
+        BadImage: the bytes are empty, not a decodable image, or one over OpenCV's pixel limit.
     """
     if not data:
         raise BadImage(f"{name} is empty")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error as exc:  # a header declaring more pixels than OpenCV's CV_IO_MAX_IMAGE_PIXELS
+        reason = str(exc).split("error: ", 1)[-1].strip()
+        raise BadImage(f"{name} is not a decodable image ({len(data)} bytes): {reason}") from None
     if image is None or image.size == 0:
         raise BadImage(f"{name} is not a decodable image ({len(data)} bytes)")
     return image

@@ -2,41 +2,48 @@
 
 POST /invocations takes either one raw image (any Content-Type but JSON: image/png, image/jpeg,
 application/x-image, application/octet-stream) or JSON `{"images": ["<base64>", ...]}`, and answers
-`{"predictions": [{"text": "...", "confidence": 0.97}, ...]}` in request order.
+`{"predictions": [{"text": "...", "confidence": 0.97}, ...]}` in request order. The `X-Batch-Sizes`
+response header says which batch sizes served a request (see batcher.py).
 
-Requests from all connections meet in one queue; a batcher thread takes up to `max_batch` lines, waiting
-at most `max_wait_s` for more after the first, and runs them in one forward pass (dynamic batching; the
-`X-Batch-Sizes` response header says which batch sizes served a request). Bodies over `max_body_bytes`
-get 413, undecodable images 400, a line not read within `timeout_s` 503; the server stays up.
-
-The standard library's ThreadingHTTPServer is enough here: one model, one batcher thread, a thread per
-connection for I/O and image decoding, and nothing to install in the serving container.
+A starlette app on uvicorn: the event loop only moves bytes; decoding runs in a worker thread and the
+network in the batcher's thread. Every answer the app gives is JSON, errors `{"error": "..."}`: 400 bad
+body or image, 404 unknown path, 405 wrong method (with Allow), 408 body not sent within
+`socket_timeout_s`, 411 no Content-Length, 413 body over `max_body_bytes` (refused before it is read)
+or too many images, 500 model failure, 503 a line not read within `timeout_s`. If the batcher thread
+dies, /ping answers 503 and the server stops after `death_grace_s`, exiting non-zero.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
-import queue
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
+import math
+import socket
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from trainers.inference import image as inference_image
 from trainers.inference.engine import Reading
 from trainers.inference.image import BadImage, Image
+from trainers.serving.batcher import Batcher, BatcherStopped, ReadBatch
 
 LOG = logging.getLogger("thaigen.serve")
 DEFAULT_PORT = 8080
+WATCH_INTERVAL_S = 0.1
+"""How often the watchdog looks at the batcher thread."""
 
 
 @dataclass(frozen=True)
@@ -50,101 +57,54 @@ class ServeConfig:
     max_body_bytes: int = 8 * 1024 * 1024
     max_images: int = 64
     """Images in one JSON request."""
+    max_aspect: float = 100.0
+    """Widest line accepted, width / height: a 50000 x 1 px line would make a 1.6 Mpx-wide batch."""
     timeout_s: float = 30.0
     """Longest wait for a request's lines to be read."""
     socket_timeout_s: float = 10.0
-    """Longest wait for a client to send its request."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """One line waiting to be read, and where its reading goes."""
-
-    image: Image
-    result: Future[tuple[Reading, int]]
-    """Reading and the size of the batch it was read in."""
-
-
-class Batcher:
-    """A thread that reads queued lines in batches of up to `max_batch`, waiting at most `max_wait_s` to fill one."""
-
-    def __init__(
-        self, read_batch: Callable[[Sequence[Image]], list[Reading]], max_batch: int, max_wait_s: float
-    ) -> None:
-        self._read_batch = read_batch
-        self._max_batch = max_batch
-        self._max_wait_s = max_wait_s
-        self._queue: queue.Queue[Job | None] = queue.Queue()
-        self.batch_sizes: Counter[int] = Counter()
-        self._thread = threading.Thread(target=self._loop, name="thaigen-batcher", daemon=True)
-        self._thread.start()
-
-    def submit(self, images: Sequence[Image]) -> list[Future[tuple[Reading, int]]]:
-        """Queue lines; each future gives the line's reading and its batch size."""
-        jobs = [Job(image, Future()) for image in images]
-        for job in jobs:
-            self._queue.put(job)
-        return [job.result for job in jobs]
-
-    def close(self) -> None:
-        """Stop after the lines already queued."""
-        self._queue.put(None)
-        self._thread.join()
-
-    def _collect(self, first: Job) -> tuple[list[Job], bool]:
-        """The first job and whatever arrives within max_wait_s, up to max_batch; and whether to stop after."""
-        jobs, deadline = [first], time.monotonic() + self._max_wait_s
-        while len(jobs) < self._max_batch:
-            try:
-                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if job is None:
-                return jobs, True
-            jobs.append(job)
-        return jobs, False
-
-    def _loop(self) -> None:
-        stop = False
-        while not stop:
-            first = self._queue.get()
-            if first is None:
-                return
-            jobs, stop = self._collect(first)
-            jobs = [job for job in jobs if job.result.set_running_or_notify_cancel()]
-            if not jobs:
-                continue
-            try:
-                readings = self._read_batch([job.image for job in jobs])
-            except Exception as exc:
-                LOG.exception("batch of %d failed", len(jobs))
-                for job in jobs:
-                    job.result.set_exception(exc)
-                continue
-            self.batch_sizes[len(jobs)] += 1
-            for job, reading in zip(jobs, readings, strict=True):
-                job.result.set_result((reading, len(jobs)))
+    """Longest wait for a client to send its request body."""
+    keep_alive_s: int = 75
+    """Idle keep-alive connections close after this; longer than a load balancer's usual 60 s."""
+    death_grace_s: float = 1.0
+    """After the batcher dies, how long /ping answers 503 before the server stops."""
 
 
 class RequestError(Exception):
     """A request the server refuses, with the HTTP status to answer."""
 
-    def __init__(self, status: HTTPStatus, message: str) -> None:
+    def __init__(self, status: HTTPStatus, message: str, *, close: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.close = close
+        """Close the connection after answering: the rest of the body must not be taken for a request."""
 
 
-def parse_images(body: bytes, content_type: str, max_images: int) -> list[Image]:
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The JSON answer for an error."""
+    return JSONResponse({"error": message}, status, headers)
+
+
+def _decode(data: bytes, name: str, max_aspect: float) -> Image:
+    try:
+        image = inference_image.decode(data, name)
+    except BadImage as exc:
+        raise RequestError(HTTPStatus.BAD_REQUEST, str(exc)) from None
+    height, width = image.shape[:2]
+    if width > max_aspect * height:
+        raise RequestError(
+            HTTPStatus.BAD_REQUEST, f"{name} is {width} x {height} px; lines wider than {max_aspect:g}:1 are refused"
+        )
+    return image
+
+
+def parse_images(body: bytes, content_type: str, max_images: int, max_aspect: float) -> list[Image]:
     """Decode a request body: JSON {"images": [base64, ...]} or one raw encoded image.
 
     Raises:
         RequestError: 400 for bad JSON, base64 or images; 413 for too many images.
     """
     if content_type.split(";")[0].strip().lower() != "application/json":
-        try:
-            return [inference_image.decode(body, "request body")]
-        except BadImage as exc:
-            raise RequestError(HTTPStatus.BAD_REQUEST, str(exc)) from None
+        return [_decode(body, "request body", max_aspect)]
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -161,110 +121,165 @@ def parse_images(body: bytes, content_type: str, max_images: int) -> list[Image]
     images = []
     for i, text in enumerate(encoded):
         try:
-            images.append(inference_image.decode(base64.b64decode(text, validate=True), f"images[{i}]"))
-        except binascii.Error:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
             raise RequestError(HTTPStatus.BAD_REQUEST, f"images[{i}] is not base64") from None
-        except BadImage as exc:
-            raise RequestError(HTTPStatus.BAD_REQUEST, str(exc)) from None
+        images.append(_decode(data, f"images[{i}]", max_aspect))
     return images
 
 
-class InferenceServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer carrying the batcher and the limits its handlers apply."""
+async def read_body(request: Request, max_bytes: int, timeout_s: float) -> bytes:
+    """The request body, refused (413) when its declared or streamed size passes `max_bytes`.
 
-    daemon_threads = True
-    request_queue_size = 128
-    """Listen backlog: the default 5 resets connections from a burst of clients."""
+    Raises:
+        RequestError: 411 without Content-Length on a body that is not chunked, 413 too large, 408 not
+            sent within `timeout_s`, 400 when the client hung up mid-body.
+    """
+    length = request.headers.get("content-length")
+    if length is None and "chunked" not in request.headers.get("transfer-encoding", "").lower():
+        raise RequestError(HTTPStatus.LENGTH_REQUIRED, "Content-Length header required")
+    if length is not None and not length.strip().isdigit():
+        raise RequestError(HTTPStatus.BAD_REQUEST, f"Content-Length {length!r} is not a number", close=True)
+    if length is not None and int(length) > max_bytes:
+        raise RequestError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body of {length} bytes; the limit is {max_bytes}", close=True
+        )
+    chunks, size = [], 0
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise RequestError(
+                        HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over the limit of {max_bytes} bytes", close=True
+                    )
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestError(HTTPStatus.REQUEST_TIMEOUT, f"body not sent within {timeout_s} s", close=True) from None
+    except ClientDisconnect:
+        raise RequestError(HTTPStatus.BAD_REQUEST, "client closed the connection mid-body", close=True) from None
+    return b"".join(chunks)
 
-    def __init__(self, config: ServeConfig, batcher: Batcher) -> None:
-        self.config = config
-        self.batcher = batcher
-        handler = type("Handler", (InvocationHandler,), {"timeout": config.socket_timeout_s})
-        super().__init__((config.host, config.port), handler)
 
-    def server_close(self) -> None:
-        """Close the socket and stop the batcher."""
-        super().server_close()
-        self.batcher.close()
+async def read_lines(batcher: Batcher, images: Sequence[Image], timeout_s: float) -> list[tuple[Reading, int]]:
+    """Queue the lines and wait for their readings without blocking the event loop.
+
+    Raises:
+        RequestError: 503 when they are not read within `timeout_s` or the batcher has stopped.
+    """
+    try:
+        futures = [asyncio.wrap_future(f) for f in batcher.submit(images)]
+        return await asyncio.wait_for(asyncio.gather(*futures), timeout_s)
+    except TimeoutError:
+        raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE, f"not read within {timeout_s} s; retry later") from None
+    except BatcherStopped as exc:
+        raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE, str(exc)) from None
 
 
-class InvocationHandler(BaseHTTPRequestHandler):
-    """GET /ping and POST /invocations."""
+async def _watch(batcher: Batcher, grace_s: float, stop: Callable[[], None]) -> None:
+    """Wait for the batcher thread to die; then, after `grace_s` of 503 on /ping, stop the server."""
+    while not batcher.failed:
+        await asyncio.sleep(WATCH_INTERVAL_S)
+    LOG.error("the batcher thread died (%r); stopping the server in %g s", batcher.failure, grace_s)
+    await asyncio.sleep(grace_s)
+    stop()
 
-    server: InferenceServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    """Headers and body go out in two writes; with Nagle on, a delayed ACK adds about 40 ms to each answer."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Access log through logging, not bare stderr."""
-        LOG.info("%s %s", self.address_string(), format % args)
+def make_app(batcher: Batcher, config: ServeConfig, stop: Callable[[], None]) -> Starlette:
+    """The ASGI app reading lines with `batcher`; `stop` is called when the batcher dies."""
 
-    def _answer(self, status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+    async def ping(request: Request) -> Response:
+        if batcher.failed:
+            return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "the batcher has stopped; the server is restarting")
+        return JSONResponse({"status": "healthy"})
 
-    def do_GET(self) -> None:
-        """Health check: 200 once the model is loaded (it is, before the socket opens)."""
-        if self.path.split("?")[0] == "/ping":
-            self._answer(HTTPStatus.OK, {"status": "healthy"})
-        else:
-            self._answer(
-                HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}: use GET /ping or POST /invocations"}
-            )
-
-    def _read_body(self) -> bytes:
-        length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
-            self.close_connection = True
-            raise RequestError(HTTPStatus.LENGTH_REQUIRED, "Content-Length header required")
-        if int(length) > self.server.config.max_body_bytes:
-            self.close_connection = True  # the unread body must not be taken for the next request
-            raise RequestError(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"body of {length} bytes; the limit is {self.server.config.max_body_bytes}",
-            )
-        return self.rfile.read(int(length))
-
-    def _read_lines(self, images: Sequence[Image]) -> list[tuple[Reading, int]]:
-        """Queue the lines and wait for their readings (503 after timeout_s)."""
-        timeout_s = self.server.config.timeout_s
-        futures = self.server.batcher.submit(images)
-        deadline = time.monotonic() + timeout_s
+    async def invocations(request: Request) -> Response:
+        body = await read_body(request, config.max_body_bytes, config.socket_timeout_s)
+        content_type = request.headers.get("content-type", "")
+        images = await run_in_threadpool(parse_images, body, content_type, config.max_images, config.max_aspect)
         try:
-            return [f.result(timeout=max(0.0, deadline - time.monotonic())) for f in futures]
-        except FutureTimeout:
-            for future in futures:
-                future.cancel()
-            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE, f"not read within {timeout_s} s; retry later") from None
-
-    def do_POST(self) -> None:
-        """Read the lines in the body."""
-        try:
-            body = self._read_body()
-            if self.path.split("?")[0] != "/invocations":
-                raise RequestError(HTTPStatus.NOT_FOUND, f"no such path {self.path}: use POST /invocations")
-            images = parse_images(body, self.headers.get("Content-Type", ""), self.server.config.max_images)
-            results = self._read_lines(images)
-        except RequestError as exc:
-            self._answer(exc.status, {"error": str(exc)})
-            return
+            results = await read_lines(batcher, images, config.timeout_s)
+        except RequestError:
+            raise
         except Exception as exc:  # noqa: BLE001 (a model failure: answer 500 and keep serving)
-            self._answer(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"recognition failed: {exc}"})
-            return
+            return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"recognition failed: {exc}")
         predictions = [{"text": r.text, "confidence": round(r.confidence, 6)} for r, _ in results]
         sizes = ",".join(str(size) for _, size in results)
-        self._answer(HTTPStatus.OK, {"predictions": predictions}, {"X-Batch-Sizes": sizes})
+        return JSONResponse({"predictions": predictions}, headers={"X-Batch-Sizes": sizes})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        watchdog = asyncio.create_task(_watch(batcher, config.death_grace_s, stop))
+        try:
+            yield
+        finally:
+            watchdog.cancel()
+
+    return Starlette(
+        routes=[Route("/ping", ping, methods=["GET"]), Route("/invocations", invocations, methods=["POST"])],
+        exception_handlers={RequestError: _refused, HTTPException: _http_error, Exception: _internal_error},
+        lifespan=lifespan,
+    )
 
 
-def make_server(read_batch: Callable[[Sequence[Image]], list[Reading]], config: ServeConfig) -> InferenceServer:
-    """A bound (not yet serving) server; port 0 picks a free port (see server.server_address)."""
-    return InferenceServer(config, Batcher(read_batch, config.max_batch, config.max_wait_s))
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestError)
+    return error_response(exc.status, str(exc), {"Connection": "close"} if exc.close else None)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's routing errors (404, 405) as JSON."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == HTTPStatus.NOT_FOUND:
+        message = f"no such path {request.url.path}: use GET /ping or POST /invocations"
+    elif exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        message = f"{request.method} not allowed on {request.url.path}: use {(exc.headers or {}).get('Allow')}"
+    else:
+        message = exc.detail
+    return error_response(exc.status_code, message, dict(exc.headers or {}))
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    """A bug (starlette logs its traceback): still JSON."""
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}")
+
+
+class InferenceServer(uvicorn.Server):
+    """uvicorn serving the app, stopped (and failed) when the batcher thread dies."""
+
+    def __init__(self, read_batch: ReadBatch, config: ServeConfig, *, access_log: bool = True) -> None:
+        self.batcher = Batcher(read_batch, config.max_batch, config.max_wait_s)
+        app = make_app(self.batcher, config, self.stop)
+        super().__init__(
+            uvicorn.Config(
+                app,
+                host=config.host,
+                port=config.port,
+                loop="asyncio",
+                http="h11",
+                lifespan="on",
+                log_config=None,
+                access_log=access_log,
+                timeout_keep_alive=config.keep_alive_s,
+                limit_concurrency=512,
+                backlog=1024,
+                timeout_graceful_shutdown=math.ceil(config.timeout_s),
+            )
+        )
+
+    def stop(self) -> None:
+        """Ask the server to shut down gracefully (as SIGTERM does)."""
+        self.should_exit = True
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (once started): the real one when the config said 0."""
+        return int(self.servers[0].sockets[0].getsockname()[1])
+
+    def serve_until_stopped(self, sockets: list[socket.socket] | None = None) -> int:
+        """Serve until SIGTERM, SIGINT, stop() or the batcher's death; the exit code: 1 if the batcher died."""
+        try:
+            self.run(sockets)
+        finally:
+            self.batcher.close()
+        return 1 if self.batcher.failed else 0

@@ -9,7 +9,6 @@ import argparse
 import logging
 import os
 import signal
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,9 +43,12 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from trainers.serving.app import ServeConfig, make_server
+    from trainers.serving.app import InferenceServer, ServeConfig
 
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(asctime)s %(message)s")
+    # SIGTERM (how SageMaker and docker stop a container) ends the process as Ctrl-C does, also while the
+    # model loads; while serving, uvicorn takes both signals for a graceful shutdown, then re-raises them.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     recognizer = load_recognizer(args.model, args, args.max_batch)
     config = ServeConfig(
         host=args.host,
@@ -57,16 +59,9 @@ def _serve(args: argparse.Namespace) -> int:
         max_images=args.max_images,
         timeout_s=args.timeout,
     )
-    server = make_server(recognizer.read_batch, config)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(
-        f"serving {recognizer.name} on http://{args.host}:{server.server_port} (GET /ping, POST /invocations)",
-        flush=True,
-    )
+    server = InferenceServer(recognizer.read_batch, config, access_log=not args.quiet)
+    print(f"serving {recognizer.name} on http://{args.host}:{args.port} (GET /ping, POST /invocations)", flush=True)
     try:
-        server.serve_forever()
+        return server.serve_until_stopped()
     except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+        return 1 if server.batcher.failed else 0
