@@ -4,6 +4,7 @@ the supervised batcher, and the serving Dockerfile's entrypoint run as the conta
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import cv2
 import numpy as np
 import pytest
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
+from PIL import Image as PILImage
 from tiny_model import TinyModels
 
 from trainers.inference import image as inference_image
@@ -156,6 +158,35 @@ def test_too_wide_line_gets_400(port: int) -> None:
     assert status == 400 and "wider than 50:1" in str(payload["error"])
 
 
+def _encoded(mode: str, size: tuple[int, int], fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    PILImage.fromarray(np.random.default_rng(0).integers(0, 256, size[::-1], np.uint8)).convert(mode).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("mode", "size", "fmt", "status"),
+    [
+        ("RGB", (1, 1), "PNG", 200),
+        ("L", (1, 3000), "PNG", 200),
+        ("L", (50000, 1), "PNG", 400),
+        ("CMYK", (120, 32), "TIFF", 200),
+        ("CMYK", (120, 32), "JPEG", 200),
+        ("I;16", (120, 32), "PNG", 200),
+        ("I;16", (120, 32), "TIFF", 200),
+        ("I", (120, 32), "TIFF", 400),
+        ("F", (120, 32), "PPM", 200),
+        ("P", (120, 32), "GIF", 200),
+        ("LA", (120, 32), "PNG", 200),
+        ("RGBA", (120, 32), "WEBP", 200),
+        ("1", (120, 32), "BMP", 200),
+    ],
+)
+def test_odd_images_get_200_or_400(port: int, mode: str, size: tuple[int, int], fmt: str, status: int) -> None:
+    answer = request(port, "POST", "/invocations", _encoded(mode, size, fmt), "application/octet-stream")
+    assert answer[0] == status, answer[2]
+
+
 @pytest.mark.parametrize(
     ("body", "error"),
     [
@@ -190,6 +221,13 @@ def test_chunked_body_over_the_limit_gets_413(port: int) -> None:
     head = b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n"
     answer = raw_exchange(port, head + chunks)
     assert answer.startswith(b"HTTP/1.1 413") and b"over the limit of 300000" in answer
+
+
+def test_body_not_sent_in_time_gets_408() -> None:
+    with serving(lambda images: [Reading("x", 1.0) for _ in images], socket_timeout_s=0.3) as running:
+        head = b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100\r\n\r\n"
+        answer = raw_exchange(running.port, head + b"only part")
+    assert answer.startswith(b"HTTP/1.1 408") and b"body not sent within 0.3 s" in answer
 
 
 def test_missing_content_length_gets_411(port: int) -> None:

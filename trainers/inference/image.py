@@ -54,6 +54,10 @@ def decode(data: bytes, name: str = "image") -> Image:
         raise BadImage(f"{name} is not a decodable image ({len(data)} bytes): {reason}") from None
     if image is None or image.size == 0:
         raise BadImage(f"{name} is not a decodable image ({len(data)} bytes)")
+    if image.ndim == 2:  # OpenCV's PFM reader ignores IMREAD_COLOR for one-channel files
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise BadImage(f"{name} decodes to {image.dtype} {'x'.join(map(str, image.shape))}, not 8-bit BGR")
     return image
 
 

@@ -215,11 +215,13 @@ def make_app(batcher: Batcher, config: ServeConfig, stop: Callable[[], None]) ->
         finally:
             watchdog.cancel()
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/ping", ping, methods=["GET"]), Route("/invocations", invocations, methods=["POST"])],
         exception_handlers={RequestError: _refused, HTTPException: _http_error, Exception: _internal_error},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # /ping/ is a 404, not a redirect without a JSON body
+    return app
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
