@@ -58,6 +58,7 @@ def test_user_corpus_lines_become_labels(tmp_path: Path) -> None:
         (f"fonts:\n  shipped: false\n  files: [{data_dir('fonts')}/noto/NotoSans-Regular.ttf]\n", "cannot draw Thai"),
         ("sources: {corpus: 1}\ncorpus_files: [EMPTY]\n", "has no items"),
         ("sources: {corpus: 1}\ncorpus_files: [/nonexistent.txt]\n", "cannot read corpus file /nonexistent.txt"),
+        (f"sources: {{corpus: 1}}\ncorpus_files: [{data_dir('fonts')}/tlwg/Garuda.ttf]\n", "Garuda.ttf is not UTF-8 text"),
         ("max_text_length: 2\nsources: {sentence: 1}\n", "text source 'sentence' made no text within 2"),
     ],
 )

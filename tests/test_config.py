@@ -7,6 +7,7 @@ import pytest
 from thaigen.config.loading import load_config, make_config
 from thaigen.config.recipes import RECIPES
 from thaigen.errors import ConfigError
+from thaigen.pipeline.build import build
 
 
 def test_default_is_mixed_1000() -> None:
@@ -44,6 +45,8 @@ def test_yaml_overrides_recipe_and_cli_overrides_yaml(tmp_path: Path) -> None:
         ("sources:\n  phone: .nan\n", "sources.phone: Input should be a finite number"),
         ("render:\n  line_fill: [0.8, .inf]\n", "render.line_fill.1: Input should be a finite number"),
         ("augment:\n  preset: [scan]\n", "preset: must be a preset name, not list"),
+        ("render:\n  background_gray: [150, 291]\n", r"render.background_gray must lie within \[0, 255\]"),
+        ("render:\n  margin_x: [2, 100000]\n", r"render.margin_x must lie within \[1, 256\] px"),
     ],
 )
 def test_bad_config_names_the_culprit(tmp_path: Path, text: str, message: str) -> None:
@@ -81,3 +84,8 @@ def test_validation_reads_no_files() -> None:
         background={"kinds": {"image": 1}, "images": ["/nonexistent/images"]},
     )
     assert config.background.images == (Path("/nonexistent/images"),)
+
+
+def test_zero_weight_corpus_without_files_builds(tmp_path: Path) -> None:
+    config = make_config(count=2, sources={"corpus": 0, "phone": 1})
+    assert build(config, tmp_path / "o", workers=1, progress=False).manifest["counts"]["samples"] == 2

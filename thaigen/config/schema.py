@@ -54,8 +54,11 @@ class RenderConfig(_Strict):
             low, high = getattr(self, name)
             if low > high:
                 raise ValueError(f"render.{name}: {low} > {high}")
-        if self.margin_x[0] < 1:
-            raise ValueError("render.margin_x must be at least 1 px so ink never touches the border")
+        if not 1 <= self.margin_x[0] <= self.margin_x[1] <= 256:
+            raise ValueError("render.margin_x must lie within [1, 256] px (at least 1 so ink never touches the border)")
+        for name in ("text_gray", "background_gray"):
+            if not 0 <= getattr(self, name)[0] <= getattr(self, name)[1] <= 255:
+                raise ValueError(f"render.{name} must lie within [0, 255]")
         if not 0.2 <= self.line_fill[0] <= self.line_fill[1] <= 1.0:
             raise ValueError("render.line_fill must lie within [0.2, 1.0]")
         if self.background_gray[0] - self.text_gray[1] < 80:

@@ -131,12 +131,14 @@ def load_corpus(path: Path) -> tuple[str, ...]:
         The distinct items, sorted.
 
     Raises:
-        CorpusError: The file is missing, has no items, or an item is not clean text.
+        CorpusError: The file is missing or not UTF-8, has no items, or an item is not clean text.
     """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise CorpusError(f"cannot read corpus file {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"corpus file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     kept = (unicodedata.normalize("NFC", line.strip()) for line in lines if not line.lstrip().startswith("#"))
     items = sorted({item for item in kept if item})
     if not items:
@@ -516,8 +518,11 @@ SOURCES: dict[str, Source] = {
 
 
 def _pick_source(rng: np.random.Generator, weights: Mapping[str, float], sources: Mapping[str, Source]) -> str:
-    """Pick a source name with probability proportional to its weight (names visited sorted)."""
-    unknown = sorted(set(weights) - set(sources))
+    """Pick a source name with probability proportional to its weight (names visited sorted).
+
+    A name of weight 0 is never drawn, so it need not be in `sources` (a config's `corpus: 0` without files).
+    """
+    unknown = sorted(name for name, weight in weights.items() if weight != 0 and name not in sources)
     if unknown:
         raise ValueError(f"unknown text source {unknown[0]!r}; known: {', '.join(sorted(sources))}")
     names = [n for n in sorted(weights) if weights[n] != 0]
