@@ -2,17 +2,21 @@
 
     python bench/serve_load.py [--model DIR] [--concurrency 1 4 16] [--requests 300] [--max-seconds 20]
 
-For each runtime, starts `python -m thaigen serve MODEL --runtime R` on 127.0.0.1 in its own process,
-waits for GET /ping, then at each concurrency sends one-line PNG requests (POST /invocations) from that
-many client threads, each on its own keep-alive connection, until --requests are answered or
---max-seconds pass. Without --model it trains the tiny test model into bench/out/tiny (about a minute)
-and uses its validation lines. Figures also go to bench/out/serve_load.json.
+For each runtime, starts `python -m thaigen serve MODEL --runtime R` (uvicorn) on 127.0.0.1 in its own
+process, waits for GET /ping, then at each concurrency sends one-line PNG requests (POST /invocations)
+from that many client threads, each on its own keep-alive connection, until --requests are answered or
+--max-seconds pass. Without --model it trains the tiny test model into bench/out/tiny the first time
+(about a minute; needs `PYTHONPATH=tests` for tests/tiny_model.py) and uses its validation lines.
+Besides latency it reports the server's CPU time per request (from /proc, Linux), which a busy machine
+disturbs less than latency. Figures also go to bench/out/serve_load.json, the server's log to
+bench/out/serve-RUNTIME.log.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -41,11 +45,22 @@ class Level:
     p95_ms: float
     p99_ms: float
     mean_batch: float
+    server_cpu_ms: float | None
+    """Server CPU time (user + system, all threads) per answered request."""
 
     @property
     def throughput(self) -> float:
         """Answered requests per second."""
         return self.requests / self.seconds if self.seconds else 0.0
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, from /proc (None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -71,7 +86,15 @@ def wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"server not ready after {STARTUP_S} s")
 
 
-def drive(port: int, bodies: list[bytes], concurrency: int, count: int, max_seconds: float, runtime: str) -> Level:
+def drive(
+    server: subprocess.Popen[bytes],
+    port: int,
+    bodies: list[bytes],
+    concurrency: int,
+    count: int,
+    max_seconds: float,
+    runtime: str,
+) -> Level:
     """Send `count` requests (at most `max_seconds`) from `concurrency` threads; collect latencies."""
     deadline = time.monotonic() + max_seconds
     latencies: list[float] = []
@@ -106,10 +129,11 @@ def drive(port: int, bodies: list[bytes], concurrency: int, count: int, max_seco
                 errors += 1
         connection.close()
 
-    started = time.perf_counter()
+    cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(worker, range(concurrency)))
-    seconds = time.perf_counter() - started
+    seconds, cpu_after = time.perf_counter() - started, cpu_seconds(server.pid)
+    cpu = None if cpu_before is None or cpu_after is None or not latencies else cpu_after - cpu_before
     cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
     return Level(
         runtime=runtime,
@@ -121,15 +145,16 @@ def drive(port: int, bodies: list[bytes], concurrency: int, count: int, max_seco
         p95_ms=1000 * cuts[94],
         p99_ms=1000 * cuts[98],
         mean_batch=statistics.fmean(batches) if batches else 0.0,
+        server_cpu_ms=None if cpu is None else 1000 * cpu / len(latencies),
     )
 
 
 def line_images(model: Path | None) -> tuple[Path, list[bytes]]:
     """The model folder and PNG bodies to send: the given model, or the tiny model and its validation lines."""
-    from tiny_model import build_tiny_models
-
     data = OUT / "tiny" / "data"
     if model is None and not (OUT / "tiny" / "onnx" / "inference.onnx").is_file():
+        from tiny_model import build_tiny_models
+
         build_tiny_models(OUT / "tiny")
     rows = (data / "val.txt").read_text(encoding="utf-8").splitlines() if data.is_dir() else []
     if not rows:
@@ -166,22 +191,28 @@ def main() -> None:
             runtime,
         ]
         command += ["--max-batch", str(args.max_batch), "--max-wait-ms", str(args.max_wait_ms), "--quiet"]
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_ready(port, server)
-            drive(port, bodies, 1, 20, 10.0, runtime)  # warm-up
-            levels += [drive(port, bodies, c, args.requests, args.max_seconds, runtime) for c in args.concurrency]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    print("| runtime | concurrency | requests | errors | p50 ms | p95 ms | p99 ms | req/s | mean batch |")
-    print("|---|---|---|---|---|---|---|---|---|")
+        OUT.mkdir(exist_ok=True)
+        with (OUT / f"serve-{runtime}.log").open("wb") as log:
+            server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                wait_ready(port, server)
+                drive(server, port, bodies, 1, 20, 10.0, runtime)  # warm-up
+                levels += [
+                    drive(server, port, bodies, c, args.requests, args.max_seconds, runtime) for c in args.concurrency
+                ]
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    print(
+        "| runtime | concurrency | requests | errors | p50 ms | p95 ms | p99 ms | req/s | mean batch | server CPU ms/req |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for v in levels:
+        cpu = "-" if v.server_cpu_ms is None else f"{v.server_cpu_ms:.2f}"
         print(
             f"| {v.runtime} | {v.concurrency} | {v.requests} | {v.errors} | {v.p50_ms:.1f} | {v.p95_ms:.1f} | "
-            f"{v.p99_ms:.1f} | {v.throughput:.1f} | {v.mean_batch:.1f} |"
+            f"{v.p99_ms:.1f} | {v.throughput:.1f} | {v.mean_batch:.1f} | {cpu} |"
         )
-    OUT.mkdir(exist_ok=True)
     (OUT / "serve_load.json").write_text(
         json.dumps([asdict(v) | {"throughput": v.throughput} for v in levels], indent=2) + "\n"
     )

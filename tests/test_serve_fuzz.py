@@ -316,14 +316,15 @@ def test_truncated_and_giant_declared_bodies(
     if declared > MAX_BODY:
         answer = check(exchange(server.port, wire), "POST")
         assert answer is not None and answer.headers["connection"] == "close"
-        # h11 itself refuses a Content-Length of more than 20 digits (uvicorn's plain 400)
-        assert answer.status == (413 if len(str(declared)) <= 20 else 400), answer
+        # the HTTP parser itself refuses a Content-Length past 64 bits (uvicorn's plain 400)
+        assert answer.status in ((413,) if declared < 10**19 else (400, 413)), answer
     else:
         assert exchange(server.port, wire, hang_up=True) is None  # declared more than sent, then closed
 
 
 GARBAGE_LINES = st.one_of(
-    st.binary(min_size=1, max_size=300).map(lambda b: b + b"\r\n\r\n"),
+    # not only blank lines: those may precede a request, and the server rightly waits for it
+    st.binary(min_size=1, max_size=300).filter(lambda b: b.strip()).map(lambda b: b + b"\r\n\r\n"),
     st.sampled_from(
         [
             b"GET / HTTP/9.9\r\n\r\n",

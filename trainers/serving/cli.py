@@ -6,16 +6,21 @@ Only light modules are imported here; the runtimes (paddle, onnxruntime) load in
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from trainers.inference.cli import add_model_options, load_recognizer
+from trainers.inference.cli import add_model_options
 
 Runner = Callable[[argparse.Namespace], int]
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
+NETWORK_THREADS = max(1, (os.cpu_count() or 1) // 2)
+"""Runtime threads for the network: half the cores. The rest is left to HTTP and decoding; onnxruntime's
+threads spin between runs, and with all cores (the readers' default) the server spent up to 3x the CPU per
+request on 2 cores (see README, load test)."""
 
 
 def add_serve(parser: argparse.ArgumentParser) -> Runner:
@@ -43,13 +48,20 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from trainers.inference.recognizer import Recognizer, Runtime
     from trainers.serving.app import InferenceServer, ServeConfig
 
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(asctime)s %(message)s")
     # SIGTERM (how SageMaker and docker stop a container) ends the process as Ctrl-C does, also while the
     # model loads; while serving, uvicorn takes both signals for a graceful shutdown, then re-raises them.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    recognizer = load_recognizer(args.model, args, args.max_batch)
+    recognizer = Recognizer.load(
+        args.model,
+        runtime=Runtime(args.runtime),
+        dict_path=args.dict,
+        batch_size=args.max_batch,
+        threads=NETWORK_THREADS,
+    )
     config = ServeConfig(
         host=args.host,
         port=args.port,
@@ -60,6 +72,10 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
     )
     server = InferenceServer(recognizer.read_batch, config, access_log=not args.quiet)
+    # Libraries and model stay for the process's life: out of the collector's sight, a full collection no
+    # longer walks them (those walks were the p99 spikes under load).
+    gc.collect()
+    gc.freeze()
     print(f"serving {recognizer.name} on http://{args.host}:{args.port} (GET /ping, POST /invocations)", flush=True)
     try:
         return server.serve_until_stopped()
