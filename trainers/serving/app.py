@@ -5,12 +5,12 @@ application/x-image, application/octet-stream) or JSON `{"images": ["<base64>", 
 `{"predictions": [{"text": "...", "confidence": 0.97}, ...]}` in request order. The `X-Batch-Sizes`
 response header says which batch sizes served a request (see batcher.py).
 
-A starlette app on uvicorn (asyncio loop, httptools parser): the event loop only moves bytes; decoding runs in a worker thread and the
-network in the batcher's thread. Every answer the app gives is JSON, errors `{"error": "..."}`: 400 bad
-body or image, 404 unknown path, 405 wrong method (with Allow), 408 body not sent within
-`socket_timeout_s`, 411 no Content-Length, 413 body over `max_body_bytes` (refused before it is read)
-or too many images, 500 model failure, 503 a line not read within `timeout_s`. If the batcher thread
-dies, /ping answers 503 and the server stops after `death_grace_s`, exiting non-zero.
+A starlette app on uvicorn (asyncio loop, httptools parser): the event loop only moves bytes; decoding
+runs in a worker thread and the network in the batcher's thread. Every answer the app gives is JSON,
+errors `{"error": "..."}`: 400 bad body or image, 404 unknown path, 405 wrong method (with Allow), 408
+body not sent within `socket_timeout_s`, 411 no Content-Length, 413 body over `max_body_bytes` (refused
+before it is read) or too many images, 500 model failure, 503 a line not read within `timeout_s`. If
+the batcher thread dies, /ping answers 503 and the server stops after `death_grace_s`, exiting non-zero.
 """
 
 from __future__ import annotations
