@@ -27,6 +27,9 @@ from dataclasses import asdict, dataclass
 from http.client import HTTPConnection
 from pathlib import Path
 
+from thaigen.dataset import paths
+from thaigen.dataset.labels import read_labels
+
 OUT = Path(__file__).resolve().parent / "out"
 HOST = "127.0.0.1"
 STARTUP_S = 120.0
@@ -156,10 +159,10 @@ def line_images(model: Path | None) -> tuple[Path, list[bytes]]:
         from tiny_model import build_tiny_models
 
         build_tiny_models(OUT / "tiny")
-    rows = (data / "val.txt").read_text(encoding="utf-8").splitlines() if data.is_dir() else []
+    rows = list(read_labels(data / paths.VAL_LABELS)) if data.is_dir() else []
     if not rows:
         raise SystemExit("no lines to send: run once without --model to build bench/out/tiny")
-    return model or OUT / "tiny" / "onnx", [(data / row.split("\t")[0]).read_bytes() for row in rows]
+    return model or OUT / "tiny" / "onnx", [(data / row.path).read_bytes() for row in rows]
 
 
 def main() -> None:
