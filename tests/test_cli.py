@@ -12,6 +12,7 @@ import pytest
 
 from thaigen import cli
 from thaigen.cli import main
+from thaigen.dataset import paths
 from thaigen.resources import data_dir
 from thaigen.text.sources import SOURCES
 
@@ -103,8 +104,10 @@ def _main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, s
 
 
 def test_only_build_failures_mention_resume(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    image = tmp_path / "o" / "images" / "0.png"
+
     def full(*args: object, **kwargs: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "o" / "images" / "0.png"))
+        raise OSError(errno.ENOSPC, "No space left on device", str(image))
 
     def in_use(args: object) -> int:
         raise OSError(errno.EADDRINUSE, "Address already in use")
@@ -112,11 +115,16 @@ def test_only_build_failures_mention_resume(monkeypatch: pytest.MonkeyPatch, cap
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
+    build = ["build", "--count", "2", "--out", tmp_path / "o", "--quiet"]
     monkeypatch.setattr(cli, "build", full)
-    code, err = _main(capsys, "build", "--count", "2", "--out", tmp_path / "o", "--quiet")
-    assert (code, err) == (2, f"thaigen: error: disk full: {tmp_path / 'o' / 'images' / '0.png'} ({cli.RESUME_HINT})\n")
+    assert _main(capsys, *build) == (2, f"thaigen: error: disk full: {image}\n")  # nothing started: nothing to resume
     monkeypatch.setattr(cli, "build", interrupt)
-    assert _main(capsys, "build", "--count", "2", "--out", tmp_path / "o") == (130, f"thaigen: interrupted; {cli.RESUME_HINT}\n")
+    assert _main(capsys, *build) == (130, "thaigen: interrupted\n")
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / paths.STATE).write_text("{}", encoding="utf-8")  # a started build
+    assert _main(capsys, *build) == (130, f"thaigen: interrupted; {cli.RESUME_HINT}\n")
+    monkeypatch.setattr(cli, "build", full)
+    assert _main(capsys, *build) == (2, f"thaigen: error: disk full: {image} ({cli.RESUME_HINT})\n")
     monkeypatch.setattr(cli, "_lint", in_use)
     assert _main(capsys, "lint", tmp_path) == (2, "thaigen: error: Address already in use\n")
     monkeypatch.setattr(cli, "_lint", interrupt)
@@ -158,3 +166,15 @@ def test_error_messages_stay_on_one_line(capsys: pytest.CaptureFixture[str], tmp
     path.write_text('sources: {"two\\nlines": 1}\n', encoding="utf-8")
     code, err = _main(capsys, "build", "--config", path, "--count", "2", "--out", tmp_path / "o", "--quiet")
     assert code == 2 and err.count("\n") == 1 and "unknown text source 'two\\nlines'" in err
+
+
+def test_line_too_wide_to_draw_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    corpus = tmp_path / "long.txt"
+    corpus.write_text(" ".join(["ใบเสร็จรับเงิน"] * 40) + "\n", encoding="utf-8")
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"sources: {{corpus: 1}}\ncorpus_files: [{corpus}]\nmax_text_length: 700\nctc_time_steps: 700\nrender: {{height: 256}}\n",
+        encoding="utf-8",
+    )
+    code, err = _main(capsys, "build", "--config", path, "--count", "1", "--workers", "1", "--out", tmp_path / "o", "--quiet")
+    assert code == 2 and err.count("\n") == 1 and "sample 0: its line is" in err and "px wide, over 30000" in err

@@ -13,6 +13,7 @@ from pathlib import Path
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_RECIPE
+from thaigen.dataset import paths
 from thaigen.errors import BuildIOError, EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset
 from thaigen.inspect.report import write_report
@@ -21,7 +22,7 @@ from thaigen.pipeline.build import Mode, build
 DEFAULT_OUT = Path("datasets")
 """Default parent folder of built datasets: `datasets/<recipe>`."""
 RESUME_HINT = "finished chunks are kept; rerun with --resume"
-"""Added to a build's I/O failure or interruption, and to no other command's."""
+"""Added to a build's I/O failure or interruption once its output folder is started, and to no other command's."""
 
 
 PLUGIN_GROUP = "thaigen.commands"
@@ -97,13 +98,21 @@ def _build(args: argparse.Namespace) -> int:
     try:
         result = build(config, out, workers=args.workers, mode=mode, progress=not args.quiet)
     except OSError as exc:
-        raise BuildIOError(f"{_os_problem(exc)} ({RESUME_HINT})") from exc
+        hint = f" ({RESUME_HINT})" if _started(out) else ""
+        raise BuildIOError(_os_problem(exc) + hint) from exc
     except KeyboardInterrupt:
-        raise KeyboardInterrupt(RESUME_HINT) from None
+        if _started(out):
+            raise KeyboardInterrupt(RESUME_HINT) from None
+        raise
     counts = result.manifest["counts"]
     state = "already up to date" if result.up_to_date else "built"
     print(f"{state}: {out} ({counts['train']} train, {counts['val']} val, dict {result.manifest['paddleocr']['dict_size']} chars)")
     return 0
+
+
+def _started(out: Path) -> bool:
+    """Whether `out` holds a started build (its state file), which --resume can finish."""
+    return (out / paths.STATE).is_file()
 
 
 def _lint(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from thaigen.compose.backgrounds import Backdrop, draw_on, sample_backdrop
 from thaigen.compose.crop import Frame, recrop, sample_frame, to_height
 from thaigen.compose.furniture import Where, draw_furniture
 from thaigen.config.schema import GenConfig
-from thaigen.errors import FontError
+from thaigen.errors import ConfigError, FontError
 from thaigen.rng import Stage, stage_rng
 from thaigen.text.sources import SOURCES, Source, TextSample, sample_text, sources_with, user_corpus
 from thaigen.typeset.fonts import FontPool
@@ -25,6 +25,8 @@ from thaigen.typeset.styles import TextStyle, sample_text_style, with_weight
 
 MAX_ATTEMPTS = 50
 """Texts tried per sample before giving up (a text no font covers is redrawn)."""
+MAX_WIDTH_PX = 30_000
+"""Widest line drawn (OpenCV's warps and encoders stop near 32,767 px; PaddleOCR shrinks lines to 320 px anyway)."""
 
 
 class NoCoveringFontError(FontError):
@@ -162,7 +164,11 @@ def _frame_line(
 
 
 def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
-    """Build sample `index` (a pure function of config, fonts and index), keeping its pixels and ink."""
+    """Build sample `index` (a pure function of config, fonts and index), keeping its pixels and ink.
+
+    Raises:
+        ConfigError: the line would be wider than MAX_WIDTH_PX (and the errors of choose_runs).
+    """
     text, runs = choose_runs(config, pool, index)
     render_rng = stage_rng(config.seed, index, Stage.RENDER)
     line_style = sample_style(render_rng, config.render)
@@ -172,6 +178,11 @@ def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
     ink, coverage, frame, size = _frame_line(config, pool, index, runs, style)
     backdrop = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND), config.background, config.render)
     ink, coverage = to_height(config.render.height, ink, coverage)
+    if coverage.shape[1] > MAX_WIDTH_PX:
+        raise ConfigError(
+            f"sample {index}: its line is {coverage.shape[1]} px wide, over {MAX_WIDTH_PX}; lower max_text_length,"
+            " ctc_time_steps or render.height, or use shorter corpus lines"
+        )
     pixels = draw_on(backdrop, coverage, config.background.images)
     augment_rng = stage_rng(config.seed, index, Stage.AUGMENT)
     preset = choose_preset(augment_rng, config.augment.presets)
