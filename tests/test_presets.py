@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from thaigen.augment.apply import ink_inside
 from thaigen.augment.presets import BUILTIN
+from thaigen.cli import main
 from thaigen.config.loading import load_config, make_config
 from thaigen.config.schema import GenConfig
 from thaigen.errors import ConfigError
@@ -107,3 +109,15 @@ def test_clean_preset_leaves_pixels_alone(pool: FontPool) -> None:
     none = make_config(augment={"presets": {"none": 1}}, count=3)
     for index in range(3):
         assert np.array_equal(compose_sample(clean, pool, index).pixels, compose_sample(none, pool, index).pixels)
+
+
+@pytest.mark.parametrize("step", [{"ToFloat": {}}, {"Normalize": {}}, {"ToGray": {"num_output_channels": 1, "p": 1}}])
+def test_a_preset_that_leaves_8_bit_rgb_is_a_one_line_error(
+    tmp_path: Path, step: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(json.dumps({"augment": {"define": {"odd": [step]}, "presets": {"odd": 1}}}), encoding="utf-8")
+    code = main(["build", "--config", str(config), "--count", "2", "--workers", "1", "--out", str(tmp_path / "d"),
+                 "--quiet"])  # fmt: skip
+    error = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(error) == 1 and error[0].startswith("thaigen: error: preset 'odd' turns a line into")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thaigen.augment.presets import Step, cached_preset
+from thaigen.errors import ConfigError
 from thaigen.rng import pick
 
 GEOMETRY_TRIES = 8
@@ -38,6 +39,21 @@ def ink_inside(ink: np.ndarray) -> bool:
     return bool(ink.any()) and not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
 
 
+def _rgb8(name: str, image: object) -> np.ndarray:
+    """The preset's output, if it is still an 8-bit RGB image (what thaigen encodes as PNG).
+
+    Raises:
+        ConfigError: a user-defined preset changed the type or channels (e.g. Normalize, ToFloat, ToGray).
+    """
+    array = np.asarray(image)
+    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
+        raise ConfigError(
+            f"preset '{name}' turns a line into a {array.dtype} image of shape {list(array.shape)}; thaigen writes "
+            "8-bit RGB PNGs: drop steps such as Normalize or ToFloat, or give ToGray num_output_channels=3"
+        )
+    return array
+
+
 def augment(
     image: np.ndarray, ink: np.ndarray, name: str, steps: Sequence[Step], rng: np.random.Generator
 ) -> Augmented:
@@ -51,11 +67,11 @@ def augment(
         return Augmented(image, ink, name)
     if not moves:
         pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
-        return Augmented(np.asarray(pipeline(image=image)["image"]), ink, name)
+        return Augmented(_rgb8(name, pipeline(image=image)["image"]), ink, name)
     for _ in range(GEOMETRY_TRIES):
         pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
         out = pipeline(image=image, mask=ink)
         moved = np.asarray(out["mask"])
         if ink_inside(moved):
-            return Augmented(np.asarray(out["image"]), moved, name)
+            return Augmented(_rgb8(name, out["image"]), moved, name)
     return Augmented(image, ink, "clean")
