@@ -323,3 +323,14 @@ def test_dockerfile_entrypoint_serves_as_sagemaker_runs_it(tiny_models: TinyMode
             server.kill()
         log = server.stdout.read()  # type: ignore[union-attr]
     assert b"Traceback" not in log and b"onnxruntime" in log
+
+
+def test_a_port_in_use_is_one_line_naming_the_address(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        command = [sys.executable, "-m", "thaigen", "serve", str(tmp_path), "--host", HOST, "--port", str(busy)]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"thaigen: error: cannot listen on {HOST}:{busy}: Address already in use"]

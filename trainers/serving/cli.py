@@ -10,9 +10,11 @@ import gc
 import logging
 import os
 import signal
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from thaigen.errors import EnvironmentProblem
 from trainers.inference.cli import add_model_options
 
 Runner = Callable[[argparse.Namespace], int]
@@ -47,6 +49,23 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
     return _serve
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (uvicorn starts listening on it).
+
+    Raises:
+        EnvironmentProblem: the address is in use or cannot be bound (one line naming it).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        raise EnvironmentProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return listening
+
+
 def _serve(args: argparse.Namespace) -> int:
     from trainers.inference.recognizer import Recognizer, Runtime
     from trainers.serving.app import InferenceServer, ServeConfig
@@ -55,6 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
     # SIGTERM (how SageMaker and docker stop a container) ends the process as Ctrl-C does, also while the
     # model loads; while serving, uvicorn takes both signals for a graceful shutdown, then re-raises them.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    listening = _listen(args.host, args.port)  # before the model loads: a port in use fails at once
     recognizer = Recognizer.load(
         args.model,
         runtime=Runtime(args.runtime),
@@ -76,8 +96,9 @@ def _serve(args: argparse.Namespace) -> int:
     # longer walks them (those walks were the p99 spikes under load).
     gc.collect()
     gc.freeze()
-    print(f"serving {recognizer.name} on http://{args.host}:{args.port} (GET /ping, POST /invocations)", flush=True)
+    port = listening.getsockname()[1]
+    print(f"serving {recognizer.name} on http://{args.host}:{port} (GET /ping, POST /invocations)", flush=True)
     try:
-        return server.serve_until_stopped()
+        return server.serve_until_stopped([listening])
     except KeyboardInterrupt:
         return 1 if server.batcher.failed else 0
