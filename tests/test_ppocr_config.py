@@ -7,8 +7,10 @@ $THAIGEN_PPOCR_WHEEL (default ~/.cache/thaigen/paddleocr-2.10.0). Tests needing 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -124,7 +126,11 @@ def test_configs_build_in_paddleocr(ppocr: Path, built: Path, tmp_path: Path) ->
     from tools.program import load_config
 
     for arch in Arch:
-        config = load_config(str(write_config(_config(built, arch, tmp_path), tmp_path / f"{arch}.yml")))
+        path = write_config(_config(built, arch, tmp_path), tmp_path / f"{arch}.yml")
+        with warnings.catch_warnings():  # its loader leaves the YAML file open: `yaml.load(open(file_path, "rb"))`
+            warnings.simplefilter("ignore", ResourceWarning)
+            config = load_config(str(path))
+            gc.collect()
         post = build_post_process(config["PostProcess"], config["Global"])
         if arch is not Arch.DB:
             classes = len(post.character)
