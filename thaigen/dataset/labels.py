@@ -9,10 +9,9 @@ PaddleOCR then trains on a random other sample instead, which `thaigen lint` rep
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from thaigen.errors import DatasetError
 
@@ -102,8 +101,3 @@ def format_line(path: str, label: str) -> str:
         if DELIMITER in value or "\n" in value or "\r" in value:
             raise ValueError(f"{name} {value!r} holds a TAB or line break")
     return f"{path}{DELIMITER}{label}\n"
-
-
-def write_lines(handle: IO[str], entries: Iterable[tuple[str, str]]) -> None:
-    """Write (path, label) entries to an open text handle (newline="\\n")."""
-    handle.writelines(format_line(path, label) for path, label in entries)

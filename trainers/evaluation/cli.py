@@ -6,17 +6,16 @@ Only light modules are imported here; the runtimes (paddle, onnxruntime) load in
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from thaigen.cli import Runner
 from thaigen.errors import ConfigError
 from trainers.inference.cli import add_model_options, load_recognizer
 
 if TYPE_CHECKING:
     from trainers.inference.engine import Engine
 
-Runner = Callable[[argparse.Namespace], int]
 TESSERACT = "tesseract"
 
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from thaigen.cli import Runner
 from thaigen.errors import ConfigError
 
 if TYPE_CHECKING:
     from trainers.inference.recognizer import Recognizer
 
-Runner = Callable[[argparse.Namespace], int]
 RUNTIMES = ("auto", "onnx", "paddle")
 
 

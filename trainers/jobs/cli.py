@@ -6,14 +6,12 @@ Imports only light modules at top level: paddle, onnxruntime and boto3 load insi
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
+from thaigen.cli import Runner
 from thaigen.errors import ConfigError
 from trainers.jobs.sagemaker import DEFAULT_INSTANCE
 from trainers.paddleocr.configs import Arch, Layout, require_valid
-
-Runner = Callable[[argparse.Namespace], int]
 
 ARCH_NAMES = tuple(arch.value for arch in Arch)
 

@@ -11,13 +11,12 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Callable
 from pathlib import Path
 
+from thaigen.cli import Runner
 from thaigen.errors import EnvironmentProblem
 from trainers.inference.cli import add_model_options
 
-Runner = Callable[[argparse.Namespace], int]
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 NETWORK_THREADS = max(1, (os.cpu_count() or 1) // 2)
 """Runtime threads for the network: half the cores. The rest is left to HTTP and decoding; onnxruntime's
