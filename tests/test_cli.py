@@ -178,3 +178,19 @@ def test_line_too_wide_to_draw_is_one_line(capsys: pytest.CaptureFixture[str], t
     )
     code, err = _main(capsys, "build", "--config", path, "--count", "1", "--workers", "1", "--out", tmp_path / "o", "--quiet")
     assert code == 2 and err.count("\n") == 1 and "sample 0: its line is" in err and "px wide, over 30000" in err
+
+
+def test_a_plugin_missing_its_dependencies_leaves_build_working(tmp_path: Path) -> None:
+    """The generator-only install (no train extra): `serve` needs uvicorn while adding its arguments."""
+    code = (
+        "import sys; sys.modules['uvicorn'] = None\n"  # what `import uvicorn` sees when it is not installed
+        "from thaigen.cli import main\n"
+        f"code = main(['build', '--count', '3', '--workers', '1', '--quiet', '--out', {str(tmp_path / 'd')!r}])\n"
+        "print('build', code); sys.exit(main(['serve']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=300)
+    assert "build 0" in done.stdout, done.stderr
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "thaigen: error: 'serve' needs uvicorn, which is not installed: pip install -e '.[train]' (see README)"
+    ]

@@ -46,15 +46,19 @@ def _unavailable(name: str, problem: ImportError) -> Runner:
 
 
 def _add_plugins(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add each plugin command; one whose dependencies are missing (when loaded or while adding its
+    arguments) stays listed and says what to install when run, so other commands keep working."""
     for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
         try:
             add = entry.load()
+            parser = commands.add_parser(entry.name, help=(add.__doc__ or "").strip().splitlines()[0])
+            parser.set_defaults(run=add(parser))
         except ImportError as problem:
-            parser = commands.add_parser(entry.name, help="(unavailable: missing dependencies)")
+            if entry.name in commands.choices:
+                parser = commands.choices[entry.name]
+            else:
+                parser = commands.add_parser(entry.name, help="(unavailable: missing dependencies)")
             parser.set_defaults(run=_unavailable(entry.name, problem))
-            continue
-        parser = commands.add_parser(entry.name, help=(add.__doc__ or "").strip().splitlines()[0])
-        parser.set_defaults(run=add(parser))
 
 
 def _parser() -> argparse.ArgumentParser:
