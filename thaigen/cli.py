@@ -12,7 +12,7 @@ from pathlib import Path
 
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
-from thaigen.config.schema import DEFAULT_RECIPE
+from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
 from thaigen.dataset import paths
 from thaigen.errors import BuildIOError, EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset
@@ -66,13 +66,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="build a recognition dataset (default: the 'mixed' recipe, 1,000 lines)")
     make.set_defaults(run=_build)
-    make.add_argument("--recipe", choices=sorted(RECIPES), help=f"embedded recipe (default {DEFAULT_RECIPE})")
+    make.add_argument("--task", choices=TASKS, help="rec: text-line images (default); det: pages with line polygons")
+    make.add_argument(
+        "--recipe", choices=sorted(RECIPES), help=f"embedded recipe (default {DEFAULT_RECIPE}; with --task det {DEFAULT_DET_RECIPE})"
+    )
     make.add_argument("--config", type=Path, help="YAML file setting any recipe key")
     make.add_argument("--count", type=int, help="number of samples (default 1000)")
     make.add_argument("--seed", type=int, help="master seed (default 0)")
     make.add_argument("--val-fraction", type=float, help="share of samples in val.txt (default 0.1)")
     make.add_argument("--out", type=Path, help=f"output folder (default {DEFAULT_OUT}/<recipe>)")
     make.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    make.add_argument("--crops", action="store_true", default=None,
+                      help="det: also write crops/, a rec set cut from the page lines as PaddleOCR's system cuts boxes")
     modes = make.add_mutually_exclusive_group()
     modes.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
     modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
@@ -96,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    config = load_config(args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction)
+    page = {"crops": True} if args.crops else None
+    config = load_config(
+        args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page
+    )
     out = args.out or DEFAULT_OUT / config.recipe
     mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
     try:
@@ -110,7 +118,12 @@ def _build(args: argparse.Namespace) -> int:
         raise
     counts = result.manifest["counts"]
     state = "already up to date" if result.up_to_date else "built"
-    print(f"{state}: {out} ({counts['train']} train, {counts['val']} val, dict {result.manifest['paddleocr']['dict_size']} chars)")
+    if config.task == "rec":
+        print(f"{state}: {out} ({counts['train']} train, {counts['val']} val, dict {result.manifest['paddleocr']['dict_size']} chars)")
+    else:
+        crops = f"; crops in {out / paths.CROPS}" if config.page.crops else ""
+        print(f"{state}: {out} ({counts['train']} train, {counts['val']} val pages, {counts['lines']} lines,"
+              f" {counts['ignored']} ###{crops})")
     return 0
 
 

@@ -18,6 +18,7 @@ class Stage(IntEnum):
     SPLIT = 5
     FRAME = 6
     BACKGROUND = 7
+    LAYOUT = 8
 
 
 def stage_rng(seed: int, index: int, stage: Stage, attempt: int = 0) -> np.random.Generator:

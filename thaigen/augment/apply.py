@@ -75,3 +75,27 @@ def augment(
         if ink_inside(moved):
             return Augmented(_rgb8(name, out["image"]), moved, name)
     return Augmented(image, ink, "clean")
+
+
+@dataclass(frozen=True)
+class AugmentedPage:
+    """An augmented page, its moved line-id mask and keypoints, and the preset applied."""
+
+    image: np.ndarray
+    ids: np.ndarray
+    points: np.ndarray
+    """(N, 2) float32: the input keypoints where the geometry took them (possibly outside the image)."""
+    preset: str
+
+
+def augment_page(
+    image: np.ndarray, ids: np.ndarray, points: np.ndarray, name: str, steps: Sequence[Step], rng: np.random.Generator
+) -> AugmentedPage:
+    """Apply preset `name` to a page; its line-id mask (nearest) and polygon keypoints move with the pixels."""
+    pipeline, _ = cached_preset(name, json.dumps(steps, sort_keys=True), keypoints=True)
+    if pipeline is None:
+        return AugmentedPage(image, ids, points, name)
+    pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+    out = pipeline(image=image, mask=ids, keypoints=points)
+    moved = np.asarray(out["keypoints"], dtype=np.float32).reshape(-1, 2)
+    return AugmentedPage(_rgb8(name, out["image"]), np.asarray(out["mask"]), moved, name)

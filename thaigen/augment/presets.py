@@ -110,8 +110,25 @@ BUILTIN: dict[str, tuple[Step, ...]] = {
         {"SaltAndPepper": {"amount": [0.002, 0.01], "p": 0.7}},
         {"Streaks": {"count": [1, 2], "p": 0.4}},
     ),
+    "tilted": (
+        {"Affine": {"rotate": [-8, 8], "scale": [0.9, 1.05], "fit_output": True, "border_mode": _REPLICATE, "p": 1}},
+        {"Perspective": {"scale": [0.01, 0.05], "fit_output": True, "border_mode": _REPLICATE, "p": 0.6}},
+        {"Illumination": {"intensity_range": [0.05, 0.15], "p": 0.4}},
+        {"GaussNoise": {"std_range": [0.01, 0.04], "p": 0.4}},
+        {"ImageCompression": {"quality_range": [60, 92], "p": 0.5}},
+    ),
+    "curled": (
+        {"PageCurl": {"amplitude": [0.006, 0.03], "waves": [0.3, 1.2], "p": 1}},
+        {"Perspective": {"scale": [0.01, 0.04], "fit_output": True, "border_mode": _REPLICATE, "p": 0.7}},
+        {"Affine": {"rotate": [-3, 3], "fit_output": True, "border_mode": _REPLICATE, "p": 0.5}},
+        {"RandomShadow": {"shadow_roi": [0, 0, 1, 1], "num_shadows_limit": [1, 1], "shadow_dimension": 4,
+                          "shadow_intensity_range": [0.1, 0.3], "p": 0.3}},
+        {"ImageCompression": {"quality_range": [60, 92], "p": 0.5}},
+    ),
 }
-"""Built-in presets. `clean` and `none` (its older name) leave the rendered line untouched."""
+"""Built-in presets. `clean` and `none` (its older name) leave the rendered line untouched. `tilted`
+(rotation up to 8 degrees, perspective) and `curled` (PageCurl: paper that does not lie flat, which curves lines) are made for
+pages but work on lines too."""
 
 COMPOSITIONS: dict[str, type[A.BaseCompose]] = {"OneOf": A.OneOf, "SomeOf": A.SomeOf, "Sequential": A.Sequential}
 
@@ -186,8 +203,10 @@ def _instantiate(cls: type[Any], name: str, params: dict[str, Any], where: str) 
         raise PresetError(f"{where} {name}: bad parameter: {_first_error_line(exc)}") from None
 
 
-def build_preset(name: str, steps: Sequence[Step]) -> A.Compose | None:
+def build_preset(name: str, steps: Sequence[Step], keypoints: bool = False) -> A.Compose | None:
     """An albumentations Compose for the preset's steps (None for an empty preset).
+
+    With `keypoints`, the Compose also moves (x, y) keypoints with the image, keeping those that leave it.
 
     Raises:
         PresetError: a step is malformed, names an unknown transform, or has a bad parameter.
@@ -195,13 +214,15 @@ def build_preset(name: str, steps: Sequence[Step]) -> A.Compose | None:
     if not steps:
         return None
     transforms = [_step(step, f"preset '{name}' step {i + 1}") for i, step in enumerate(steps)]
+    if keypoints:
+        return A.Compose(transforms, keypoint_params=A.KeypointParams(format="xy", remove_invisible=False))
     return A.Compose(transforms)
 
 
 @functools.cache
-def cached_preset(name: str, steps_json: str) -> tuple[A.Compose | None, bool]:
+def cached_preset(name: str, steps_json: str, keypoints: bool = False) -> tuple[A.Compose | None, bool]:
     """build_preset, once per process per (name, steps as canonical JSON), and whether it moves pixels."""
-    compose = build_preset(name, json.loads(steps_json))
+    compose = build_preset(name, json.loads(steps_json), keypoints)
     return compose, compose is not None and moves_pixels(compose)
 
 

@@ -10,18 +10,20 @@ from pydantic import BaseModel, ValidationError
 
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import (
+    DEFAULT_DET_RECIPE,
     DEFAULT_RECIPE,
     AugmentConfig,
     BackgroundConfig,
     FontsConfig,
     FrameConfig,
     GenConfig,
+    PageConfig,
     RenderConfig,
     StyleConfig,
 )
 from thaigen.errors import ConfigError
 
-WEIGHTS = ("sources", "presets", "kinds")
+WEIGHTS = ("sources", "presets", "kinds", "layouts")
 """Mappings of relative weights: a config file's replaces the recipe's instead of merging into it."""
 
 SECTIONS: dict[str, type[BaseModel]] = {
@@ -31,6 +33,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "background": BackgroundConfig,
     "frame": FrameConfig,
     "augment": AugmentConfig,
+    "page": PageConfig,
 }
 """Nested sections: a recipe's or file's partial section is merged over the section's defaults."""
 
@@ -82,13 +85,20 @@ def make_config(
     """
     values = dict(file_values or {})
     name = recipe if recipe is not None else values.get("recipe")
+    task = overrides.get("task") or values.get("task")
     if name is None:
-        name = DEFAULT_RECIPE
+        name = DEFAULT_DET_RECIPE if task == "det" else DEFAULT_RECIPE
     known = ", ".join(sorted(RECIPES))
     if not isinstance(name, str):
         raise ConfigError(f"recipe: must be a recipe name, not {type(name).__name__}; known: {known}")
     if name not in RECIPES:
         raise ConfigError(f"unknown recipe '{name}'; known: {known}")
+    recipe_task = RECIPES[name].get("task", "rec")
+    if task is not None and task != recipe_task:
+        raise ConfigError(
+            f"recipe '{name}' makes {recipe_task} data, not {task}; {task} recipes: "
+            + ", ".join(sorted(n for n, r in RECIPES.items() if r.get("task", "rec") == task))
+        )
     defaults = {key: model().model_dump() for key, model in SECTIONS.items()}
     merged = _merge(_merge(_merge(defaults, RECIPES[name]), values), {k: v for k, v in overrides.items() if v is not None})
     merged["recipe"] = name

@@ -10,11 +10,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 DEFAULT_RECIPE = "mixed"
+DEFAULT_DET_RECIPE = "pages"
+TASKS = ("rec", "det")
 
 
 class _Strict(BaseModel):
@@ -199,6 +201,55 @@ class FrameConfig(_Strict):
         return self
 
 
+MIN_ROWS = 16
+"""Rows of the largest body text every page must hold along its long side."""
+LAYOUTS = ("document", "form", "receipt", "id_card", "sign")
+
+
+class PageConfig(_Strict):
+    """Detection pages (task: det): size, layouts, text sizes, and which boxes PaddleOCR must ignore."""
+
+    long_side: tuple[int, int] = (960, 1600)
+    """Range of the page image's long side, px (a phone photo or a 150-200 dpi scan); the short side follows the layout."""
+    layouts: dict[str, float] = Field(
+        default_factory=lambda: {"document": 3.0, "form": 2.0, "receipt": 1.0, "id_card": 1.0, "sign": 1.0}
+    )
+    """Layout -> relative weight: document (headings, 1-2 columns), form (labels, boxed, underlined and
+    table fields, stamps), receipt (thermal columns of items and prices), id_card (card with a photo
+    area), sign (a few large lines on a scene, some cut by the edge)."""
+    text_px: tuple[int, int] = (20, 44)
+    """Range of the body text's line box (ascent + descent), px; headings and titles are larger."""
+    min_text_px: int = Field(8, ge=1, le=64)
+    """A box whose axis-aligned width or height is under this is `###` (PaddleOCR's MakeShrinkMap min_text_size)."""
+    fine_print: float = Field(0.15, ge=0.0, le=1.0)
+    """Share of pages with a line of fine print under min_text_px of ink (drawn, labelled `###`)."""
+    scene: float = Field(0.3, ge=0.0, le=1.0)
+    """Share of document, form, receipt and card pages photographed on a scene (the page smaller than the image)."""
+    box_margin: float = Field(0.06, ge=0.0, le=0.3)
+    """Margin around each line's ink in its polygon, as a share of its line box (at least 1 px)."""
+    crops: bool = False
+    """Also write a recognition dataset (crops/) cut from the page lines as PaddleOCR's system cuts detector boxes."""
+
+    @model_validator(mode="after")
+    def _valid(self) -> PageConfig:
+        low, high = self.long_side
+        if not 320 <= low <= high <= 4096:
+            raise ValueError("page.long_side must be low <= high within [320, 4096] px")
+        low, high = self.text_px
+        if not 10 <= low <= high <= 200:
+            raise ValueError("page.text_px must be low <= high within [10, 200] px")
+        if high * MIN_ROWS > self.long_side[0]:
+            raise ValueError(
+                f"page.text_px up to {high} px is too large for a {self.long_side[0]} px page (a layout needs"
+                f" {MIN_ROWS} rows); keep text_px[1] <= {self.long_side[0] // MIN_ROWS} or raise long_side"
+            )
+        _check_weights("layouts", self.layouts)
+        unknown = sorted(set(self.layouts) - set(LAYOUTS))
+        if unknown:
+            raise ValueError(f"unknown layout '{unknown[0]}'; known: {', '.join(LAYOUTS)}")
+        return self
+
+
 def _check_weights(name: str, weights: Mapping[str, float]) -> None:
     if any(w < 0 for w in weights.values()):
         raise ValueError(f"{name}: weights must be >= 0")
@@ -210,6 +261,8 @@ class GenConfig(_Strict):
     """Everything that decides a dataset's bytes (worker count and output folder do not)."""
 
     recipe: str = DEFAULT_RECIPE
+    task: Literal["rec", "det"] = "rec"
+    """rec: one text line per image (recognition); det: pages with line polygons (detection)."""
     count: int = Field(1000, ge=1)
     seed: int = Field(0, ge=0)
     val_fraction: float = Field(0.1, ge=0.0, lt=1.0)
@@ -227,6 +280,7 @@ class GenConfig(_Strict):
     background: BackgroundConfig = Field(default_factory=BackgroundConfig)
     frame: FrameConfig = Field(default_factory=FrameConfig)
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    page: PageConfig = Field(default_factory=PageConfig)
 
     @model_validator(mode="after")
     def _sources_known(self) -> GenConfig:
@@ -239,6 +293,8 @@ class GenConfig(_Strict):
         if bool(self.corpus_files) != (self.sources.get(USER_CORPUS, 0) > 0):
             raise ValueError(f"sources.{USER_CORPUS} needs a positive weight exactly when corpus_files are given")
         _check_weights("sources", self.sources)
+        if self.page.crops and self.task != "det":
+            raise ValueError("page.crops (--crops) cuts recognition crops from det pages; it needs task: det")
         return self
 
     def digest(self) -> str:

@@ -39,3 +39,12 @@ def label_files(target: Path) -> tuple[Path, list[Path]]:
     if not files:
         raise DatasetError(f"no {TRAIN_LABELS} or {VAL_LABELS} in {target}")
     return target, files
+
+
+CROPS = "crops"
+"""Sub-folder of a det set holding the recognition set cut from its lines (`build --crops`)."""
+
+
+def crop_relpath(index: int, line: int) -> str:
+    """Path of page `index`'s line `line` crop, relative to the crops folder (as its label files write it)."""
+    return f"{IMAGES}/{index // IMAGES_PER_FOLDER:05d}/{index:08d}_{line:03d}.png"

@@ -22,6 +22,8 @@ from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.manifest import read_manifest, write_manifest
 from thaigen.errors import DatasetError
 from thaigen.pipeline.merge import describe, write_outputs
+from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs
+from thaigen.pipeline.page import make_page
 from thaigen.pipeline.sample import choose_runs, make_sample
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
@@ -106,11 +108,25 @@ def _build_chunk(start: int) -> int:
     for folder in {(out / paths.image_relpath(i)).parent for i in (start, end - 1)}:
         folder.mkdir(parents=True, exist_ok=True)
     for index in range(start, end):
-        sample = make_sample(config, _WORKER["pool"], index)
-        atomic_bytes(out / paths.image_relpath(index), sample.png)
-        records.append(samples.format_record(sample.metadata()))
+        records.append(samples.format_record(_write_sample(config, _WORKER["pool"], out, index)))
     atomic_bytes(paths.part_path(out, start), "".join(records).encode("utf-8"))
     return end - start
+
+
+def _write_sample(config: GenConfig, pool: FontPool, out: Path, index: int) -> dict[str, Any]:
+    """Render sample `index` (a line, or a page and its crops), write its images, and return its record."""
+    if config.task == "rec":
+        sample = make_sample(config, pool, index)
+        atomic_bytes(out / paths.image_relpath(index), sample.png)
+        return sample.metadata()
+    page = make_page(config, pool, index)
+    atomic_bytes(out / paths.image_relpath(index), page.png)
+    crop_paths = tuple(paths.crop_relpath(index, n) if png else None for n, png in enumerate(page.crops))
+    for path, png in zip(crop_paths, page.crops):
+        if path and png:
+            (out / paths.CROPS / path).parent.mkdir(parents=True, exist_ok=True)
+            atomic_bytes(out / paths.CROPS / path, png)
+    return page.metadata(crop_paths)
 
 
 def _run_chunks(pending: list[int], workers: int, config: GenConfig, pool: FontPool, out: Path) -> Iterator[int]:
@@ -135,6 +151,8 @@ def build(
     pool = load_pool(config.fonts)
     check_images(config.background.images)
     choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker; forked workers inherit loaded word lists
+    if config.task == "det":
+        make_page(config, pool, 0)  # a layout that cannot fit fails here, before the output folder is touched
     if _prepare(out, config, mode):
         return BuildResult(out, read_manifest(out / paths.MANIFEST), up_to_date=True)
     starts = _chunks(config.count)
@@ -144,8 +162,13 @@ def build(
     with tqdm(total=config.count, initial=done, unit="img", disable=not progress, file=sys.stderr) as bar:
         for finished in _run_chunks(pending, workers, config, pool, out):
             bar.update(finished)
-    stats = write_outputs(out, starts)
-    manifest = describe(config, pool, stats)
+    if config.task == "rec":
+        manifest = describe(config, pool, write_outputs(out, starts))
+    else:
+        page_stats = write_page_outputs(out, starts, config.page.crops)
+        manifest = describe_pages(config, pool, page_stats)
+        if config.page.crops:
+            write_crops_manifest(out, config, pool, page_stats)
     write_manifest(out / paths.MANIFEST, manifest)
     shutil.rmtree(out / paths.PARTS)
     return BuildResult(out, manifest, up_to_date=False)

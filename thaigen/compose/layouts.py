@@ -1,0 +1,341 @@
+"""Page layouts: where the text lines, fields, tables, stamps and photo areas of a detection page go.
+
+A layout draws onto a Page through `Typeset`, which shapes a text from given sources at a given line
+box and width (or reports that none fits). Rows advance by each line's full line box plus a gap, so
+no line's ink can reach into another line's polygon; furniture (rules, field boxes, table grids) is
+kept clear of the polygons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from thaigen.compose.page import RGB, Ink, Page, PageLine, luma
+
+
+class Typeset(Protocol):
+    """Shape a text from `sources` (None: the config's) at line box `box_px`, at most `max_width` px wide."""
+
+    def __call__(
+        self, sources: Mapping[str, float] | None, box_px: int, max_width: float, bold: bool | None = None
+    ) -> Ink | None: ...
+
+
+LABELS = {"thai_word": 1.0}
+PRICES = {"price": 3.0, "arabic_digits": 1.0}
+CELLS = {"thai_word": 3.0, "price": 1.0, "date": 1.0, "arabic_digits": 1.0, "name": 1.0}
+STAMP_COLORS: tuple[RGB, ...] = ((178, 34, 44), (32, 58, 160), (120, 30, 140))
+FINE_PRINT_BOX_PX = (7, 10)
+"""Line box of fine print, px: ink of 4-7 px, unreadable, labelled `###`."""
+
+
+@dataclass
+class Layout:
+    """What a layout draws with: the page, its area, draws, text and colours."""
+
+    page: Page
+    area: tuple[int, int, int, int]
+    """x0, y0, x1, y1 of the paper (the whole image unless the page lies on a scene)."""
+    rng: np.random.Generator
+    typeset: Typeset
+    text_px: int
+    """Body line box, px."""
+    ink: RGB
+    accent: RGB | None
+    """Stamp colour (None on light-on-dark pages: the text colour is used)."""
+    fine_print: bool
+
+    def u(self, low: float, high: float) -> float:
+        return float(self.rng.uniform(low, high))
+
+    def chance(self, p: float) -> bool:
+        return bool(self.rng.random() < p)
+
+    def gap(self, box_px: int) -> int:
+        """Space between one row's line box and the next: polygons' margins plus some air."""
+        return math.ceil(2 * self.page.margin * box_px) + 2 + round(box_px * self.u(0.05, 0.45))
+
+    def write(
+        self, x: float, top: int, width: float, box_px: int, element: str, sources: Mapping[str, float] | None = None,
+        *, bold: bool | None = None, align: str = "left", color: RGB | None = None,
+    ) -> PageLine | None:
+        """One text line in [x, x + width) with its line box top at `top`; None when no text fits."""
+        ink = self.typeset(sources, box_px, width, bold)
+        if ink is None:
+            return None
+        left = {"left": x, "right": x + width - ink.width, "center": x + (width - ink.width) / 2}[align]
+        return self.page.place(ink, round(left), top, element, color or self.ink)
+
+    def groups(self, x: float, top: int, width: float, box_px: int, element: str) -> int:
+        """Up to three word groups on one row, each its own box, separated by about an em; returns how many."""
+        placed, pen = 0, x
+        for _ in range(1 + int(self.rng.integers(0, 3))):
+            room = x + width - pen
+            if room < 3 * box_px:
+                break
+            line = self.write(pen, top, room, box_px, element)
+            if line is None:
+                break
+            placed += 1
+            pen = float(line.points[1][0]) + box_px * self.u(0.6, 1.4)
+        return placed
+
+    def fine(self, bottom: int) -> int:
+        """A line of fine print just above `bottom` when the page has some; returns the new bottom."""
+        if not self.fine_print:
+            return bottom
+        x0, _, x1, _ = self.inner()
+        box_px = int(self.rng.integers(FINE_PRINT_BOX_PX[0], FINE_PRINT_BOX_PX[1] + 1))
+        ink = self.typeset(None, box_px, x1 - x0)
+        if ink is None:
+            return bottom
+        top = bottom - box_px
+        self.page.place(ink, x0, top, "fine_print", self.ink, illegible=True)
+        return top - self.gap(box_px)
+
+    def inner(self, share: float = 0.07) -> tuple[int, int, int, int]:
+        """The area less a margin of `share` of its width on every side."""
+        x0, y0, x1, y1 = self.area
+        pad = round((x1 - x0) * share)
+        return x0 + pad, y0 + pad, x1 - pad, y1 - pad
+
+
+def _rule_under(layout: Layout, line: PageLine, right: float, dotted: bool) -> None:
+    """An underline (or dotted leader) below a line's polygon, from its left edge to `right`."""
+    y = math.ceil(float(line.points[:, 1].max())) + 2
+    thickness = max(1, round(line.box_px * 0.05))
+    layout.page.rule((round(float(line.points[0][0])), y), (round(right), y), thickness, layout.ink,
+                     dashed=max(2, line.box_px // 6) if dotted else 0)
+
+
+def document(layout: Layout) -> None:
+    """A letter or report: a heading, an optional dated subtitle, 1-2 columns of body text with subheadings."""
+    x0, y, x1, bottom = layout.inner(layout.u(0.05, 0.1))
+    bottom = layout.fine(bottom)
+    body = layout.text_px
+    heading_px = round(body * layout.u(1.5, 2.2))
+    head = layout.write(x0, y, x1 - x0, heading_px, "heading", bold=True, align="center" if layout.chance(0.5) else "left")
+    y += heading_px + layout.gap(heading_px)
+    if head is not None and layout.chance(0.5):
+        layout.write(x0, y, x1 - x0, body, "date", {"date": 1.0}, align="right")
+        y += body + layout.gap(body)
+    columns = 2 if layout.chance(0.4) else 1
+    gutter = round(body * layout.u(1.0, 2.0))
+    width = ((x1 - x0) - gutter * (columns - 1)) / columns
+    while y + body <= bottom:
+        row_px = body
+        if layout.chance(0.08):
+            row_px = round(body * layout.u(1.15, 1.4))
+            for c in range(columns):
+                layout.write(x0 + c * (width + gutter), y, width, row_px, "subheading", bold=True)
+        elif layout.chance(0.1):
+            y += body  # paragraph break
+            continue
+        else:
+            for c in range(columns):
+                layout.groups(x0 + c * (width + gutter), y, width, body, "body")
+        y += row_px + layout.gap(row_px)
+
+
+def _field(layout: Layout, x0: float, x1: float, y: int, box_px: int) -> None:
+    """`label: value` with the value plain, underlined, dotted or in a box."""
+    label = layout.write(x0, y, (x1 - x0) * 0.45, box_px, "label", LABELS, bold=layout.chance(0.4))
+    if label is None:
+        return
+    start = float(label.points[1][0]) + box_px * layout.u(0.4, 1.0)
+    kind = str(layout.rng.choice(["plain", "underline", "dotted", "box"]))
+    pad = math.ceil(box_px * 0.25) + 2
+    if kind == "box":
+        inset = start + pad
+        value = layout.write(inset, y, x1 - inset - pad, box_px, "value")
+        top = round(y - pad / 2) if value is None else math.floor(float(value.points[:, 1].min())) - pad
+        low = y + box_px + pad if value is None else math.ceil(float(value.points[:, 1].max())) + pad
+        layout.page.box(round(start), top, round(x1), low, max(1, round(box_px * 0.05)), layout.ink)
+        return
+    value = layout.write(start, y, x1 - start, box_px, "value")
+    if value is not None and kind != "plain":
+        _rule_under(layout, value, x1, dotted=kind == "dotted")
+
+
+def _table(layout: Layout, x0: float, x1: float, y: int, box_px: int, bottom: int) -> int:
+    """A ruled table with a bold header row; returns the y below it."""
+    columns = int(layout.rng.integers(2, 5))
+    rows = int(layout.rng.integers(2, 6))
+    pad = math.ceil(box_px * 0.3) + 2
+    row_h = box_px + 2 * pad
+    rows = min(rows, (bottom - y) // row_h - 1)
+    if rows < 1:
+        return y
+    cell = (x1 - x0) / columns
+    thickness = max(1, round(box_px * 0.05))
+    for r in range(rows + 1):
+        top = y + r * row_h + pad
+        for c in range(columns):
+            sources = LABELS if r == 0 else CELLS
+            layout.write(x0 + c * cell + pad, top, cell - 2 * pad, box_px, "header" if r == 0 else "cell", sources,
+                         bold=r == 0 or None, align="left" if c == 0 else "right")
+    end = y + (rows + 1) * row_h
+    for r in range(rows + 2):
+        layout.page.rule((round(x0), y + r * row_h), (round(x1), y + r * row_h), thickness, layout.ink)
+    for c in range(columns + 1):
+        layout.page.rule((round(x0 + c * cell), y), (round(x0 + c * cell), end), thickness, layout.ink)
+    return end
+
+
+def _stamp(layout: Layout, x0: float, x1: float, y: int, bottom: int) -> None:
+    """A rotated stamp of other text in its own colour, framed, in the free space left at the bottom."""
+    box_px = round(layout.text_px * layout.u(1.2, 1.8))
+    if bottom - y < 3 * box_px:
+        return
+    ink = layout.typeset({"thai_word": 2.0, "date": 1.0}, box_px, (x1 - x0) * 0.5, True)
+    if ink is None:
+        return
+    degrees = layout.u(-25, 25)
+    color = layout.accent or layout.ink
+    center = (layout.u(x0 + ink.width / 2 + box_px, x1 - ink.width / 2 - box_px), (y + bottom) / 2)
+    line = layout.page.place_rotated(ink, center, degrees, "stamp", color)
+    middle = line.points.mean(axis=0)
+    frame = middle + (line.points - middle) * np.array([1.0 + 0.6 * box_px / max(ink.width, 1), 1.5], dtype=np.float32)
+    thickness = max(2, round(box_px * 0.08))
+    for a, b in zip(frame, np.roll(frame, -1, axis=0)):
+        layout.page.rule((round(float(a[0])), round(float(a[1]))), (round(float(b[0])), round(float(b[1]))), thickness, color)
+
+
+def form(layout: Layout) -> None:
+    """A form: a title, rows of fields (one or two per row), a table, and perhaps a stamp."""
+    x0, y, x1, bottom = layout.inner(layout.u(0.05, 0.09))
+    bottom = layout.fine(bottom)
+    box_px = layout.text_px
+    title_px = round(box_px * layout.u(1.4, 2.0))
+    layout.write(x0, y, x1 - x0, title_px, "title", bold=True, align="center")
+    y += title_px + layout.gap(title_px) + box_px // 2
+    table_done = False
+    stamp = layout.chance(0.5)
+    reserve = 4 * box_px if stamp else 0
+    while y + box_px <= bottom - reserve:
+        if not table_done and layout.chance(0.15):
+            y = _table(layout, x0, x1, y, box_px, bottom - reserve) + layout.gap(box_px)
+            table_done = True
+            continue
+        pair = layout.chance(0.35)
+        middle = x0 + (x1 - x0) / 2
+        _field(layout, x0, middle - box_px if pair else x1, y, box_px)
+        if pair:
+            _field(layout, middle + box_px, x1, y, box_px)
+        y += box_px + layout.gap(box_px) + math.ceil(box_px * 0.3) + 2
+    if stamp:
+        _stamp(layout, x0, x1, y, bottom)
+
+
+def receipt(layout: Layout) -> None:
+    """A thermal receipt: shop header, date and time, items with right-aligned prices, a bold total, a footer."""
+    x0, y, x1, bottom = layout.inner(layout.u(0.04, 0.08))
+    bottom = layout.fine(bottom)
+    box_px = max(16, round(layout.text_px * layout.u(0.6, 0.8)))
+    width = x1 - x0
+    dash = max(3, box_px // 4)
+
+    def separator(top: int) -> int:
+        middle = top + box_px // 3
+        layout.page.rule((x0, middle), (x1, middle), max(1, box_px // 14), layout.ink, dashed=dash)
+        return top + 2 * (box_px // 3) + 2
+
+    header_px = round(box_px * layout.u(1.3, 1.8))
+    layout.write(x0, y, width, header_px, "shop", {"thai_word": 2.0, "name": 1.0}, bold=True, align="center")
+    y += header_px + layout.gap(header_px)
+    for sources in ({"address": 1.0}, {"phone": 1.0}):
+        layout.write(x0, y, width, box_px, "header", sources, align="center")
+        y += box_px + layout.gap(box_px)
+    y = separator(y)
+    layout.write(x0, y, width / 2, box_px, "date", {"date": 1.0})
+    layout.write(x0 + width / 2, y, width / 2, box_px, "time", {"time": 1.0}, align="right")
+    y += box_px + layout.gap(box_px)
+    y = separator(y)
+    while y + 4 * box_px <= bottom:
+        layout.write(x0, y, width * 0.62, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
+        layout.write(x0 + width * 0.66, y, width * 0.34, box_px, "price", PRICES, align="right")
+        y += box_px + layout.gap(box_px)
+    y = separator(y)
+    total_px = round(box_px * 1.2)
+    if y + total_px <= bottom:
+        layout.write(x0, y, width * 0.55, total_px, "total", LABELS, bold=True)
+        layout.write(x0 + width * 0.6, y, width * 0.4, total_px, "price", PRICES, bold=True, align="right")
+        y += total_px + layout.gap(total_px)
+    if y + box_px <= bottom:
+        layout.write(x0, y, width, box_px, "footer", LABELS, align="center")
+
+
+def id_card(layout: Layout) -> None:
+    """A card: a title band, a photo area on one side, the ID number, and label/value fields."""
+    x0, y, x1, bottom = layout.inner(layout.u(0.035, 0.06))
+    width, height = x1 - x0, bottom - y
+    box_px = max(16, round(height / layout.u(10, 13)))
+    photo_w = round(width * layout.u(0.22, 0.3))
+    photo_left = layout.chance(0.3)
+    px0 = x0 if photo_left else x1 - photo_w
+    title_px = round(box_px * layout.u(1.2, 1.6))
+    layout.write(x0, y, width, title_px, "title", bold=True, align="center" if layout.chance(0.5) else "left")
+    y += title_px + layout.gap(title_px)
+    top_photo = y + box_px
+    photo_h = min(round(photo_w * 1.25), bottom - top_photo)
+    layout.page.photo(px0, top_photo, photo_w, photo_h, round(layout.u(150, 215)), round(luma(layout.ink) * 0.4 + 60))
+    fx0 = x0 if not photo_left else x0 + photo_w + box_px
+    fx1 = (x1 - photo_w - box_px) if not photo_left else x1
+    id_px = round(box_px * layout.u(1.2, 1.5))
+    layout.write(fx0, y, fx1 - fx0, id_px, "id_number", {"national_id": 1.0}, bold=True)
+    y += id_px + layout.gap(id_px)
+    values: tuple[Mapping[str, float], ...] = ({"name": 1.0}, {"mixed": 1.0}, {"date": 1.0}, {"address": 1.0}, {"date": 1.0})
+    for sources in values:
+        if y + box_px > bottom:
+            break
+        label_w = (fx1 - fx0) * 0.3
+        label = layout.write(fx0, y, label_w, round(box_px * 0.8), "label", LABELS)
+        start = fx0 + label_w + box_px * 0.5 if label is None else float(label.points[1][0]) + box_px * 0.6
+        layout.write(start, y, fx1 - start, box_px, "value", sources)
+        y += box_px + layout.gap(box_px)
+
+
+def sign(layout: Layout) -> None:
+    """A sign or a photo of one: a few large lines, on panels or on the scene, some running off the edge."""
+    x0, y0, x1, y1 = layout.area
+    width, height = x1 - x0, y1 - y0
+    count = int(layout.rng.integers(1, 5))
+    band = height / count
+    for i in range(count):
+        box_px = min(round(layout.text_px * layout.u(1.8, 3.5)), round(band * 0.7))
+        top = round(y0 + i * band + (band - box_px) * layout.u(0.2, 0.8))
+        color = layout.ink
+        if layout.chance(0.5):
+            dark = luma(layout.ink) > 128
+            panel: RGB = tuple(int(v) for v in layout.rng.integers(0, 70, 3)) if dark else tuple(int(v) for v in layout.rng.integers(190, 256, 3))  # type: ignore[assignment]
+            band_top, band_bottom = round(y0 + i * band), round(y0 + (i + 1) * band)
+            layout.page.fill(x0, max(band_top, top - box_px // 5), x1, min(band_bottom, top + box_px + box_px // 5), panel)
+        cut = layout.chance(0.2)
+        offset = -width * layout.u(0.1, 0.3) if cut else width * layout.u(0.04, 0.2)
+        span = width * 1.2 if cut else width - 2 * offset
+        layout.write(x0 + offset, top, span, box_px, "sign", bold=layout.chance(0.6), align="left" if cut else "center",
+                     color=color)
+
+
+LAYOUTS: dict[str, Callable[[Layout], None]] = {
+    "document": document,
+    "form": form,
+    "receipt": receipt,
+    "id_card": id_card,
+    "sign": sign,
+}
+"""Layout name -> function drawing it."""
+
+ASPECTS: dict[str, tuple[float, float, bool]] = {
+    "document": (1 / 1.414, 1 / 1.414, False),
+    "form": (1 / 1.414, 1 / 1.294, False),
+    "receipt": (0.3, 0.45, False),
+    "id_card": (1 / 1.586, 1 / 1.586, True),
+    "sign": (0.56, 0.75, True),
+}
+"""Layout -> (short / long side range, landscape): A4 and letter paper, receipt rolls, ID-1 cards, photos."""

@@ -1,0 +1,129 @@
+"""Merge finished chunks of a det build: det label files, page records, the crops' rec set, and the manifest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from thaigen.config.schema import GenConfig
+from thaigen.dataset import detection, labels, paths, samples
+from thaigen.dataset.atomic import atomic_text
+from thaigen.dataset.dictionary import write_dictionary
+from thaigen.dataset.manifest import write_manifest
+from thaigen.pipeline.merge import Stats, describe, dictionary, read_chunks
+from thaigen.typeset.fonts import FontPool
+
+BOX_HEIGHT_BIN_PX = 8
+
+
+@dataclass
+class PageStats:
+    """Counts gathered while merging a det build, for the manifest and the report."""
+
+    splits: Counter[str] = field(default_factory=Counter)
+    layouts: Counter[str] = field(default_factory=Counter)
+    presets: Counter[str] = field(default_factory=Counter)
+    backgrounds: Counter[str] = field(default_factory=Counter)
+    elements: Counter[str] = field(default_factory=Counter)
+    ignored: Counter[str] = field(default_factory=Counter)
+    lines_per_page: Counter[int] = field(default_factory=Counter)
+    box_heights: Counter[int] = field(default_factory=Counter)
+    crops: Stats = field(default_factory=Stats)
+    lines: int = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Count one page record."""
+        self.splits[str(record["split"])] += 1
+        self.layouts[str(record["layout"])] += 1
+        self.presets[str(record["preset"])] += 1
+        self.backgrounds[str(record["background"])] += 1
+        self.lines_per_page[len(record["lines"])] += 1
+        for line in record["lines"]:
+            self.lines += 1
+            self.elements[str(line["element"])] += 1
+            if line["ignore"]:
+                self.ignored[str(line["ignore"])] += 1
+            ys = [p[1] for p in line["points"]]
+            self.box_heights[(max(ys) - min(ys)) // BOX_HEIGHT_BIN_PX * BOX_HEIGHT_BIN_PX] += 1
+
+
+def _boxes(record: dict[str, Any]) -> list[detection.DetBox]:
+    return [
+        detection.DetBox(detection.IGNORE if line["ignore"] else line["text"], tuple(tuple(p) for p in line["points"]))
+        for line in record["lines"]
+    ]
+
+
+def _crop_records(record: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(crop path, rec-style record) of each cropped line of a page, for the crops' label files and stats."""
+    for number, line in enumerate(record["lines"]):
+        if "crop" in line:
+            yield line["crop"], {
+                "index": record["index"], "line": number, "label": line["text"], "split": record["split"],
+                "category": line["category"], "preset": record["preset"], "background": record["background"],
+                "furniture": [], "runs": line["runs"], "element": line["element"],
+            }
+
+
+def write_page_outputs(out: Path, starts: Iterable[int], crops: bool) -> PageStats:
+    """Write train.txt, val.txt and samples.jsonl (and crops/ train.txt, val.txt, samples.jsonl, dict.txt)."""
+    stats = PageStats()
+    names = (paths.TRAIN_LABELS, paths.VAL_LABELS, paths.SAMPLES)
+    with ExitStack() as stack:
+        train, val, records = (stack.enter_context(atomic_text(out / name)) for name in names)
+        crop_train, crop_val, crop_records = (
+            (stack.enter_context(atomic_text(out / paths.CROPS / name)) for name in names) if crops else (None,) * 3
+        )
+        for record in read_chunks(out, starts):
+            stats.add(record)
+            target = val if record["split"] == "val" else train
+            target.write(detection.format_det_line(paths.image_relpath(int(record["index"])), _boxes(record)))
+            records.write(samples.format_record(record))
+            for path, crop in _crop_records(record):
+                stats.crops.add(crop)
+                (crop_val if crop["split"] == "val" else crop_train).write(labels.format_line(path, crop["label"]))  # type: ignore[union-attr]
+                crop_records.write(samples.format_record(crop | {"path": path}))  # type: ignore[union-attr]
+    if crops:
+        write_dictionary(out / paths.CROPS / paths.DICT, dictionary(stats.crops.characters))
+    return stats
+
+
+def describe_pages(config: GenConfig, pool: FontPool, stats: PageStats) -> dict[str, Any]:
+    """The det manifest (and, with crops, the crops' rec manifest inside it)."""
+    base = describe(config, pool, stats.crops)
+    manifest = {key: base[key] for key in ("config", "config_digest", "seed", "versions", "fonts")}
+    manifest |= {
+        "format": "paddleocr-det",
+        "counts": {
+            "pages": sum(stats.splits.values()),
+            "train": stats.splits["train"],
+            "val": stats.splits["val"],
+            "lines": stats.lines,
+            "ignored": sum(stats.ignored.values()),
+            "ignored_by_reason": dict(sorted(stats.ignored.items())),
+            "by_layout": dict(sorted(stats.layouts.items())),
+            "by_element": dict(sorted(stats.elements.items())),
+            "by_preset": dict(sorted(stats.presets.items())),
+            "by_background": dict(sorted(stats.backgrounds.items())),
+            "lines_per_page": {str(k): v for k, v in sorted(stats.lines_per_page.items())},
+            "box_height_px": {f"{k}-{k + BOX_HEIGHT_BIN_PX - 1}": v for k, v in sorted(stats.box_heights.items())},
+        },
+        "paddleocr": {
+            "label_files": [paths.TRAIN_LABELS, paths.VAL_LABELS],
+            "ignore_transcription": detection.IGNORE,
+            "min_text_size": config.page.min_text_px,
+            "long_side_px": list(config.page.long_side),
+        },
+    }
+    return manifest
+
+
+def write_crops_manifest(out: Path, config: GenConfig, pool: FontPool, stats: PageStats) -> None:
+    """crops/manifest.json: a rec manifest, so that `thaigen lint` and `thaigen train` take crops/ as a rec set."""
+    manifest = describe(config, pool, stats.crops) | {"cut_from": "..", "format": "paddleocr-rec"}
+    manifest["paddleocr"]["image_height"] = None
+    write_manifest(out / paths.CROPS / paths.MANIFEST, manifest)

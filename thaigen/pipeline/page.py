@@ -1,0 +1,252 @@
+"""One detection page from (config, seed, index): layout -> lines shaped and placed -> geometry -> polygons.
+
+A polygon is each line's ink box plus a margin, sampled along its top and bottom edges so that a
+bending warp (albumentations keypoints) bends it with the text; edges that stay straight collapse
+back to 4 points. A line becomes `###` when it is fine print (illegible on purpose), when the image
+edge cuts it, or when its polygon is under `page.min_text_px` wide or high (PaddleOCR's MakeShrinkMap
+would ignore it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from thaigen.augment.apply import augment_page, choose_preset
+from thaigen.compose.backgrounds import draw_on, sample_backdrop
+from thaigen.compose.layouts import ASPECTS, LAYOUTS, STAMP_COLORS, Layout
+from thaigen.compose.page import Ink, Page, PageLine, shape_line
+from thaigen.compose.quad import crop_quad
+from thaigen.config.schema import GenConfig
+from thaigen.dataset.detection import IGNORE, DetBox
+from thaigen.errors import ConfigError
+from thaigen.pipeline.sample import encode_png, text_sources
+from thaigen.rng import Stage, pick, stage_rng
+from thaigen.text.sources import sample_text
+from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.runs import split_runs
+from thaigen.typeset.styles import sample_text_style, with_weight
+
+TEXT_TRIES = 6
+"""Texts tried for one slot before the slot stays empty (too narrow, or no font covers them)."""
+STRAIGHT_PX = 1.0
+"""An edge whose sampled points stay this close to its chord is written as a straight edge."""
+MAX_EDGE_POINTS = 12
+
+
+@dataclass(frozen=True)
+class LineLabel:
+    """A line as labelled: its polygon (integer px inside the image) and transcription or `###`."""
+
+    line: PageLine
+    points: tuple[tuple[int, int], ...]
+    ignore: str | None
+    """Why it is `###`: "illegible", "cut" (by the image edge) or "small"; None when it is labelled."""
+
+    @property
+    def box(self) -> DetBox:
+        return DetBox(IGNORE if self.ignore else self.line.text, self.points)
+
+
+@dataclass(frozen=True)
+class PageSample:
+    """A finished page: its PNG, labels, crops of its labelled lines, and how it was made."""
+
+    index: int
+    split: str
+    layout: str
+    png: bytes
+    width: int
+    height: int
+    labels: tuple[LineLabel, ...]
+    crops: tuple[bytes | None, ...]
+    """PNG of each labelled line cut as PaddleOCR's system cuts detector boxes (None for `###` or when not asked)."""
+    preset: str
+    background: str
+    scene: bool
+    text_px: int
+
+    def metadata(self, crop_paths: tuple[str | None, ...]) -> dict[str, Any]:
+        """JSON-ready record of the page and each of its lines."""
+        return {
+            "index": self.index,
+            "split": self.split,
+            "layout": self.layout,
+            "width": self.width,
+            "height": self.height,
+            "preset": self.preset,
+            "background": self.background,
+            "scene": self.scene,
+            "text_px": self.text_px,
+            "lines": [
+                {
+                    "text": label.line.text,
+                    "category": label.line.category,
+                    "element": label.line.element,
+                    "points": [list(p) for p in label.points],
+                    "ignore": label.ignore,
+                    "font_size": label.line.size,
+                    "box_px": label.line.box_px,
+                    "runs": [{"start": r.start, "end": r.start + len(r.text), "text": r.text, "font": r.font.path.name}
+                             for r in label.line.runs],
+                }
+                | ({"crop": path} if path else {})
+                for label, path in zip(self.labels, crop_paths)
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ComposedPage:
+    """A page sample with its final pixels and line-id mask (for checks)."""
+
+    sample: PageSample
+    pixels: np.ndarray
+    ids: np.ndarray
+
+
+class _Typesetter:
+    """Shapes texts for a page's slots with the page's fonts (tried in a per-page order) and styles."""
+
+    def __init__(self, config: GenConfig, pool: FontPool, rng: np.random.Generator) -> None:
+        self.config, self.pool, self.rng = config, pool, rng
+        self.sources = text_sources(config)
+        self.fonts = [pool.thai[int(i)] for i in rng.permutation(len(pool.thai))]
+
+    def __call__(self, sources: Mapping[str, float] | None, box_px: int, max_width: float, bold: bool | None = None) -> Ink | None:
+        config = self.config
+        for _ in range(TEXT_TRIES):
+            text = sample_text(self.rng, sources or config.sources, config.max_text_length, config.ctc_time_steps, self.sources)
+            runs = next(
+                (r for f in self.fonts if (r := split_runs(text.text, f, self.pool.fallbacks_for(f))) is not None), None
+            )
+            look = sample_text_style(self.rng, config.style)
+            if runs is None:
+                continue
+            if bold is not None:
+                look = replace(look, bold=bold)
+            ink = shape_line(text, with_weight(runs, look.bold, self.pool), box_px, look)
+            if ink.width <= max_width:
+                return ink
+        return None
+
+
+def _size(config: GenConfig, layout: str, rng: np.random.Generator) -> tuple[int, int]:
+    """(width, height) of the page image."""
+    long_side = int(rng.integers(config.page.long_side[0], config.page.long_side[1] + 1))
+    low, high, landscape = ASPECTS[layout]
+    short_side = round(long_side * rng.uniform(low, high))
+    return (long_side, short_side) if landscape else (short_side, long_side)
+
+
+def _edge(start: np.ndarray, end: np.ndarray, step: float) -> np.ndarray:
+    segments = max(1, min(MAX_EDGE_POINTS - 1, math.ceil(float(np.linalg.norm(end - start)) / step)))
+    return start + (end - start) * (np.arange(segments + 1, dtype=np.float32)[:, None] / segments)
+
+
+def _outline(line: PageLine) -> np.ndarray:
+    """The line's quad sampled every line box along its top and bottom edges: top left->right, bottom right->left."""
+    q = line.points
+    step = float(line.box_px)
+    return np.concatenate([_edge(q[0], q[1], step), _edge(q[3], q[2], step)[::-1]])
+
+
+def _straight(edge: np.ndarray) -> bool:
+    start, end = edge[0], edge[-1]
+    direction = (end - start) / max(float(np.linalg.norm(end - start)), 1e-6)
+    normal = np.array([-direction[1], direction[0]], dtype=np.float32)
+    return bool(np.abs((edge - start) @ normal).max() <= STRAIGHT_PX)
+
+
+def _polygon(outline: np.ndarray) -> np.ndarray:
+    """4 points when both moved edges are still straight, else every sampled point."""
+    half = len(outline) // 2
+    top, bottom = outline[:half], outline[half:]
+    if _straight(top) and _straight(bottom):
+        return np.array([top[0], top[-1], bottom[0], bottom[-1]], dtype=np.float32)
+    return outline
+
+
+def _label(config: GenConfig, line: PageLine, polygon: np.ndarray, width: int, height: int) -> LineLabel:
+    inside = bool(
+        (polygon[:, 0] >= -0.5).all() and (polygon[:, 0] <= width - 0.5).all()
+        and (polygon[:, 1] >= -0.5).all() and (polygon[:, 1] <= height - 0.5).all()
+    )
+    points = np.rint(polygon)
+    points[:, 0] = np.clip(points[:, 0], 0, width - 1)
+    points[:, 1] = np.clip(points[:, 1], 0, height - 1)
+    extent = points.max(axis=0) - points.min(axis=0)
+    ignore = (
+        "illegible" if line.illegible else "cut" if not inside else "small" if extent.min() < config.page.min_text_px else None
+    )
+    return LineLabel(line, tuple((int(x), int(y)) for x, y in points), ignore)
+
+
+def _canvas(config: GenConfig, index: int, layout: str, rng: np.random.Generator) -> tuple[Page, tuple[int, int, int, int], Any, bool]:
+    """The page image with its paper (on a scene for some pages): Page, paper area, paper backdrop, on a scene."""
+    width, height = _size(config, layout, rng)
+    paper = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND), config.background, config.render)
+    on_scene = layout != "sign" and bool(rng.random() < config.page.scene)
+    if not on_scene:
+        pixels = draw_on(paper, np.zeros((height, width), dtype=np.uint8), config.background.images)
+        return Page(np.ascontiguousarray(pixels), config.page.box_margin), (0, 0, width, height), paper, False
+    scene = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND, attempt=1), config.background, config.render)
+    pixels = np.ascontiguousarray(draw_on(scene, np.zeros((height, width), dtype=np.uint8), config.background.images))
+    share = rng.uniform(0.74, 0.9)
+    w, h = round(width * share), round(height * share)
+    x0, y0 = int(rng.integers(0, width - w + 1)), int(rng.integers(0, height - h + 1))
+    pixels[y0 : y0 + h, x0 : x0 + w] = draw_on(paper, np.zeros((h, w), dtype=np.uint8), config.background.images)
+    return Page(pixels, config.page.box_margin), (x0, y0, x0 + w, y0 + h), paper, True
+
+
+def compose_page(config: GenConfig, pool: FontPool, index: int) -> ComposedPage:
+    """Build page `index` (a pure function of config, fonts and index), keeping its pixels and line ids.
+
+    Raises:
+        ConfigError: the layout could place no text line (text_px too large for the page, or no text fits).
+    """
+    rng = stage_rng(config.seed, index, Stage.LAYOUT)
+    names = sorted(config.page.layouts)
+    layout_name = names[pick(rng.random(), [config.page.layouts[n] for n in names])]
+    page, area, paper, on_scene = _canvas(config, index, layout_name, rng)
+    text_px = int(rng.integers(config.page.text_px[0], config.page.text_px[1] + 1))
+    accent = None if paper.light_on_dark else STAMP_COLORS[int(rng.integers(len(STAMP_COLORS)))]
+    fine_print = bool(rng.random() < config.page.fine_print)
+    typeset = _Typesetter(config, pool, stage_rng(config.seed, index, Stage.TEXT))
+    LAYOUTS[layout_name](Layout(page, area, rng, typeset, text_px, paper.text_rgb, accent, fine_print))
+    if not any(not line.illegible for line in page.lines):
+        raise ConfigError(
+            f"page {index}: the {layout_name} layout fitted no text line on a {page.width}x{page.height} page;"
+            f" lower page.text_px ({config.page.text_px[0]}-{config.page.text_px[1]}) or max_text_length, or raise page.long_side"
+        )
+    outlines = [_outline(line) for line in page.lines]
+    augment_rng = stage_rng(config.seed, index, Stage.AUGMENT)
+    preset = choose_preset(augment_rng, config.augment.presets)
+    moved = augment_page(page.pixels, page.ids, np.concatenate(outlines), preset, config.augment.steps(preset), augment_rng)
+    height, width = moved.image.shape[:2]
+    labels, start = [], 0
+    for line, outline in zip(page.lines, outlines):
+        polygon = _polygon(moved.points[start : start + len(outline)])
+        start += len(outline)
+        labels.append(_label(config, line, polygon, width, height))
+    crops = tuple(
+        encode_png(crop_quad(moved.image, np.array(label.points, dtype=np.float32)))
+        if config.page.crops and label.ignore is None else None
+        for label in labels
+    )
+    is_val = stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction
+    sample = PageSample(
+        index=index, split="val" if is_val else "train", layout=layout_name, png=encode_png(moved.image),
+        width=width, height=height, labels=tuple(labels), crops=crops, preset=preset, background=paper.kind,
+        scene=on_scene, text_px=text_px,
+    )
+    return ComposedPage(sample, moved.image, moved.ids)
+
+
+def make_page(config: GenConfig, pool: FontPool, index: int) -> PageSample:
+    """Build page `index`: a pure function of (config, fonts, index)."""
+    return compose_page(config, pool, index).sample
