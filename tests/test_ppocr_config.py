@@ -212,12 +212,3 @@ def test_validation_reports_missing_images_and_label_files(tmp_path: Path) -> No
     with pytest.raises(DatasetError, match=r"label file not found: .*val\.txt"):
         validate(Layout.of(folder), Arch.CRNN)
 
-
-def test_det_config_uses_det_pipeline(built: Path, tmp_path: Path) -> None:
-    config = _config(built, Arch.DB, tmp_path)
-    assert config["Architecture"]["model_type"] == "det"
-    assert "character_dict_path" not in config["Global"]
-    train_ops = [next(iter(op)) for op in config["Train"]["dataset"]["transforms"]]
-    assert train_ops[:2] == ["DecodeImage", "DetLabelEncode"] and "MakeShrinkMap" in train_ops
-    assert config["Eval"]["loader"]["batch_size_per_card"] == 1
-    assert validate(Layout.of(built), Arch.DB) == []

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from PIL import Image, UnidentifiedImageError
 
 from thaigen.dataset import paths
-from thaigen.dataset.labels import count_lines
+from thaigen.dataset.detection import DetPage, det_page
+from thaigen.dataset.labels import count_lines, read_labels
 from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import Finding, lint_file, rules_for
@@ -114,6 +116,31 @@ class TrainOptions:
     model_name: str | None = None
 
 
+DET_EVAL_SIDE = 960
+"""DetResizeForTest limit_side_len (limit type max) for a det set without a manifest: PaddleOCR's default."""
+DET_MAX_EVAL_SIDE = 1600
+"""Largest evaluation side fitted to a det set's pages: larger pages are scaled down to it."""
+DET_MIN_TEXT_SIZE = 8
+"""MakeShrinkMap's min_text_size (px, shorter side) for a det set without a manifest: PaddleOCR's default."""
+
+
+@dataclass(frozen=True)
+class DetFit:
+    """What a det config takes from the dataset: evaluation page size and the smallest box trained on, px."""
+
+    eval_side: int = DET_EVAL_SIDE
+    min_text_size: int = DET_MIN_TEXT_SIZE
+
+    @classmethod
+    def of(cls, manifest: dict[str, Any]) -> DetFit:
+        """From a det manifest's `paddleocr` section: the pages' largest long side (a multiple of 32, capped at
+        DET_MAX_EVAL_SIDE) and the size under which thaigen marked boxes `###`; defaults for what it lacks."""
+        paddle = manifest.get("paddleocr") or {}
+        long_side = paddle.get("long_side_px")
+        side = min(DET_MAX_EVAL_SIDE, -(-int(long_side[1]) // 32) * 32) if long_side else DET_EVAL_SIDE
+        return cls(side, int(paddle.get("min_text_size", DET_MIN_TEXT_SIZE)))
+
+
 def _decode() -> dict[str, Any]:
     return {"DecodeImage": {"img_mode": "BGR", "channel_first": False}}
 
@@ -131,7 +158,7 @@ def _rec_transforms(arch: Arch) -> list[dict[str, Any]]:
     return [_decode(), {"CTCLabelEncode": None}, resize, _keep("image", "label", "length")]
 
 
-def _det_transforms(train: bool) -> list[dict[str, Any]]:
+def _det_transforms(train: bool, fit: DetFit) -> list[dict[str, Any]]:
     normalize = {
         "NormalizeImage": {
             "scale": "1./255.",
@@ -141,7 +168,7 @@ def _det_transforms(train: bool) -> list[dict[str, Any]]:
         }
     }
     if not train:
-        resize = {"DetResizeForTest": {"limit_side_len": 960, "limit_type": "max"}}
+        resize = {"DetResizeForTest": {"limit_side_len": fit.eval_side, "limit_type": "max"}}
         return [
             _decode(),
             {"DetLabelEncode": None},
@@ -156,7 +183,7 @@ def _det_transforms(train: bool) -> list[dict[str, Any]]:
         {"DetLabelEncode": None},
         {"EastRandomCropData": {"size": size, "max_tries": 50, "keep_ratio": True}},
         {"MakeBorderMap": {"shrink_ratio": 0.4, "thresh_min": 0.3, "thresh_max": 0.7}},
-        {"MakeShrinkMap": {"shrink_ratio": 0.4, "min_text_size": 8}},
+        {"MakeShrinkMap": {"shrink_ratio": 0.4, "min_text_size": fit.min_text_size}},
         normalize,
         {"ToCHWImage": None},
         _keep("image", "threshold_map", "threshold_mask", "shrink_map", "shrink_mask"),
@@ -280,7 +307,8 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
         post: dict[str, Any] = {"name": "CTCLabelDecode"}
         metric: dict[str, Any] = {"name": "RecMetric", "main_indicator": "acc", "ignore_space": False}
     else:
-        train_t, eval_t = _det_transforms(train=True), _det_transforms(train=False)
+        fit = DetFit.of(read_manifest(layout.manifest_path)) if layout.manifest_path.is_file() else DetFit()
+        train_t, eval_t = _det_transforms(True, fit), _det_transforms(False, fit)
         post = {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000, "unclip_ratio": 1.5}
         metric = {"name": "DetMetric", "main_indicator": "hmean"}
         eval_batch = 1  # DetResizeForTest gives each image its own size
@@ -319,22 +347,50 @@ def write_config(config: dict[str, Any], path: Path) -> Path:
 def validate(layout: Layout, arch: Arch) -> list[Finding]:
     """Every label PaddleOCR would drop or mangle when training `arch` on this data (empty: all good).
 
-    Checks both label files against the dataset's dict, max_text_length and the architecture's CTC time
-    steps (thaigen.inspect.lint's rules, with the model's steps in place of the ones the data was built for).
+    Recognisers: both label files against the dataset's dict, max_text_length and the architecture's CTC
+    time steps (thaigen.inspect.lint's rules, with the model's steps in place of the ones the data was built
+    for). DB: every page's image exists, has at least one box that is not `###` and holds all its points.
 
     Raises:
-        DatasetError: a label file or the dictionary is missing.
+        DatasetError: a label file or the dictionary is missing, or a det label line does not parse.
     """
     spec = ARCHS[arch]
-    if spec.model_type != "rec":
-        return []
-    rules = rules_for(layout.manifest_path.parent, None, spec.time_steps, layout.dict_path)
     findings: list[Finding] = []
+    rules = (
+        rules_for(layout.manifest_path.parent, None, spec.time_steps, layout.dict_path)
+        if spec.model_type == "rec"
+        else None
+    )
     for labels, root in ((layout.train_labels, layout.train_dir), (layout.val_labels, layout.val_dir)):
         if not labels.is_file():
             raise DatasetError(f"label file not found: {labels}")
-        findings.extend(lint_file(labels, root, rules))
+        if rules is not None:
+            findings.extend(lint_file(labels, root, rules))
+            continue
+        for line in read_labels(labels):
+            problem = page_problem(det_page(line), root)
+            if problem:
+                findings.append(Finding(labels, line.number, problem))
     return findings
+
+
+def page_problem(page: DetPage, root: Path) -> str | None:
+    """Why PaddleOCR's DB training cannot use a det page as labelled (None: it can), reading only the image header."""
+    if not any(not box.ignored for box in page.boxes):
+        return "no box to learn: every box is ### (DetLabelEncode drops the page and trains on another)"
+    image = root / page.path
+    try:
+        with Image.open(image) as opened:
+            width, height = opened.size
+    except FileNotFoundError:
+        return f"image not found: {image}"
+    except (OSError, UnidentifiedImageError) as exc:
+        return f"image not readable: {image} ({exc})"
+    for box in page.boxes:
+        outside = next(((x, y) for x, y in box.points if not (0 <= x <= width and 0 <= y <= height)), None)
+        if outside:
+            return f"point {list(outside)} of box {box.transcription!r} lies outside the {width}x{height} image"
+    return None
 
 
 def require_valid(layout: Layout, arch: Arch) -> None:
@@ -345,9 +401,8 @@ def require_valid(layout: Layout, arch: Arch) -> None:
     """
     findings = validate(layout, arch)
     if findings:
-        raise DatasetError(
-            f"{len(findings)} label problem(s) for --arch {arch}, first: {findings[0]}; `thaigen lint` lists them all"
-        )
+        hint = "; `thaigen lint` lists them all" if ARCHS[arch].model_type == "rec" else ""
+        raise DatasetError(f"{len(findings)} label problem(s) for --arch {arch}, first: {findings[0]}{hint}")
 
 
 def iterations_per_epoch(samples: int, batch_size: int) -> int:
