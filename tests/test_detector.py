@@ -1,0 +1,134 @@
+"""Detector on a real exported DB network (random weights, PaddleOCR's own exporter): ONNX conversion, both runtimes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from thaigen.dataset.detection import DetBox, format_det_line
+from thaigen.errors import ConfigError, EnvironmentProblem
+from trainers.inference.db import Detection
+from trainers.inference.detector import Detector, preprocess
+from trainers.inference.recognizer import Runtime
+from trainers.paddleocr import source as paddle_source
+from trainers.paddleocr.configs import Arch, Layout, TrainOptions, build_config, write_config
+from trainers.paddleocr.export import ONNX_TOLERANCE, convert_checked
+from trainers.paddleocr.onnx import float_interp_scales
+
+pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
+
+
+def _det_set(root: Path) -> Path:
+    (root / "images").mkdir(parents=True)
+    Image.new("RGB", (320, 240), "white").save(root / "images/0.png")
+    line = format_det_line("images/0.png", [DetBox("ก", ((10, 10), (200, 10), (200, 40), (10, 40)))])
+    (root / "train.txt").write_text(line, encoding="utf-8")
+    (root / "val.txt").write_text(line, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """DB (MobileNetV3 + DBFPN + DBHead) at initial weights, exported by PaddleOCR's tools/export_model.py."""
+    try:
+        source = paddle_source.locate()
+    except EnvironmentProblem as problem:
+        pytest.skip(f"needs PaddleOCR v3.0.0 source: {problem}")
+    root = tmp_path_factory.mktemp("db")
+    options = TrainOptions(Arch.DB, root / "ckpt", use_gpu=False, epochs=1, batch_size=1)
+    config = write_config(build_config(Layout.of(_det_set(root / "data")), options), root / "config.yml")
+    command = paddle_source.tool_command(
+        source, "export_model.py", "-c", str(config), "-o", f"Global.save_inference_dir={root / 'model'}"
+    )
+    subprocess.run(command, cwd=source, check=True, capture_output=True)
+    return root / "model"
+
+
+@pytest.fixture(scope="module")
+def converted(exported: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The export plus inference.onnx, converted and checked against Paddle on a page-sized input."""
+    folder = tmp_path_factory.mktemp("converted") / "model"
+    shutil.copytree(exported, folder)
+    page = np.random.default_rng(0).integers(0, 256, (900, 700, 3), dtype=np.uint8)
+    result = convert_checked(folder, preprocess(page, Detector.load(folder).settings))
+    assert result.path == folder / "inference.onnx" and result.skipped is None
+    assert result.max_abs_diff is not None and result.max_abs_diff <= ONNX_TOLERANCE
+    return folder
+
+
+def test_interp_scales_become_float_only_there() -> None:
+    program = {
+        "ops": [
+            {
+                "#": "1.nearest_interp",
+                "A": [{"AT": {"#": "0.a_array", "D": [{"#": "0.a_f64", "D": 2.0} for _ in range(2)]}, "N": "scale"}],
+            },
+            {"#": "1.full", "A": [{"AT": {"#": "0.a_f64", "D": 1.0}, "N": "value"}]},
+        ]
+    }
+    assert float_interp_scales(program) == 2
+    assert [e["#"] for e in program["ops"][0]["A"][0]["AT"]["D"]] == ["0.a_f32", "0.a_f32"]
+    assert program["ops"][1]["A"][0]["AT"]["#"] == "0.a_f64"
+
+
+@pytest.mark.slow
+def test_onnx_and_paddle_detectors_agree(converted: Path) -> None:
+    onnx = Detector.load(converted)
+    paddle = Detector.load(converted, runtime=Runtime.PADDLE)
+    assert onnx.backend.name == "onnxruntime" and paddle.backend.name == "paddle"
+    assert onnx.settings.limit_side_len == 960 and onnx.settings.limit_type == "max"
+    page = np.random.default_rng(1).integers(0, 256, (1131, 1600, 3), dtype=np.uint8)
+    maps = onnx.probability_map(page), paddle.probability_map(page)
+    assert maps[0].shape == (672, 960)  # 1131 x 1600 scaled to a 960 long side, sides rounded to multiples of 32
+    assert float(np.max(np.abs(maps[0] - maps[1]))) <= ONNX_TOLERANCE
+    for detections in (onnx.detect(page), paddle.detect(page)):
+        assert all(isinstance(d, Detection) and d.points.shape == (4, 2) for d in detections)
+        assert all(d.points.dtype == np.float32 and 0.6 <= d.score <= 1 for d in detections)
+        assert all(
+            (d.points >= 0).all() and (d.points[:, 0] < 1600).all() and (d.points[:, 1] < 1131).all()
+            for d in detections
+        )
+
+
+@pytest.mark.slow
+def test_paddle_export_alone_loads_with_onednn_off(exported: Path) -> None:
+    """Without inference.onnx the detector runs the Paddle program (oneDNN fails on DB's upsample)."""
+    detector = Detector.load(exported, limit_side_len=640)
+    assert detector.backend.name == "paddle" and detector.settings.limit_side_len == 640
+    assert detector.probability_map(np.zeros((480, 1280, 3), np.uint8)).shape == (256, 640)
+    with pytest.raises(ConfigError, match="no inference.onnx in"):
+        Detector.load(exported, runtime=Runtime.ONNX)
+
+
+def test_not_a_detector_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="model folder not found"):
+        Detector.load(tmp_path / "missing")
+    with pytest.raises(ConfigError, match="no inference.onnx or inference.json or inference.pdmodel in"):
+        Detector.load(tmp_path)
+    config = {"Global": {"model_name": "PP-OCRv4_mobile_rec"}, "PostProcess": {"name": "CTCLabelDecode"}}
+    (tmp_path / "inference.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not a DB detector: its post-process is CTCLabelDecode"):
+        Detector.load(tmp_path)
+
+
+def test_a_network_without_a_probability_map_is_refused(tmp_path: Path) -> None:
+    """An ONNX network that returns its 3-channel input: caught at load by a 32 x 32 probe."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    tensor = ["N", 3, "H", "W"]
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "identity",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, tensor)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, tensor)],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), tmp_path / "inference.onnx")
+    with pytest.raises(ConfigError, match=r"output has shape \[1, 3, 32, 32\] .* not a DB probability map"):
+        Detector.load(tmp_path)
