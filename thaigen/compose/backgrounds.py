@@ -54,11 +54,14 @@ def image_files(paths: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(files)
 
 
-def check_images(paths: Sequence[Path]) -> None:
+def check_images(paths: Sequence[Path], min_size: tuple[int, int] | None = None) -> None:
     """Check that every configured background image exists and decodes (nothing to check when none are).
 
+    With `min_size` (short side, long side, px: the largest page), each image must be at least that large
+    in one orientation: pages are cut from their images, never tiled.
+
     Raises:
-        ConfigError: naming the first missing, unreadable or empty folder or file.
+        ConfigError: naming the first missing, unreadable, empty or too small folder or file.
     """
     for path in paths:
         if not path.exists():
@@ -72,12 +75,24 @@ def check_images(paths: Sequence[Path]) -> None:
                 image.load()
         except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
             raise ConfigError(f"cannot read background image {file}: {exc}") from None
+        if min_size and (min(image.size) < min_size[0] or max(image.size) < min_size[1]):
+            raise ConfigError(
+                f"background image {file} is {image.size[0]}x{image.size[1]} px, smaller than the largest page"
+                f" ({min_size[0]}x{min_size[1]} px in either orientation); use larger images or lower page.long_side"
+            )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_full(path: Path) -> np.ndarray:
+    """A background image as RGB at full size (for pages; few kept, they are large)."""
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 @functools.lru_cache(maxsize=256)
 def _load(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        rgb = np.asarray(image.convert("RGB"))
+    """A background image as RGB, its short side shrunk to _SHORT_SIDE_PX (lines are small crops of it)."""
+    rgb = _load_full(path)
     scale = _SHORT_SIDE_PX / min(rgb.shape[:2])
     if scale < 1:
         rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -154,8 +169,16 @@ def _paper(backdrop: Backdrop, height: int, width: int, rng: np.random.Generator
 
 
 def _image(backdrop: Backdrop, files: Sequence[Path], height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """A random crop of a user image (tiled when small), its lumas stretched over the background range."""
-    source = _load(files[int(rng.integers(len(files)))])
+    """A random crop of a user image (tiled when small), its lumas stretched over the background range.
+
+    Pages (larger than _SHORT_SIDE_PX on both sides) are cut from the image at full size, turned to the
+    page's orientation; check_images made sure every image covers the largest page.
+    """
+    page = min(height, width) > _SHORT_SIDE_PX
+    file = files[int(rng.integers(len(files)))]
+    source = _load_full(file) if page else _load(file)
+    if page and (source.shape[0] > source.shape[1]) != (height > width):
+        source = np.rot90(source)
     reps = (-(-height // source.shape[0]) + 1, -(-width // source.shape[1]) + 1, 1)
     tiled = np.tile(source, reps) if reps[:2] != (1, 1) else source
     top = int(rng.integers(0, tiled.shape[0] - height + 1))

@@ -217,7 +217,7 @@ class PageConfig(_Strict):
     """Layout -> relative weight: document (headings, 1-2 columns), form (labels, boxed, underlined and
     table fields, stamps), receipt (thermal columns of items and prices), id_card (card with a photo
     area), sign (a few large lines on a scene, some cut by the edge)."""
-    text_px: tuple[int, int] = (20, 44)
+    text_px: tuple[int, int] = (24, 48)
     """Range of the body text's line box (ascent + descent), px; headings and titles are larger."""
     min_text_px: int = Field(8, ge=1, le=64)
     """A box whose axis-aligned width or height is under this is `###` (PaddleOCR's MakeShrinkMap min_text_size)."""

@@ -23,7 +23,7 @@ from thaigen.dataset.manifest import read_manifest, write_manifest
 from thaigen.errors import DatasetError
 from thaigen.pipeline.merge import describe, write_outputs
 from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs
-from thaigen.pipeline.page import make_page
+from thaigen.pipeline.page import largest_page, make_page
 from thaigen.pipeline.sample import choose_runs, make_sample
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
@@ -149,7 +149,7 @@ def build(
     """
     require_raqm()
     pool = load_pool(config.fonts)
-    check_images(config.background.images)
+    check_images(config.background.images, largest_page(config) if config.task == "det" else None)
     choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker; forked workers inherit loaded word lists
     if config.task == "det":
         make_page(config, pool, 0)  # a layout that cannot fit fails here, before the output folder is touched

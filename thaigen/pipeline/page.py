@@ -143,6 +143,12 @@ def _size(config: GenConfig, layout: str, rng: np.random.Generator) -> tuple[int
     return (long_side, short_side) if landscape else (short_side, long_side)
 
 
+def largest_page(config: GenConfig) -> tuple[int, int]:
+    """(short side, long side) of the largest page this config can make, px."""
+    long_side = config.page.long_side[1]
+    return round(long_side * max(ASPECTS[name][1] for name, weight in config.page.layouts.items() if weight > 0)), long_side
+
+
 def _edge(start: np.ndarray, end: np.ndarray, step: float) -> np.ndarray:
     segments = max(1, min(MAX_EDGE_POINTS - 1, math.ceil(float(np.linalg.norm(end - start)) / step)))
     return start + (end - start) * (np.arange(segments + 1, dtype=np.float32)[:, None] / segments)
