@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from PIL import Image, ImageDraw
 
 import thaigen
 from thaigen.cli import main as cli
@@ -179,29 +178,3 @@ def test_paddleocr_source_command_reports_a_configured_checkout(
     assert cli(["paddleocr-source"]) == 0
     assert capsys.readouterr().out.strip() == f"PaddleOCR source: {tmp_path}"
 
-
-@pytest.mark.slow
-def test_db_launcher_trains_and_exports(source: Path, tmp_path: Path) -> None:
-    """DB on a handmade detection set (thaigen's det datasets come later): trains, exports, ONNX skipped."""
-    data = tmp_path / "det"
-    (data / "images").mkdir(parents=True)
-    lines = []
-    for i in range(6):
-        image = Image.new("RGB", (320, 320), "white")
-        box = [
-            [20 + 10 * i, 40 + 30 * i],
-            [220 + 10 * i, 40 + 30 * i],
-            [220 + 10 * i, 80 + 30 * i],
-            [20 + 10 * i, 80 + 30 * i],
-        ]
-        ImageDraw.Draw(image).polygon([tuple(p) for p in box], fill="black")
-        image.save(data / f"images/{i}.png")
-        lines.append(f"images/{i}.png\t{json.dumps([{'transcription': 'ก', 'points': box}])}\n")
-    (data / "train.txt").write_text("".join(lines[:4]), encoding="utf-8")
-    (data / "val.txt").write_text("".join(lines[4:]), encoding="utf-8")
-    hyperparameters = {"arch": "db", "use_gpu": "false", "epochs": "1", "batch_size": "2", "num_workers": "0"}
-    card_path = entrypoint.train_and_export(entrypoint.ContractPaths.local(data, tmp_path / "run"), hyperparameters)
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    assert {"hmean", "precision", "recall"} <= set(card["training"]["best_metrics"])
-    assert (card_path.parent / "inference.json").is_file() and card["image_shape"] == [3, 640, 640]
-    assert card["onnx"]["file"] is None and card["onnx"]["skipped"].startswith("paddle2onnx failed")

@@ -25,13 +25,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from thaigen.dataset import paths as dataset_paths
 from thaigen.dataset.labels import read_labels
 from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
+from trainers.inference.detector import DetectorSettings, preprocess
 from trainers.inference.image import InputShape, load, to_batch
 from trainers.inference.paddle_backend import import_paddle
 from trainers.jobs import channels, model_card
-from trainers.paddleocr import export
+from trainers.paddleocr import compat, export
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
 
@@ -161,7 +164,7 @@ def run_paddle_train(source: Path, config: Path, log: Path, max_minutes: float |
     Raises:
         ThaigenError: training failed (its last log line in the message).
     """
-    command = paddle_source.tool_command(source, "train.py", "-c", str(config))
+    command = compat.command(source, "train.py", "-c", str(config))
     with (
         subprocess.Popen(
             command,
@@ -202,6 +205,23 @@ def _sample_images(layout: Layout, count: int = 8) -> list[Path]:
     return [layout.val_dir / line.path for line in lines]
 
 
+def sample_batch(layout: Layout, arch: Arch, config: dict[str, Any]) -> np.ndarray:
+    """Inputs for the ONNX agreement check: 8 validation lines, or for DB the first validation page at the
+    size the model's own DetResizeForTest gives it."""
+    if ARCHS[arch].model_type == "rec":
+        return to_batch([load(p) for p in _sample_images(layout)], InputShape(*ARCHS[arch].image_shape))
+    resize = next(op["DetResizeForTest"] for op in config["Eval"]["dataset"]["transforms"] if "DetResizeForTest" in op)
+    settings = DetectorSettings(resize["limit_side_len"], resize["limit_type"])
+    return preprocess(load(_sample_images(layout, 1)[0]), settings)
+
+
+def inference_note(onnx: export.OnnxResult) -> dict[str, Any]:
+    """How the folder's model is meant to run, for the model card."""
+    if onnx.path is not None:
+        return {"runtime": "onnxruntime", "file": onnx.path.name}
+    return {"runtime": "paddle", "file": export.MODEL_FILE, "enable_mkldnn": False}
+
+
 def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -> Path:
     """Train, export, convert and describe one model; returns the model card's path.
 
@@ -229,8 +249,7 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
     wall_s = time.monotonic() - started
     export.export_inference(source, config_path, _weights(paths.checkpoint_dir), paths.model_dir, log)
     export.make_loadable(paths.model_dir, arch)
-    batch = to_batch([load(p) for p in _sample_images(layout)], InputShape(*ARCHS[arch].image_shape))
-    onnx = export.convert_checked(paths.model_dir, batch)
+    onnx = export.convert_checked(paths.model_dir, sample_batch(layout, arch, config))
     shutil.copyfile(config_path, paths.model_dir / CONFIG_FILE)
     if layout.dict_path.is_file():
         shutil.copyfile(layout.dict_path, paths.model_dir / dataset_paths.DICT)
@@ -242,7 +261,7 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
         "resumed_from_checkpoint": options.checkpoint is not None,
     }
     card = model_card.describe(arch, config, layout, training | model_card.training_figures(log), onnx, source)
-    return model_card.write_card(paths.model_dir, card)
+    return model_card.write_card(paths.model_dir, card | {"inference": inference_note(onnx)})
 
 
 def main() -> int:

@@ -103,8 +103,8 @@ def convert_checked(model_dir: Path, batch: np.ndarray, tolerance: float = ONNX_
     Agreement: probabilities within `tolerance` and, for a recogniser (batch x steps x classes), the same
     best class at every step that is not a near tie, so greedy CTC decoding reads the same text.
 
-    A conversion paddle2onnx cannot do (DB with 2.1.0) is reported as skipped, not raised: the Paddle
-    model is still the deliverable.
+    A conversion paddle2onnx cannot do is reported as skipped, not raised: the Paddle model is still the
+    deliverable. For a DB detector `batch` is one page as trainers.inference.detector prepares it.
 
     Raises:
         ExportError: the ONNX model's outputs disagree with Paddle's.
