@@ -17,7 +17,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
 import numpy as np
@@ -33,7 +33,7 @@ from thaigen.augment.presets import BUILTIN
 from thaigen.cli import main
 from thaigen.config.loading import make_config
 from thaigen.config.recipes import RECIPES
-from thaigen.config.schema import BACKGROUND_KINDS, FURNITURE_KINDS, GenConfig
+from thaigen.config.schema import BACKGROUND_KINDS, FURNITURE_KINDS, LAYOUTS, GenConfig
 from thaigen.pipeline import build as build_module
 from thaigen.resources import data_dir
 from thaigen.text.sources import SOURCES, USER_CORPUS
@@ -45,6 +45,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "presets": tuple(sorted(BUILTIN)),
     "kinds": BACKGROUND_KINDS,
     "furniture": FURNITURE_KINDS,
+    "layouts": LAYOUTS,
 }
 """The names a weight mapping field (by field name) accepts as keys."""
 
@@ -88,6 +89,8 @@ def _valid(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any]:
         return st.booleans()
     if annotation is str:
         return st.sampled_from(sorted(RECIPES))
+    if origin is Literal:
+        return st.sampled_from(args)
     if origin is tuple and args[-1] is Ellipsis:
         return st.lists(st.sampled_from(PATHS), max_size=2)
     if origin is tuple:

@@ -20,6 +20,7 @@ from thaigen.config.schema import (
     PageConfig,
     RenderConfig,
     StyleConfig,
+    TASKS,
 )
 from thaigen.errors import ConfigError
 
@@ -86,6 +87,8 @@ def make_config(
     values = dict(file_values or {})
     name = recipe if recipe is not None else values.get("recipe")
     task = overrides.get("task") or values.get("task")
+    if task is not None and task not in TASKS:
+        raise ConfigError(f"task: must be one of {', '.join(TASKS)}, not {task!r}")
     if name is None:
         name = DEFAULT_DET_RECIPE if task == "det" else DEFAULT_RECIPE
     known = ", ".join(sorted(RECIPES))
