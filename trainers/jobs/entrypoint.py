@@ -34,7 +34,7 @@ from trainers.inference.detector import DetectorSettings, preprocess
 from trainers.inference.image import InputShape, load, to_batch
 from trainers.inference.paddle_backend import import_paddle
 from trainers.jobs import channels, model_card
-from trainers.paddleocr import compat, export
+from trainers.paddleocr import export
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
 
@@ -164,7 +164,7 @@ def run_paddle_train(source: Path, config: Path, log: Path, max_minutes: float |
     Raises:
         ThaigenError: training failed (its last log line in the message).
     """
-    command = compat.command(source, "train.py", "-c", str(config))
+    command = paddle_source.tool_command(source, "train.py", "-c", str(config))
     with (
         subprocess.Popen(
             command,
