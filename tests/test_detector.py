@@ -117,18 +117,53 @@ def test_not_a_detector_is_refused(tmp_path: Path) -> None:
         Detector.load(tmp_path)
 
 
-def test_a_network_without_a_probability_map_is_refused(tmp_path: Path) -> None:
-    """An ONNX network that returns its 3-channel input: caught at load by a 32 x 32 probe."""
+def _save_network(path: Path, nodes: list[object], channels_out: int) -> None:
+    """A small ONNX network from x (N x 3 x H x W) to y (N x channels_out x H x W)."""
     import onnx
     from onnx import TensorProto, helper
 
-    tensor = ["N", 3, "H", "W"]
     graph = helper.make_graph(
-        [helper.make_node("Identity", ["x"], ["y"])],
-        "identity",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, tensor)],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, tensor)],
+        nodes,
+        "net",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", channels_out, "H", "W"])],
+        [helper.make_tensor("k", TensorProto.FLOAT, [], [-10.0])],
     )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), tmp_path / "inference.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
+
+
+def test_detect_finds_ink_in_source_pixels_in_reading_order(tmp_path: Path) -> None:
+    """A network whose map is 'dark ink' (sigmoid of -10 x the normalised mean): the whole Detector path, from
+    resizing a 1500 px page to 960 to boxes back in source pixels, grown by unclip, in reading order."""
+    from onnx import helper
+
+    nodes = [
+        helper.make_node("ReduceMean", ["x"], ["m"], axes=[1], keepdims=1),
+        helper.make_node("Mul", ["m", "k"], ["s"]),
+        helper.make_node("Sigmoid", ["s"], ["y"]),
+    ]
+    _save_network(tmp_path / "inference.onnx", nodes, 1)
+    page = np.full((1000, 1500, 3), 255, np.uint8)
+    ink = {"left": (100, 100, 500, 140), "right": (700, 96, 1100, 136), "below": (100, 300, 1300, 350)}
+    for x0, y0, x1, y1 in ink.values():
+        page[y0:y1, x0:x1] = 0
+    detector = Detector.load(tmp_path)
+    assert detector.probability_map(page).shape == (640, 960)
+    found = detector.detect(page)
+    assert len(found) == 3  # "right" starts 4 px higher than "left": same line, so left to right
+    for detection, (x0, y0, x1, y1) in zip(found, ink.values(), strict=True):
+        xs, ys = detection.points[:, 0], detection.points[:, 1]
+        assert detection.score > 0.99
+        assert xs[0] < x0 and ys[0] < y0 and xs[2] > x1 - 1 and ys[2] > y1 - 1  # top-left, bottom-right corners
+        assert (xs[1], ys[3]) == (xs[2], ys[2]) and (xs[0], ys[1]) == (xs[3], ys[0])  # upright, clockwise
+        grow = (x1 - x0) * (y1 - y0) * 1.5 / (2 * (x1 - x0 + y1 - y0))  # unclip offset, px
+        assert abs((x0 - xs[0]) - grow) < 4 and abs((ys[2] - y1) - grow) < 4
+
+
+def test_a_network_without_a_probability_map_is_refused(tmp_path: Path) -> None:
+    """An ONNX network that returns its 3-channel input: caught at load by a 32 x 32 probe."""
+    from onnx import helper
+
+    _save_network(tmp_path / "inference.onnx", [helper.make_node("Identity", ["x"], ["y"])], 3)
     with pytest.raises(ConfigError, match=r"output has shape \[1, 3, 32, 32\] .* not a DB probability map"):
         Detector.load(tmp_path)
