@@ -35,8 +35,10 @@ def _hyperparameters(args: argparse.Namespace) -> dict[str, str]:
 
 def add_train(parser: argparse.ArgumentParser) -> Runner:
     """train a PaddleOCR model on a dataset, locally or on SageMaker, and export it (Paddle + ONNX)"""
-    parser.add_argument("dataset", type=Path, help="dataset folder from `thaigen build`")
-    parser.add_argument("--arch", choices=ARCH_NAMES, required=True, help="crnn (32x320), svtr (48x320) or db (det)")
+    parser.add_argument("dataset", type=Path, help="dataset folder from `thaigen build` (--task det for db)")
+    parser.add_argument(
+        "--arch", choices=ARCH_NAMES, required=True, help="crnn (32x320), svtr (48x320) or db (text detection)"
+    )
     parser.add_argument("--backend", choices=("local", "sagemaker"), default="local")
     parser.add_argument(
         "--out", type=Path, help="run folder (default runs/<dataset>-<arch>); the model lands in OUT/model"
