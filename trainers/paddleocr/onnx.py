@@ -32,21 +32,19 @@ class ConversionFailed(ThaigenError):
 
 def float_interp_scales(node: Any) -> int:
     """Rewrite, in place, every f64 `scale` attribute of a PIR program's *_interp ops as f32; returns how many."""
-    changed = 0
-    if isinstance(node, dict):
-        if str(node.get("#", "")).endswith("_interp"):
-            for attribute in node.get("A", []):
-                if attribute.get("N") == "scale":
-                    for element in attribute["AT"]["D"]:
-                        if element.get("#") == _F64:
-                            element["#"] = _F32
-                            changed += 1
-        values = node.values()
-    elif isinstance(node, list):
-        values = node
-    else:
+    if isinstance(node, list):
+        return sum(float_interp_scales(value) for value in node)
+    if not isinstance(node, dict):
         return 0
-    return changed + sum(float_interp_scales(value) for value in values)
+    changed = 0
+    if str(node.get("#", "")).endswith("_interp"):
+        for attribute in node.get("A", []):
+            if attribute.get("N") == "scale":
+                for element in attribute["AT"]["D"]:
+                    if element.get("#") == _F64:
+                        element["#"] = _F32
+                        changed += 1
+    return changed + sum(float_interp_scales(value) for value in node.values())
 
 
 def stage_for_paddle2onnx(model: Path, staging: Path) -> Path:
