@@ -11,18 +11,30 @@ from typing import TYPE_CHECKING
 
 from thaigen.cli import Runner
 from thaigen.errors import ConfigError
-from trainers.inference.cli import add_model_options, load_recognizer
+from trainers.inference.cli import add_detector_options, add_model_options, load_detector, load_recognizer
 
 if TYPE_CHECKING:
     from trainers.inference.engine import Engine
 
 TESSERACT = "tesseract"
+TASKS = ("rec", "det", "e2e")
+PAGES_DRAWN = 12
 
 
 def add_score(parser: argparse.ArgumentParser) -> Runner:
-    """score recognizers (and Tesseract, ensembles) on a PaddleOCR label file or dataset folder"""
-    parser.add_argument("model", help=f"model folder, or '{TESSERACT}'")
-    parser.add_argument("dataset", type=Path, help="label file (path<TAB>label) or dataset folder (its val.txt)")
+    """score recognizers (and Tesseract, ensembles) on a label file or dataset folder; detectors with --task det|e2e"""
+    parser.add_argument("model", nargs="?", help=f"recognizer folder, or '{TESSERACT}' (rec; e2e: or --rec)")
+    parser.add_argument("dataset", type=Path, help="label file or dataset folder (its val.txt)")
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default="rec",
+        help="rec: lines (default); det: a detector's boxes on a det set; e2e: detector + recognizer on it",
+    )
+    parser.add_argument("--rec", help=f"recognizer folder or '{TESSERACT}' for --task e2e")
+    parser.add_argument(
+        "--draw", type=int, default=PAGES_DRAWN, help=f"det/e2e: worst pages drawn as PNGs (default {PAGES_DRAWN})"
+    )
     parser.add_argument(
         "--engine", action="append", default=[], help=f"another model folder or '{TESSERACT}' (repeatable)"
     )
@@ -40,6 +52,7 @@ def add_score(parser: argparse.ArgumentParser) -> Runner:
     parser.add_argument("--limit", type=int, help="score only the first N lines")
     parser.add_argument("--tesseract-langs", default="tha+eng", help="Tesseract languages (default tha+eng)")
     parser.add_argument("--out", type=Path, help="report folder (default scores/<dataset>)")
+    add_detector_options(parser)
     add_model_options(parser)
     return _score
 
@@ -53,6 +66,10 @@ def _engine(spec: str, args: argparse.Namespace) -> Engine:
 
 
 def _score(args: argparse.Namespace) -> int:
+    if args.task != "rec":
+        return _score_pages(args)
+    if args.model is None:
+        raise ConfigError(f"give a recognizer folder or '{TESSERACT}' to score")
     from trainers.evaluation.report import summary_table, write_report
     from trainers.evaluation.score import label_file_for, labelled_lines, load_images, score
     from trainers.inference.ensemble import Combiner, Ensemble
@@ -72,4 +89,31 @@ def _score(args: argparse.Namespace) -> int:
     report = write_report(out, str(label_file), scores, lines, images)
     print(summary_table(scores))
     print(f"report: {report} (+ report.json, worst-*.png)")
+    return 0
+
+
+def _score_pages(args: argparse.Namespace) -> int:
+    from trainers.evaluation.page_report import summary_text, write_page_report
+    from trainers.evaluation.pages import score_pages, summarize_pages, true_pages
+    from trainers.evaluation.score import label_file_for
+
+    if args.det is None:
+        raise ConfigError(f"--task {args.task} needs a detector: --det MODEL")
+    if args.model is not None and args.rec is not None:
+        raise ConfigError("give the recognizer once: as MODEL or as --rec")
+    rec = args.rec or args.model
+    if args.task == "e2e" and rec is None:
+        raise ConfigError("--task e2e needs a recognizer: --rec MODEL")
+    if args.task == "det" and rec is not None:
+        raise ConfigError("--task det scores boxes only: drop the recognizer, or use --task e2e")
+    label_file = label_file_for(args.dataset, args.labels)
+    pages = true_pages(label_file, args.data_dir)[: args.limit]
+    detector = load_detector(args.det, args)
+    recognizer = None if rec is None else _engine(rec, args)
+    scores = summarize_pages(score_pages(pages, detector, recognizer), end_to_end=recognizer is not None)
+    models = {"detector": detector.name} | ({} if recognizer is None else {"recognizer": recognizer.name})
+    out = args.out or Path("scores") / (args.dataset.name if args.dataset.is_dir() else label_file.stem)
+    report = write_page_report(out, str(label_file), models, scores, args.draw)
+    print(summary_text(scores))
+    print(f"report: {report} (+ pages/*.png: true green, ### orange, predicted magenta)")
     return 0

@@ -3,7 +3,10 @@
 POST /invocations takes either one raw image (any Content-Type but JSON: image/png, image/jpeg,
 application/x-image, application/octet-stream) or JSON `{"images": ["<base64>", ...]}`, and answers
 `{"predictions": [{"text": "...", "confidence": 0.97}, ...]}` in request order. The `X-Batch-Sizes`
-response header says which batch sizes served a request (see batcher.py).
+response header says which batch sizes served a request (see batcher.py). Given a detector too, every
+image is a page: its boxes are found (one page at a time, in a thread of their own), cut out, and their
+crops join the same batcher queue; the answer is `{"pages": [{"lines": [{"points": [[x, y], ...], "text",
+"confidence", "det_score"}, ...]}, ...]}`, lines in reading order.
 
 A starlette app on uvicorn (asyncio loop, httptools parser): the event loop only moves bytes; decoding
 runs in a worker thread and the network in the batcher's thread. Every answer the app gives is JSON,
@@ -24,6 +27,7 @@ import logging
 import math
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -36,8 +40,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trainers.inference import image as inference_image
+from trainers.inference.db import Detection
 from trainers.inference.engine import Reading
 from trainers.inference.image import BadImage, Image
+from trainers.inference.pages import crop_lines, page_lines
 from trainers.serving.batcher import Batcher, BatcherStopped, ReadBatch
 
 LOG = logging.getLogger("thaigen.serve")
@@ -176,6 +182,34 @@ async def read_lines(batcher: Batcher, images: Sequence[Image], timeout_s: float
         raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE, str(exc)) from None
 
 
+Detect = Callable[[Image], list[Detection]]
+
+
+def _detect_and_crop(detect: Detect, page: Image) -> tuple[list[Detection], list[Image]]:
+    detections = detect(page)
+    return detections, crop_lines(page, detections)
+
+
+async def read_pages(
+    batcher: Batcher, pool: ThreadPoolExecutor, detect: Detect, pages: Sequence[Image], timeout_s: float
+) -> tuple[list[dict[str, object]], list[int]]:
+    """Detect each page's lines in `pool`, read their crops with `batcher`: JSON pages and the batch sizes used.
+
+    Raises:
+        RequestError: 503 as read_lines.
+    """
+    loop = asyncio.get_running_loop()
+    answers: list[dict[str, object]] = []
+    sizes: list[int] = []
+    for page in pages:
+        detections, crops = await loop.run_in_executor(pool, _detect_and_crop, detect, page)
+        results = await read_lines(batcher, crops, timeout_s) if crops else []
+        lines = page_lines(detections, [reading for reading, _ in results])
+        answers.append({"lines": [line.as_json() for line in lines]})
+        sizes += [size for _, size in results]
+    return answers, sizes
+
+
 async def _watch(batcher: Batcher, grace_s: float, stop: Callable[[], None]) -> None:
     """Wait for the batcher thread to die; then, after `grace_s` of 503 on /ping, stop the server."""
     while not batcher.failed:
@@ -185,8 +219,11 @@ async def _watch(batcher: Batcher, grace_s: float, stop: Callable[[], None]) -> 
     stop()
 
 
-def make_app(batcher: Batcher, config: ServeConfig, stop: Callable[[], None]) -> Starlette:
-    """The ASGI app reading lines with `batcher`; `stop` is called when the batcher dies."""
+def make_app(
+    batcher: Batcher, config: ServeConfig, stop: Callable[[], None], detect: Detect | None = None
+) -> Starlette:
+    """The ASGI app reading lines with `batcher` (pages, with `detect`); `stop` is called when the batcher dies."""
+    detect_pool = ThreadPoolExecutor(1, thread_name_prefix="thaigen-detect")
 
     async def ping(request: Request) -> Response:
         if batcher.failed:
@@ -197,6 +234,8 @@ def make_app(batcher: Batcher, config: ServeConfig, stop: Callable[[], None]) ->
         body = await read_body(request, config.max_body_bytes, config.socket_timeout_s)
         content_type = request.headers.get("content-type", "")
         images = await run_in_threadpool(parse_images, body, content_type, config.max_images, config.max_aspect)
+        if detect is not None:
+            return await _pages(images)
         try:
             results = await read_lines(batcher, images, config.timeout_s)
         except RequestError:
@@ -207,6 +246,16 @@ def make_app(batcher: Batcher, config: ServeConfig, stop: Callable[[], None]) ->
         sizes = ",".join(str(size) for _, size in results)
         return JSONResponse({"predictions": predictions}, headers={"X-Batch-Sizes": sizes})
 
+    async def _pages(pages: list[Image]) -> Response:
+        assert detect is not None
+        try:
+            answers, sizes = await read_pages(batcher, detect_pool, detect, pages, config.timeout_s)
+        except RequestError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (a model failure: answer 500 and keep serving)
+            return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"page reading failed: {exc}")
+        return JSONResponse({"pages": answers}, headers={"X-Batch-Sizes": ",".join(map(str, sizes))})
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watchdog = asyncio.create_task(_watch(batcher, config.death_grace_s, stop))
@@ -214,6 +263,7 @@ def make_app(batcher: Batcher, config: ServeConfig, stop: Callable[[], None]) ->
             yield
         finally:
             watchdog.cancel()
+            detect_pool.shutdown(wait=False, cancel_futures=True)
 
     app = Starlette(
         routes=[Route("/ping", ping, methods=["GET"]), Route("/invocations", invocations, methods=["POST"])],
@@ -249,9 +299,11 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 class InferenceServer(uvicorn.Server):
     """uvicorn serving the app, stopped (and failed) when the batcher thread dies."""
 
-    def __init__(self, read_batch: ReadBatch, config: ServeConfig, *, access_log: bool = True) -> None:
+    def __init__(
+        self, read_batch: ReadBatch, config: ServeConfig, *, access_log: bool = True, detect: Detect | None = None
+    ) -> None:
         self.batcher = Batcher(read_batch, config.max_batch, config.max_wait_s)
-        app = make_app(self.batcher, config, self.stop)
+        app = make_app(self.batcher, config, self.stop, detect)
         super().__init__(
             uvicorn.Config(
                 app,

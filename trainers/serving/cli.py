@@ -15,7 +15,7 @@ from pathlib import Path
 
 from thaigen.cli import Runner
 from thaigen.errors import EnvironmentProblem
-from trainers.inference.cli import add_model_options
+from trainers.inference.cli import add_detector_options, add_model_options, load_detector
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 NETWORK_THREADS = max(1, (os.cpu_count() or 1) // 2)
@@ -25,7 +25,7 @@ request on 2 cores (see README, load test)."""
 
 
 def add_serve(parser: argparse.ArgumentParser) -> Runner:
-    """serve a recognizer over HTTP (SageMaker inference contract: GET /ping, POST /invocations)"""
+    """serve a recognizer, or with --det whole pages, over HTTP (SageMaker contract: GET /ping, POST /invocations)"""
     from trainers.serving.app import ServeConfig
 
     defaults = ServeConfig()
@@ -34,6 +34,7 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
     parser.add_argument(
         "model", type=Path, nargs="?", default=Path(model_dir), help=f"recognizer folder (default {model_dir})"
     )
+    parser.add_argument("--rec", type=Path, help="recognizer folder, instead of MODEL")
     parser.add_argument("--host", default=defaults.host, help=f"address to bind (default {defaults.host})")
     parser.add_argument("--port", type=int, default=port, help=f"port (default {port}; SAGEMAKER_BIND_TO_PORT)")
     parser.add_argument("--max-batch", type=int, default=defaults.max_batch, help="lines per forward pass")
@@ -44,6 +45,7 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
     parser.add_argument("--max-images", type=int, default=defaults.max_images, help="images per JSON request (413)")
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s, help="seconds before a request gets 503")
     parser.add_argument("--quiet", action="store_true", help="no access log")
+    add_detector_options(parser)
     add_model_options(parser)
     return _serve
 
@@ -75,7 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     listening = _listen(args.host, args.port)  # before the model loads: a port in use fails at once
     recognizer = Recognizer.load(
-        args.model,
+        args.rec or args.model,
         runtime=Runtime(args.runtime),
         dict_path=args.dict,
         batch_size=args.max_batch,
@@ -90,13 +92,16 @@ def _serve(args: argparse.Namespace) -> int:
         max_images=args.max_images,
         timeout_s=args.timeout,
     )
-    server = InferenceServer(recognizer.read_batch, config, access_log=not args.quiet)
+    detector = None if args.det is None else load_detector(args.det, args, NETWORK_THREADS)
+    detect = None if detector is None else detector.detect
+    server = InferenceServer(recognizer.read_batch, config, access_log=not args.quiet, detect=detect)
     # Libraries and model stay for the process's life: out of the collector's sight, a full collection no
     # longer walks them (those walks were the p99 spikes under load).
     gc.collect()
     gc.freeze()
     port = listening.getsockname()[1]
-    print(f"serving {recognizer.name} on http://{args.host}:{port} (GET /ping, POST /invocations)", flush=True)
+    what = recognizer.name if detector is None else f"pages: {detector.name} + {recognizer.name}"
+    print(f"serving {what} on http://{args.host}:{port} (GET /ping, POST /invocations)", flush=True)
     try:
         return server.serve_until_stopped([listening])
     except KeyboardInterrupt:
