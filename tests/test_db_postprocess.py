@@ -26,9 +26,9 @@ def probability_map(rng: np.random.Generator, height: int, width: int) -> np.nda
         size = (float(rng.uniform(2, width / 3)), float(rng.uniform(1, 30)))
         corners = cv2.boxPoints((centre, size, float(rng.uniform(-40, 40))))
         cv2.fillPoly(prob, [corners.astype(np.int32)], float(rng.uniform(0.4, 1.0)))
-    prob = cv2.GaussianBlur(prob, (5, 5), float(rng.uniform(0.5, 1.5)))
-    prob += rng.uniform(0, 0.5, prob.shape).astype(np.float32) * (rng.random(prob.shape) < 0.002)
-    return np.clip(prob, 0, 1).astype(np.float32)
+    blurred = cv2.GaussianBlur(prob, (5, 5), float(rng.uniform(0.5, 1.5)))
+    speckle = rng.uniform(0, 0.5, prob.shape) * (rng.random(prob.shape) < 0.002)
+    return np.clip(blurred + speckle, 0, 1).astype(np.float32)
 
 
 SIZES = [((640, 640), (640, 640)), ((960, 704), (1600, 1173)), ((96, 320), (90, 300)), ((1248, 960), (1248, 960))]

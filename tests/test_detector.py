@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -20,6 +22,9 @@ from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import Arch, Layout, TrainOptions, build_config, write_config
 from trainers.paddleocr.export import ONNX_TOLERANCE, convert_checked
 from trainers.paddleocr.onnx import float_interp_scales
+
+if TYPE_CHECKING:
+    from onnx import NodeProto
 
 pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
 
@@ -63,7 +68,7 @@ def converted(exported: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_interp_scales_become_float_only_there() -> None:
-    program = {
+    program: dict[str, Any] = {
         "ops": [
             {
                 "#": "1.nearest_interp",
@@ -117,7 +122,7 @@ def test_not_a_detector_is_refused(tmp_path: Path) -> None:
         Detector.load(tmp_path)
 
 
-def _save_network(path: Path, nodes: list[object], channels_out: int) -> None:
+def _save_network(path: Path, nodes: Sequence[NodeProto], channels_out: int) -> None:
     """A small ONNX network from x (N x 3 x H x W) to y (N x channels_out x H x W)."""
     import onnx
     from onnx import TensorProto, helper
