@@ -154,5 +154,7 @@ def test_unparsable_labels_are_one_line_naming_the_line(tmp_path: Path) -> None:
 def test_a_recognition_set_is_not_a_det_set(tmp_path: Path) -> None:
     folder = det_set(tmp_path, [[TEXT]])
     (folder / "val.txt").write_text("images/0.png\tข้อความ\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match=r"val\.txt:1: boxes are not JSON"):
+    with pytest.raises(DatasetError, match=r"val\.txt is not a detection label file; --arch db trains on a detection set"):
         validate(Layout.of(folder), Arch.DB)
+    (folder / "val.txt").write_text("images/0.png\t[{]\n", encoding="utf-8")
+    assert "boxes are not JSON" in str(validate(Layout.of(folder), Arch.DB)[0])

@@ -217,3 +217,22 @@ def test_a_background_image_smaller_than_the_page_is_named(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match=r"small\.png is 800x600 px, smaller than the largest page"):
         build(config, tmp_path / "out", workers=1, progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_lint_and_report_take_a_det_set(det_set: Path, tmp_path: Path) -> None:
+    from thaigen.inspect.page_report import write_page_report
+
+    assert lint_dataset(det_set) == []
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / paths.TRAIN_LABELS).write_text(
+        'a.png\t[{"transcription":"###","points":[[0,0],[4,0],[4,4]]}]\n'
+        f'{det_set / paths.image_relpath(0)}\t[{{"transcription":"x","points":[[0,0],[99999,0],[5,5]]}}]\n',
+        encoding="utf-8",
+    )
+    problems = [f.problem for f in lint_dataset(broken)]
+    assert problems[0].startswith("no box to learn") and "lies outside the" in problems[1]
+    report = write_page_report(det_set, tmp_path / "report", samples=4)
+    html = report.html.read_text(encoding="utf-8")
+    assert "10 pages" in html and "Why ###" in html and "illegible" in html
+    assert Image.open(report.sheet).size[0] > 1000

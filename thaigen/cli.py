@@ -14,8 +14,10 @@ from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
 from thaigen.dataset import paths
+from thaigen.dataset.detection import is_det_set
 from thaigen.errors import BuildIOError, EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset
+from thaigen.inspect.page_report import write_page_report
 from thaigen.inspect.report import write_report
 from thaigen.pipeline.build import Mode, build
 
@@ -88,12 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
     lint.add_argument("--max-text-length", type=int, help="Global.max_text_length (default: manifest, else 25)")
     lint.add_argument("--time-steps", type=int, help="CTC time steps of the model (default: manifest, else unchecked)")
-    report = commands.add_parser("report", help="contact sheet (PNG) and HTML page of what a dataset holds")
+    report = commands.add_parser(
+        "report", help="contact sheet (PNG) and HTML page of what a dataset holds (det sets: pages with polygons)"
+    )
     report.set_defaults(run=_report)
     report.add_argument("dataset", type=Path, help="dataset folder (train.txt, val.txt, dict.txt) or one label file")
     report.add_argument("--out", type=Path, help="output folder (default: DATASET/report)")
     report.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
-    report.add_argument("--samples", type=int, default=48, help="images on the contact sheet (default 48)")
+    report.add_argument("--samples", type=int, default=48, help="images on the contact sheet (default 48; det sets: at most 12 pages)")
     report.add_argument("--seed", type=int, default=0, help="which random images the sheet shows (default 0)")
     report.add_argument("--min-char-count", type=int, default=20, help="flag dictionary characters rarer than this")
     _add_plugins(commands)
@@ -141,7 +145,11 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    root = args.dataset if args.dataset.is_dir() else args.dataset.parent
+    root, files = paths.label_files(args.dataset)
+    if is_det_set(files):
+        pages = write_page_report(args.dataset, args.out or root / "report", samples=min(args.samples, 12), seed=args.seed)
+        print(f"report: {pages.html} and {pages.sheet} ({pages.entries} pages)")
+        return 0
     result = write_report(
         args.dataset, args.out or root / "report", dict_path=args.dict, samples=args.samples, seed=args.seed,
         min_char_count=args.min_char_count,

@@ -121,8 +121,9 @@ class Page:
             dtype=np.float32,
         )
         side = math.ceil(math.hypot(w, h)) + 2
-        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-        matrix[:, 2] += (side - w) / 2, (side - h) / 2
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0) + np.array(
+            [[0, 0, (side - w) / 2], [0, 0, (side - h) / 2]]
+        )
         turned = cv2.warpAffine(ink.coverage, matrix, (side, side), flags=cv2.INTER_LINEAR)
         left, top = round(center[0] - side / 2), round(center[1] - side / 2)
         points = cv2.transform(corners[None], matrix)[0] + np.array([left, top], dtype=np.float32)
@@ -136,18 +137,18 @@ class Page:
 
     def rule(self, start: tuple[int, int], end: tuple[int, int], thickness: int, color: RGB, dashed: int = 0) -> None:
         """A straight line (a dashed one when `dashed` gives the dash length, px); not text, no polygon."""
-        mask = np.zeros((self.height, self.width), dtype=np.uint8)
-        if not dashed:
-            cv2.line(mask, start, end, 255, thickness, cv2.LINE_AA)
-        else:
-            length = math.dist(start, end)
-            for s in np.arange(0, length, 2 * dashed):
-                a = s / max(length, 1)
-                b = min(s + dashed, length) / max(length, 1)
-                p = (round(start[0] + (end[0] - start[0]) * a), round(start[1] + (end[1] - start[1]) * a))
-                q = (round(start[0] + (end[0] - start[0]) * b), round(start[1] + (end[1] - start[1]) * b))
-                cv2.line(mask, p, q, 255, thickness, cv2.LINE_AA)
-        self._blend(mask, 0, 0, color, None)
+        reach = thickness + 2
+        left, top = min(start[0], end[0]) - reach, min(start[1], end[1]) - reach
+        mask = np.zeros((abs(end[1] - start[1]) + 2 * reach + 1, abs(end[0] - start[0]) + 2 * reach + 1), dtype=np.uint8)
+        a, b = np.array(start, dtype=np.float64) - (left, top), np.array(end, dtype=np.float64) - (left, top)
+        length = float(np.linalg.norm(b - a))
+        spans = [(0.0, 1.0)] if not dashed or not length else [
+            (float(s) / length, min(float(s) + dashed, length) / length) for s in np.arange(0.0, length, 2.0 * dashed)
+        ]
+        for low, high in spans:
+            p, q = a + (b - a) * low, a + (b - a) * high
+            cv2.line(mask, (round(p[0]), round(p[1])), (round(q[0]), round(q[1])), 255, thickness, cv2.LINE_AA)
+        self._blend(mask, left, top, color, None)
 
     def box(self, x0: int, y0: int, x1: int, y1: int, thickness: int, color: RGB) -> None:
         """A rectangle outline (a form field, a table cell, a stamp's frame)."""

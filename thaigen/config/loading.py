@@ -12,6 +12,7 @@ from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import (
     DEFAULT_DET_RECIPE,
     DEFAULT_RECIPE,
+    TASKS,
     AugmentConfig,
     BackgroundConfig,
     FontsConfig,
@@ -20,7 +21,6 @@ from thaigen.config.schema import (
     PageConfig,
     RenderConfig,
     StyleConfig,
-    TASKS,
 )
 from thaigen.errors import ConfigError
 

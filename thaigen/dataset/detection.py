@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from thaigen.dataset.labels import LabelLine, format_line, read_labels
+from thaigen.dataset.labels import LabelLine, format_line, read_label_lines, read_labels
 from thaigen.errors import DatasetError
 
 IGNORE = "###"
@@ -114,6 +114,10 @@ def read_det_labels(file: Path) -> Iterator[DetPage]:
         yield det_page(line)
 
 
-def is_det_field(label: str) -> bool:
-    """Whether a label field looks like det boxes (a JSON list), to tell det sets from rec sets."""
-    return label.startswith("[")
+def is_det_set(files: Sequence[Path]) -> bool:
+    """Whether label files hold det boxes (the first usable line's label is a JSON list), not rec labels."""
+    for file in files:
+        for line in read_label_lines(file):
+            if line.label is not None:
+                return line.label.startswith("[")
+    return False

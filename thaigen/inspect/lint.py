@@ -1,4 +1,4 @@
-"""Find labels PaddleOCR would silently drop or mangle, in any PaddleOCR recognition dataset."""
+"""Find labels PaddleOCR would silently drop or mangle, in any PaddleOCR recognition or detection dataset."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
+
 from thaigen.dataset import paths
+from thaigen.dataset.detection import DetPage, det_page, is_det_set
 from thaigen.dataset.dictionary import read_dictionary
 from thaigen.dataset.labels import LabelLine, read_label_lines
 from thaigen.dataset.manifest import read_manifest
+from thaigen.errors import DatasetError
 from thaigen.text.sources import ctc_steps
 
 PADDLEOCR_MAX_TEXT_LENGTH = 25
@@ -92,6 +96,39 @@ def rules_for(folder: Path, max_text_length: int | None, time_steps: int | None,
     )
 
 
+def page_problem(page: DetPage, root: Path) -> str | None:
+    """Why PaddleOCR's DB training cannot use a det page as labelled (None: it can), reading only the image header."""
+    if not any(not box.ignored for box in page.boxes):
+        return "no box to learn: every box is ### (DetLabelEncode drops the page and trains on another)"
+    image = root / page.path
+    try:
+        with Image.open(image) as opened:
+            width, height = opened.size
+    except FileNotFoundError:
+        return f"image not found: {image}"
+    except (OSError, UnidentifiedImageError) as exc:
+        return f"image not readable: {image} ({exc})"
+    for box in page.boxes:
+        outside = next(((x, y) for x, y in box.points if not (0 <= x <= width and 0 <= y <= height)), None)
+        if outside:
+            return f"point {list(outside)} of box {box.transcription!r} lies outside the {width}x{height} image"
+    return None
+
+
+def lint_det_file(labels: Path, root: Path) -> Iterator[Finding]:
+    """Check every line of a det label file: usable by SimpleDataSet, parseable boxes, a box to learn, points inside."""
+    for line in read_label_lines(labels):
+        if line.label is None:
+            yield Finding(labels, line.number, f"{line.problem} (PaddleOCR substitutes a random sample)")
+            continue
+        try:
+            problem = page_problem(det_page(line), root)
+        except DatasetError as exc:
+            problem = str(exc).removeprefix(f"{line.where}: ")
+        if problem:
+            yield Finding(labels, line.number, problem)
+
+
 def lint_dataset(
     target: Path, *, max_text_length: int | None = None, time_steps: int | None = None, dict_path: Path | None = None
 ) -> list[Finding]:
@@ -101,5 +138,7 @@ def lint_dataset(
         DatasetError: the target, its label files or its dictionary are missing.
     """
     folder, files = paths.label_files(target)
+    if is_det_set(files):
+        return [finding for labels in files for finding in lint_det_file(labels, folder)]
     rules = rules_for(folder, max_text_length, time_steps, dict_path)
     return [finding for labels in files for finding in lint_file(labels, folder, rules)]

@@ -142,7 +142,7 @@ def _image_size(entry: Entry) -> tuple[int, int] | None:
         return None
 
 
-def _bars(counts: Mapping[str, int] | Mapping[int, int], title: str) -> str:
+def bars(counts: Mapping[str, int] | Mapping[int, int], title: str) -> str:
     """An HTML table with inline bars, largest first for names and in order for numbers."""
     if not counts:
         return f"<h2>{html.escape(title)}</h2><p>none</p>"
@@ -156,7 +156,7 @@ def _bars(counts: Mapping[str, int] | Mapping[int, int], title: str) -> str:
     return f"<h2>{html.escape(title)}</h2><table>{rows}</table>"
 
 
-def _binned(values: Sequence[int], width: int) -> dict[int, int]:
+def binned(values: Sequence[int], width: int) -> dict[int, int]:
     return dict(Counter(v // width * width for v in values))
 
 
@@ -201,14 +201,14 @@ def write_report(
     )
     sections = [
         summary,
-        _bars({recipe or "(not a thaigen build)": len(entries)}, "Recipe"),
-        _bars(Counter(e.split for e in entries), "Label file"),
-        *(_bars(_counts(entries, key), title) for key, title in counted),
+        bars({recipe or "(not a thaigen build)": len(entries)}, "Recipe"),
+        bars(Counter(e.split for e in entries), "Label file"),
+        *(bars(_counts(entries, key), title) for key, title in counted),
         flags,
-        _bars({ch: characters[ch] for ch in dictionary}, "Character frequency, dictionary characters (most common first)"),
-        _bars(Counter(len(e.label) for e in entries), "Label length (code points)"),
-        _bars(_binned([w for w, _ in sizes], 20), "Image width (px, bins of 20)"),
-        _bars(Counter(h for _, h in sizes), "Image height (px)"),
+        bars({ch: characters[ch] for ch in dictionary}, "Character frequency, dictionary characters (most common first)"),
+        bars(Counter(len(e.label) for e in entries), "Label length (code points)"),
+        bars(binned([w for w, _ in sizes], 20), "Image width (px, bins of 20)"),
+        bars(Counter(h for _, h in sizes), "Image height (px)"),
     ]
     page = out / "report.html"
     with atomic_text(page) as handle:

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PIL import Image, UnidentifiedImageError
 
 from thaigen.dataset import paths
-from thaigen.dataset.detection import DetPage, det_page
-from thaigen.dataset.labels import count_lines, read_labels
+from thaigen.dataset.detection import is_det_set
+from thaigen.dataset.labels import count_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
-from thaigen.inspect.lint import Finding, lint_file, rules_for
+from thaigen.inspect.lint import Finding, lint_det_file, lint_file, rules_for
 
 
 class Arch(StrEnum):
@@ -364,33 +363,16 @@ def validate(layout: Layout, arch: Arch) -> list[Finding]:
     for labels, root in ((layout.train_labels, layout.train_dir), (layout.val_labels, layout.val_dir)):
         if not labels.is_file():
             raise DatasetError(f"label file not found: {labels}")
+        if is_det_set([labels]) != (spec.model_type == "det"):
+            kind, build = ("detection", "--task det") if spec.model_type == "det" else ("recognition", "--task rec")
+            raise DatasetError(
+                f"{labels} is not a {kind} label file; --arch {arch} trains on a {kind} set (thaigen build {build})"
+            )
         if rules is not None:
             findings.extend(lint_file(labels, root, rules))
             continue
-        for line in read_labels(labels):
-            problem = page_problem(det_page(line), root)
-            if problem:
-                findings.append(Finding(labels, line.number, problem))
+        findings.extend(lint_det_file(labels, root))
     return findings
-
-
-def page_problem(page: DetPage, root: Path) -> str | None:
-    """Why PaddleOCR's DB training cannot use a det page as labelled (None: it can), reading only the image header."""
-    if not any(not box.ignored for box in page.boxes):
-        return "no box to learn: every box is ### (DetLabelEncode drops the page and trains on another)"
-    image = root / page.path
-    try:
-        with Image.open(image) as opened:
-            width, height = opened.size
-    except FileNotFoundError:
-        return f"image not found: {image}"
-    except (OSError, UnidentifiedImageError) as exc:
-        return f"image not readable: {image} ({exc})"
-    for box in page.boxes:
-        outside = next(((x, y) for x, y in box.points if not (0 <= x <= width and 0 <= y <= height)), None)
-        if outside:
-            return f"point {list(outside)} of box {box.transcription!r} lies outside the {width}x{height} image"
-    return None
 
 
 def require_valid(layout: Layout, arch: Arch) -> None:
