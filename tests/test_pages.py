@@ -163,13 +163,15 @@ def test_crops_match_their_lines_and_pass_lint(det_set: Path) -> None:
     assert lint_dataset(crops) == []
     lines = {}
     for record in read_records(det_set / paths.SAMPLES):
-        page = np.asarray(Image.open(det_set / paths.image_relpath(record["index"])).convert("RGB"))
+        with Image.open(det_set / paths.image_relpath(record["index"])) as image:
+            page = np.asarray(image.convert("RGB"))
         for line in record["lines"]:
             assert ("crop" in line) == (line["ignore"] is None)
             if "crop" in line:
                 lines[line["crop"]] = line["text"]
                 expected = crop_quad(page, np.array(line["points"], dtype=np.float32))
-                assert np.array_equal(np.asarray(Image.open(crops / line["crop"])), expected)
+                with Image.open(crops / line["crop"]) as crop:
+                    assert np.array_equal(np.asarray(crop), expected)
     read = {line.path: line.label for name in (paths.TRAIN_LABELS, paths.VAL_LABELS) for line in read_labels(crops / name)}
     assert read == lines and len(read) > 50
 
@@ -202,7 +204,7 @@ def test_a_layout_that_fits_no_line_fails_before_writing(tmp_path: Path) -> None
     corpus = tmp_path / "long.txt"
     corpus.write_text("ก" * 300 + "\n", encoding="utf-8")
     config = make_config("pages", {"sources": {"corpus": 1}, "corpus_files": [str(corpus)], "max_text_length": 300,
-                                   "ctc_time_steps": 700, "page": {"fine_print": 0}})  # fmt: skip
+                                   "ctc_time_steps": 700, "page": {"fine_print": 0, "layouts": {"sign": 1}}})  # fmt: skip
     with pytest.raises(ConfigError, match="fitted no text line"):
         build(config, tmp_path / "out", workers=1, progress=False)
     assert not (tmp_path / "out").exists()
@@ -235,4 +237,5 @@ def test_lint_and_report_take_a_det_set(det_set: Path, tmp_path: Path) -> None:
     report = write_page_report(det_set, tmp_path / "report", samples=4)
     html = report.html.read_text(encoding="utf-8")
     assert "10 pages" in html and "Why ###" in html and "illegible" in html
-    assert Image.open(report.sheet).size[0] > 1000
+    with Image.open(report.sheet) as sheet:
+        assert sheet.size[0] > 1000

@@ -36,6 +36,8 @@ TEXT_TRIES = 6
 STRAIGHT_PX = 1.0
 """An edge whose sampled points stay this close to its chord is written as a straight edge."""
 MAX_EDGE_POINTS = 12
+PAGE_ATTEMPTS = 8
+"""Drafts of a page tried before its config is declared unable to make one."""
 
 
 @dataclass(frozen=True)
@@ -192,15 +194,17 @@ def _label(config: GenConfig, line: PageLine, polygon: np.ndarray, width: int, h
     return LineLabel(line, tuple((int(x), int(y)) for x, y in points), ignore)
 
 
-def _canvas(config: GenConfig, index: int, layout: str, rng: np.random.Generator) -> tuple[Page, tuple[int, int, int, int], Any, bool]:
+def _canvas(
+    config: GenConfig, index: int, attempt: int, layout: str, rng: np.random.Generator
+) -> tuple[Page, tuple[int, int, int, int], Any, bool]:
     """The page image with its paper (on a scene for some pages): Page, paper area, paper backdrop, on a scene."""
     width, height = _size(config, layout, rng)
-    paper = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND), config.background, config.render)
+    paper = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND, 2 * attempt), config.background, config.render)
     on_scene = layout != "sign" and bool(rng.random() < config.page.scene)
     if not on_scene:
         pixels = draw_on(paper, np.zeros((height, width), dtype=np.uint8), config.background.images)
         return Page(np.ascontiguousarray(pixels), config.page.box_margin), (0, 0, width, height), paper, False
-    scene = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND, attempt=1), config.background, config.render)
+    scene = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND, 2 * attempt + 1), config.background, config.render)
     pixels = np.ascontiguousarray(draw_on(scene, np.zeros((height, width), dtype=np.uint8), config.background.images))
     share = rng.uniform(0.74, 0.9)
     w, h = round(width * share), round(height * share)
@@ -212,25 +216,37 @@ def _canvas(config: GenConfig, index: int, layout: str, rng: np.random.Generator
 def compose_page(config: GenConfig, pool: FontPool, index: int) -> ComposedPage:
     """Build page `index` (a pure function of config, fonts and index), keeping its pixels and line ids.
 
+    A page whose every box came out `###` (all cut, small or fine print) is redrawn, so that PaddleOCR's
+    DB training never drops it.
+
     Raises:
-        ConfigError: the layout could place no text line (text_px too large for the page, or no text fits).
+        ConfigError: PAGE_ATTEMPTS drafts in a row placed no text line, or no line a detector can learn.
     """
-    rng = stage_rng(config.seed, index, Stage.LAYOUT)
+    for attempt in range(PAGE_ATTEMPTS):
+        page = _draft(config, pool, index, attempt)
+        if isinstance(page, ComposedPage):
+            return page
+    raise ConfigError(f"page {index}: {page}")
+
+
+def _draft(config: GenConfig, pool: FontPool, index: int, attempt: int) -> ComposedPage | str:
+    """One draft of page `index`, or why it is unusable."""
+    rng = stage_rng(config.seed, index, Stage.LAYOUT, attempt)
     names = sorted(config.page.layouts)
     layout_name = names[pick(rng.random(), [config.page.layouts[n] for n in names])]
-    page, area, paper, on_scene = _canvas(config, index, layout_name, rng)
+    page, area, paper, on_scene = _canvas(config, index, attempt, layout_name, rng)
     text_px = int(rng.integers(config.page.text_px[0], config.page.text_px[1] + 1))
     accent = None if paper.light_on_dark else STAMP_COLORS[int(rng.integers(len(STAMP_COLORS)))]
     fine_print = bool(rng.random() < config.page.fine_print)
-    typeset = _Typesetter(config, pool, stage_rng(config.seed, index, Stage.TEXT))
+    typeset = _Typesetter(config, pool, stage_rng(config.seed, index, Stage.TEXT, attempt))
     LAYOUTS[layout_name](Layout(page, area, rng, typeset, text_px, paper.text_rgb, accent, fine_print))
     if not any(not line.illegible for line in page.lines):
-        raise ConfigError(
-            f"page {index}: the {layout_name} layout fitted no text line on a {page.width}x{page.height} page;"
+        return (
+            f"the {layout_name} layout fitted no text line on a {page.width}x{page.height} page;"
             f" lower page.text_px ({config.page.text_px[0]}-{config.page.text_px[1]}) or max_text_length, or raise page.long_side"
         )
     outlines = [_outline(line) for line in page.lines]
-    augment_rng = stage_rng(config.seed, index, Stage.AUGMENT)
+    augment_rng = stage_rng(config.seed, index, Stage.AUGMENT, attempt)
     preset = choose_preset(augment_rng, config.augment.presets)
     moved = augment_page(page.pixels, page.ids, np.concatenate(outlines), preset, config.augment.steps(preset), augment_rng)
     height, width = moved.image.shape[:2]
@@ -239,6 +255,8 @@ def compose_page(config: GenConfig, pool: FontPool, index: int) -> ComposedPage:
         polygon = _polygon(moved.points[start : start + len(outline)])
         start += len(outline)
         labels.append(_label(config, line, polygon, width, height))
+    if all(label.ignore for label in labels):
+        return f"every line of {PAGE_ATTEMPTS} drafts came out ### (cut, smaller than page.min_text_px, or fine print)"
     crops = tuple(
         encode_png(crop_quad(moved.image, np.array(label.points, dtype=np.float32)))
         if config.page.crops and label.ignore is None else None
