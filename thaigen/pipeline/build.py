@@ -29,7 +29,14 @@ from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
 
 CHUNK_SIZE = 64
-"""Samples per chunk: the unit of work handed to a worker and of resuming."""
+"""Lines per chunk: the unit of work handed to a worker and of resuming."""
+PAGE_CHUNK_SIZE = 8
+"""Pages per chunk (a page takes as long as about 40 lines)."""
+
+
+def chunk_size(config: GenConfig) -> int:
+    """Samples per chunk for this config's task."""
+    return CHUNK_SIZE if config.task == "rec" else PAGE_CHUNK_SIZE
 
 
 class Mode(enum.Enum):
@@ -49,12 +56,12 @@ class BuildResult:
     up_to_date: bool
 
 
-def _chunks(count: int) -> list[int]:
-    return list(range(0, count, CHUNK_SIZE))
+def _chunks(config: GenConfig) -> list[int]:
+    return list(range(0, config.count, chunk_size(config)))
 
 
 def _state(config: GenConfig) -> str:
-    return json.dumps({"config": config.model_dump(mode="json"), "chunk_size": CHUNK_SIZE}, sort_keys=True)
+    return json.dumps({"config": config.model_dump(mode="json"), "chunk_size": chunk_size(config)}, sort_keys=True)
 
 
 def _is_thaigen_folder(out: Path) -> bool:
@@ -104,7 +111,7 @@ def _build_chunk(start: int) -> int:
     config: GenConfig = _WORKER["config"]
     out: Path = _WORKER["out"]
     records = []
-    end = min(start + CHUNK_SIZE, config.count)
+    end = min(start + chunk_size(config), config.count)
     for folder in {(out / paths.image_relpath(i)).parent for i in (start, end - 1)}:
         folder.mkdir(parents=True, exist_ok=True)
     for index in range(start, end):
@@ -155,10 +162,10 @@ def build(
         make_page(config, pool, 0)  # a layout that cannot fit fails here, before the output folder is touched
     if _prepare(out, config, mode):
         return BuildResult(out, read_manifest(out / paths.MANIFEST), up_to_date=True)
-    starts = _chunks(config.count)
+    starts = _chunks(config)
     pending = [s for s in starts if not paths.part_path(out, s).is_file()]
     workers = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
-    done = config.count - sum(min(CHUNK_SIZE, config.count - s) for s in pending)
+    done = config.count - sum(min(chunk_size(config), config.count - s) for s in pending)
     with tqdm(total=config.count, initial=done, unit="img", disable=not progress, file=sys.stderr) as bar:
         for finished in _run_chunks(pending, workers, config, pool, out):
             bar.update(finished)
