@@ -239,3 +239,9 @@ def test_lint_and_report_take_a_det_set(det_set: Path, tmp_path: Path) -> None:
     assert "10 pages" in html and "Why ###" in html and "illegible" in html
     with Image.open(report.sheet) as sheet:
         assert sheet.size[0] > 1000
+
+
+def test_photometric_presets_leave_polygons_alone_without_warnings(pool: FontPool) -> None:
+    clean, fax = make_page(_config("clean"), pool, 2), make_page(_config("fax"), pool, 2)  # filterwarnings=error
+    assert [label.points for label in fax.labels] == [label.points for label in clean.labels]
+    assert fax.png != clean.png

@@ -92,9 +92,15 @@ def augment_page(
     image: np.ndarray, ids: np.ndarray, points: np.ndarray, name: str, steps: Sequence[Step], rng: np.random.Generator
 ) -> AugmentedPage:
     """Apply preset `name` to a page; its line-id mask (nearest) and polygon keypoints move with the pixels."""
-    pipeline, _ = cached_preset(name, json.dumps(steps, sort_keys=True), keypoints=True)
+    steps_json = json.dumps(steps, sort_keys=True)
+    pipeline, moves = cached_preset(name, steps_json)
     if pipeline is None:
         return AugmentedPage(image, ids, points, name)
+    if not moves:
+        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        return AugmentedPage(_rgb8(name, pipeline(image=image)["image"]), ids, points, name)
+    pipeline, _ = cached_preset(name, steps_json, keypoints=True)
+    assert pipeline is not None
     pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
     out = pipeline(image=image, mask=ids, keypoints=points)
     moved = np.asarray(out["keypoints"], dtype=np.float32).reshape(-1, 2)
