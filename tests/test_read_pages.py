@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +32,7 @@ from trainers.inference.recognizer import Recognizer
 from trainers.serving.app import InferenceServer, ServeConfig
 
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parents[1]
 LINES = [
     ("0812345678", (40, 40)),
     ("12,345.00", (520, 44)),  # 4 px lower than its neighbour: same line, read after it
@@ -130,3 +135,31 @@ def test_serve_reads_posted_pages_as_lines_with_polygons(reader: PageReader) -> 
         assert _post(port, both.encode(), "application/json") == (200, {"pages": [expected, {"lines": []}]})
         status, answer = _post(port, b"not an image", "image/png")
         assert status == 400 and "not a decodable image" in str(answer["error"])
+
+
+def test_serve_cli_with_both_models_answers_pages(
+    reader: PageReader, detector_dir: Path, tiny_models: TinyModels
+) -> None:
+    page, _ = draw_page(LINES)
+    expected = {"pages": [{"lines": [line.as_json() for line in reader.read_page(page)]}]}
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "thaigen", "serve", "--rec", str(tiny_models.onnx), "--det", str(detector_dir)]
+    command += ["--host", HOST, "--port", str(port), "--quiet"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and server.poll() is None:
+                try:
+                    status, answer = _post(port, cv2.imencode(".png", page)[1].tobytes(), "image/png")
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            assert (status, answer) == (200, expected)
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=20) == 0
+        finally:
+            server.kill()
+        log = server.stdout.read()  # type: ignore[union-attr]
+    assert b"serving pages: det (onnxruntime) + onnx (onnxruntime)" in log and b"Traceback" not in log
