@@ -5,7 +5,7 @@ model's contract (1 x 3 x H x W ImageNet-normalized BGR in, 1 x 1 x H x W probab
 its pre-processing and PaddleOCR's DB post-process all run on it unchanged: dark pixels become text,
 a horizontal closing joins the glyphs of a line, and an erosion shrinks each line about as DB's training
 targets are shrunk, so that DB's unclipping grows it back to roughly the ink's box. Lines must be dark
-on light, more than 2 * JOIN_PX apart sideways and a few pixels apart vertically.
+on light, more than 2 * JOIN_PX apart sideways and 2 * JOIN_Y_PX apart vertically.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def test_det_figures_breakdowns_drawings_and_report(
     assert "overall: P 1.000  R 0.833  H 0.909  (5/6 true, 5 predicted)" in printed
     assert "layout form: P 1.000  R 0.800" in printed and "recipe handmade:" in printed
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["overall"]["det"] | {} == report["by_recipe"]["handmade"]["det"]
+    assert report["overall"]["det"] == report["by_recipe"]["handmade"]["det"]
     assert report["overall"]["e2e"] is None
     assert report["by_element"]["label"] == {"lines": 1, "matched": 0, "recall": 0.0, "e2e": None}
     assert report["by_element"]["value"]["recall"] == 1.0 and "cell" not in report["by_element"]
@@ -123,6 +123,7 @@ def test_score_pages_refuses_bad_input_in_one_line(
             ["--task", "det", str(tiny_models.data), "--det", str(detector_dir)],
             "holds recognition labels, not det boxes: score it with --task rec",
         ),
+        ([str(tiny_models.onnx), str(tmp_path / "set")], "holds det boxes, not line labels: score it with --task det"),
     ]
     for args, message in cases:
         assert cli(["score", *args, "--out", str(tmp_path / "out")]) == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from thaigen.cli import Runner
+from thaigen.dataset.detection import is_det_set
 from thaigen.errors import ConfigError
 from trainers.inference.cli import add_detector_options, add_model_options, load_detector, load_recognizer
 
@@ -75,6 +76,8 @@ def _score(args: argparse.Namespace) -> int:
     from trainers.inference.ensemble import Combiner, Ensemble
 
     label_file = label_file_for(args.dataset, args.labels)
+    if is_det_set([label_file]):
+        raise ConfigError(f"{label_file} holds det boxes, not line labels: score it with --task det or --task e2e")
     lines = labelled_lines(label_file, args.data_dir)[: args.limit]
     engines = [_engine(spec, args) for spec in [args.model, *args.engine]]
     if args.ensemble and len(engines) < 2:

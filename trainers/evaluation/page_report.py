@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from trainers.evaluation.det_metrics import DetSummary, E2ESummary
+from trainers.evaluation.det_metrics import DetSummary, E2ESummary, det_summary
 from trainers.evaluation.pages import GroupScore, PageResult, PageScores, load_page
 from trainers.evaluation.report import REPORT_JSON, write_json
 
@@ -57,10 +57,7 @@ def _page_json(result: PageResult) -> dict[str, Any]:
 def summarize_page(result: PageResult) -> DetSummary:
     """One page's detection figures."""
     m = result.match
-    precision = m.matched / len(m.predicted_care) if m.predicted_care else 0.0
-    recall = m.matched / len(m.truth_care) if m.truth_care else 0.0
-    hmean = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return DetSummary(1, len(m.truth_care), len(m.predicted_care), m.matched, precision, recall, hmean)
+    return det_summary(1, len(m.truth_care), len(m.predicted_care), m.matched)
 
 
 def _group_json(group: GroupScore) -> dict[str, Any]:
