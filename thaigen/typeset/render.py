@@ -51,6 +51,33 @@ def pil_font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 @dataclass(frozen=True)
+class _Shaped:
+    """One piece of text shaped and rasterised once: its mask, where the mask goes, its ink box and advance."""
+
+    mask: Image.core.ImagingCore
+    offset: tuple[int, int]
+    """Mask's top-left relative to the origin (left end of the baseline), px."""
+    bbox: tuple[float, float, float, float]
+    """(left, top, right, bottom) about the origin, as FreeTypeFont.getbbox gives it, px."""
+    advance: float
+
+
+@functools.lru_cache(maxsize=256)
+def _shape(path: str, size: int, text: str, stroke: float) -> _Shaped:
+    """Shape and rasterise `text` once for both layout and drawing (as ImageDraw.text draws it at an integer origin).
+
+    Without a stroke the mask's own box is getbbox's; with one (fractional widths round differently) getbbox is asked.
+    """
+    font = pil_font(path, size)
+    mask, offset = font.getmask2(text, "L", None, None, None, stroke, "ls", 255, (0, 0), stroke_filled=True)
+    if stroke:
+        bbox = font.getbbox(text, anchor="ls", stroke_width=stroke)
+    else:
+        bbox = (offset[0], offset[1], offset[0] + mask.size[0], offset[1] + mask.size[1])
+    return _Shaped(mask, offset, bbox, font.getlength(text))
+
+
+@dataclass(frozen=True)
 class LineStyle:
     """Sampled drawing parameters of one clean line."""
 
@@ -124,13 +151,13 @@ def place_runs(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[tupl
     strokes = [style.text.stroke * size if p.synthetic_bold else 0.0 for p in pieces]
     ink_left, ink_right = float("inf"), float("-inf")
     for piece, stroke in zip(pieces, strokes):
-        font = pil_font(str(piece.font.path), size)
+        shaped = _shape(str(piece.font.path), size, piece.text, stroke)
         origin = round(pen)
-        left, _, right, _ = font.getbbox(piece.text, anchor="ls", stroke_width=stroke)
+        left, _, right, _ = shaped.bbox
         if right > left:
             ink_left, ink_right = min(ink_left, origin + left), max(ink_right, origin + right)
         origins.append(origin)
-        pen += font.getlength(piece.text) + spacing
+        pen += shaped.advance + spacing
     shift = style.margin_left - math.floor(ink_left)
     width = math.ceil(ink_right) - math.floor(ink_left) + style.margin_left + style.margin_right
     placed = tuple(PlacedRun(p, o + shift, baseline, size, k) for p, o, k in zip(pieces, origins, strokes))
@@ -157,12 +184,8 @@ def draw_ink(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[np.nda
     mask = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(mask)
     for item in placed:
-        font = pil_font(str(item.run.font.path), item.size)
-        if item.stroke:
-            draw.text((item.x, item.baseline), item.run.text, font=font, fill=255, anchor="ls",
-                      stroke_width=item.stroke, stroke_fill=255)
-        else:
-            draw.text((item.x, item.baseline), item.run.text, font=font, fill=255, anchor="ls")
+        shaped = _shape(str(item.run.font.path), item.size, item.run.text, item.stroke)
+        draw.draw.draw_bitmap((item.x + shaped.offset[0], item.baseline + shaped.offset[1]), shaped.mask, 255)
     ink = np.asarray(mask)
     if style.text.slanted:
         ink = _slant(ink, style.text, placed[0].baseline, (style.margin_left, style.margin_right))
