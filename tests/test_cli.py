@@ -33,6 +33,17 @@ def test_build_then_lint(tmp_path: Path) -> None:
     assert linted.returncode == 0 and linted.stdout.strip().endswith(f"0 problem(s) in {tmp_path / 'd'}")
 
 
+def test_lint_dict_names_defects_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    official = Path(__file__).parent / "fixtures" / "ppocrv5_th_dict.txt"
+    assert main(["lint", "--dict", str(official)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[3].startswith(f"{official}:441: 'ωก'") and out[-1] == f"9 problem(s) in {official}"
+    (tmp_path / "dict.txt").write_text("".join(f"{chr(c)}\n" for c in range(0x0E01, 0x0E3B)), encoding="utf-8")
+    assert main(["lint", "--dict", str(tmp_path / "dict.txt")]) == 1  # no ฿, digits, ...: named
+    assert _main(capsys, "lint") == (2, "thaigen: error: lint needs a dataset (folder or label file) or --dict FILE\n")
+    assert _main(capsys, "lint", "--dict", tmp_path / "none.txt")[0] == 2
+
+
 def test_default_build_goes_to_documented_folder(tmp_path: Path) -> None:
     result = _thaigen("build", "--count", "3", "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -1,12 +1,15 @@
-"""Label lint: every way PaddleOCR's SimpleDataSet + CTC label encoder would drop or mangle a label."""
+"""Label lint: every way PaddleOCR's SimpleDataSet + CTC label encoder would drop or mangle a label; dictionary lint."""
 
+import hashlib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from thaigen.dataset.dictionary import read_dictionary, write_dictionary
 from thaigen.errors import DatasetError
-from thaigen.inspect.lint import lint_dataset
+from thaigen.inspect.lint import THAI_BLOCK, lint_dataset, lint_dictionary
+from thaigen.text.thai import DIGITS, SYMBOLS, THAI_LETTERS
 
 
 @pytest.fixture
@@ -52,3 +55,68 @@ def test_missing_inputs(tmp_path: Path) -> None:
     (tmp_path / "l.txt").write_text("a.png\tก\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="character dictionary not found"):
         lint_dataset(tmp_path / "l.txt")
+
+
+# --- dictionaries (`thaigen lint --dict FILE`) -------------------------------------------------------------
+
+OFFICIAL_TH_DICT = Path(__file__).parent / "fixtures" / "ppocrv5_th_dict.txt"
+"""PaddleOCR's ppocrv5_th_dict.txt at commit 9b0493f (see fixtures/README.md)."""
+
+
+def test_the_official_fixture_is_the_file_read() -> None:
+    data = OFFICIAL_TH_DICT.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == "beef8bb05d9803325a14d49f3bbe1bf00dbf2617730685b377f7a2e3f4428c0b"
+    split = data.replace("ωก\n".encode(), "ω\nก\n".encode())  # the later version, as published with its hash
+    assert hashlib.sha256(split).hexdigest() == "57f5406f94bb6688fb7077f7be65f08bbd71cecf48c01ea26c522cb5c4836b7a"
+
+
+def test_lint_names_exactly_the_official_dictionarys_defects() -> None:
+    findings = lint_dictionary(OFFICIAL_TH_DICT)
+    assert [(f.line, f.problem.split(":")[0]) for f in findings] == [
+        (151, "'\u212b' (U+212B) is not NFC"),
+        (240, "'\\uf8ff' (U+F8FF) is a private-use character"),
+        (379, "'\u2126' (U+2126) is not NFC"),
+        (441, "'ωก' (U+03C9 U+0E01) holds 2 characters"),
+        (None, "Thai character missing"),
+        (None, "Thai character missing"),
+        (None, "Thai character missing"),
+        (None, "Thai character missing"),
+        (None, "Thai character missing"),
+    ]
+    missing = [f.problem.split("'")[1] for f in findings if f.line is None]
+    assert missing == ["ก", "ฃ", "๎", "๏", "๛"]
+    assert "only inside line 441 'ωก'" in findings[4].problem and "ω, ก have no class of their own" in findings[3].problem
+    assert str(findings[0]).startswith(f"{OFFICIAL_TH_DICT}:151: ") and str(findings[4]).startswith(f"{OFFICIAL_TH_DICT}: ")
+
+
+def test_a_clean_dictionary_has_no_defects(tmp_path: Path) -> None:
+    write_dictionary(tmp_path / "dict.txt", [*THAI_BLOCK, *"0123456789ABCabc.,-%฿"[:-1]])
+    assert lint_dictionary(tmp_path / "dict.txt") == []
+    assert set(THAI_LETTERS + DIGITS + SYMBOLS) < set(THAI_BLOCK) and len(THAI_BLOCK) == 87
+
+
+def test_each_dictionary_defect_is_named_on_its_line(tmp_path: Path) -> None:
+    entries = ["\ufeffก", "ข", " ", "", "ค ", "\t", "ข", "e\u0301", "ฃ\r", "ง\u200b", *THAI_BLOCK[4:]]
+    (tmp_path / "d.txt").write_bytes(("\r\n".join(entries) + "\r\n").encode())  # CRLF: PaddleOCR strips the \r
+    findings = lint_dictionary(tmp_path / "d.txt")
+    found = {f.line: f.problem for f in findings if f.line is not None}
+    assert sorted(found) == [1, 3, 4, 5, 6, 7, 8, 10]  # "ฃ\r" (9) is ฃ to PaddleOCR; lone marks (in THAI_BLOCK) are right
+    assert "byte order mark" in found[1] and "ก has no class of its own" in found[1]
+    assert found[3].startswith("a space entry") and found[4].startswith("empty entry")
+    assert "starts or ends with whitespace" in found[5] and found[6].startswith("whitespace '\\t' (U+0009) entry")
+    assert found[7].startswith("duplicate of line 2 'ข'")
+    assert "holds 2 characters" in found[8] and "holds 2 characters" in found[10]
+    missing = [f.problem for f in findings if f.line is None]
+    assert [m.split("'")[1] for m in missing] == ["ก", "ค"] and "only inside line 5 'ค '" in missing[1]
+
+
+@pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
+def test_read_dictionary_is_paddleocrs_view(ppocr: Path, tmp_path: Path) -> None:
+    """The entries, in order, of PaddleOCR's own BaseRecLabelEncode (its character_str before the space)."""
+    from ppocr.data.imaug.label_ops import BaseRecLabelEncode
+
+    odd = tmp_path / "odd.txt"
+    odd.write_bytes("\ufeffa\r\n b \n\n\tc\r\r\nd\u2028e\x85\n๐".encode())
+    for path in (OFFICIAL_TH_DICT, odd):
+        encoder = BaseRecLabelEncode(max_text_length=25, character_dict_path=str(path), use_space_char=False)
+        assert list(read_dictionary(path)) == encoder.character_str

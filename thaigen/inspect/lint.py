@@ -1,7 +1,9 @@
-"""Find labels PaddleOCR would silently drop or mangle, in any PaddleOCR recognition or detection dataset."""
+"""Find labels PaddleOCR would silently drop or mangle, in any PaddleOCR recognition or detection dataset,
+and the defects of a character dictionary."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,10 @@ from thaigen.text.sources import ctc_steps
 PADDLEOCR_MAX_TEXT_LENGTH = 25
 """PaddleOCR's default Global.max_text_length."""
 BOM = "\ufeff"
+THAI_BLOCK: str = "".join(chr(c) for c in range(0x0E00, 0x0E80) if unicodedata.category(chr(c)) != "Cn")
+"""Every assigned character of Unicode's Thai block (87: consonants, vowels, marks, digits, signs ฯ ๆ ฿ ๏ ๚ ๛)."""
+INVISIBLE_CATEGORIES = {"Cc": "a control character", "Cf": "a format character", "Co": "a private-use character",
+                        "Cn": "unassigned in Unicode", "Cs": "a lone surrogate"}
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,81 @@ class Finding:
     """One label PaddleOCR would drop or mangle."""
 
     file: Path
-    line: int
+    line: int | None
+    """1-based line number; None for a defect of the whole file (a dictionary's missing character)."""
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.problem}"
+        return f"{self.file}:{self.line}: {self.problem}" if self.line is not None else f"{self.file}: {self.problem}"
+
+
+def _shown(text: str) -> str:
+    """`text` quoted, with its code points: 'ωก' (U+03C9 U+0E01)."""
+    return f"{text!r} ({' '.join(f'U+{ord(ch):04X}' for ch in text)})"
+
+
+def entry_problem(entry: str, entries: frozenset[str] = frozenset()) -> str | None:
+    """Why PaddleOCR's label encoder can never use one dictionary entry (None: it can).
+
+    The encoder maps each code point of a label to the class whose entry equals it, so an entry of
+    more or less than one code point is a class no label reaches. A lone combining mark (่, ั) is
+    right: Thai dictionaries need them as entries of their own. `entries`: the whole dictionary, to
+    say which characters have a class elsewhere.
+    """
+    if not entry:
+        return "empty entry: a class no label can reach"
+    if entry.isspace():
+        what = "a space" if entry == " " else f"whitespace {_shown(entry)}"
+        return f"{what} entry: with use_space_char PaddleOCR adds the space class itself; leave whitespace out"
+    if len(entry) > 1:
+        if entry.startswith(BOM):
+            why = "starts with a byte order mark (PaddleOCR keeps it): "
+        elif entry != entry.strip():
+            why = "starts or ends with whitespace (PaddleOCR keeps it): "
+        else:
+            why = ""
+        orphans = [ch for ch in dict.fromkeys(entry) if ch not in entries and not ch.isspace() and ch != BOM]
+        own = "has no class of its own" if len(orphans) == 1 else "have no class of their own"
+        lost = f"; {', '.join(orphans)} {own}" if orphans else ""
+        return (f"{_shown(entry)} holds {len(entry)} characters: {why}PaddleOCR encodes labels one character at a "
+                f"time, so no label reaches this class{lost}")
+    category = unicodedata.category(entry)
+    if category in INVISIBLE_CATEGORIES:
+        return f"{_shown(entry)} is {INVISIBLE_CATEGORIES[category]}: no text to learn, no standard glyph"
+    normal = unicodedata.normalize("NFC", entry)
+    if normal != entry:
+        also = " (it has its own entry too)" if normal in entries else ""
+        return f"{_shown(entry)} is not NFC: NFC labels hold {_shown(normal)}{also} and never reach this class"
+    return None
+
+
+def lint_dictionary(path: Path) -> list[Finding]:
+    """A character dictionary's defects as PaddleOCR reads it: bad entries, duplicates, Thai characters missing.
+
+    Raises:
+        DatasetError: the file is missing or not UTF-8 (PaddleOCR fails on it too).
+    """
+    entries = read_dictionary(path)
+    every = frozenset(entries)
+    findings = []
+    first_line: dict[str, int] = {}
+    for number, entry in enumerate(entries, start=1):
+        problem = entry_problem(entry, every)
+        if problem:
+            findings.append(Finding(path, number, problem))
+        if entry in first_line:
+            earlier = first_line[entry]
+            findings.append(Finding(path, number, f"duplicate of line {earlier} {_shown(entry)}: PaddleOCR encodes it "
+                                    f"as this line's class, so line {earlier}'s class is never trained"))
+        first_line.setdefault(entry, number)
+    if not entries:
+        findings.append(Finding(path, None, "no entries"))
+    for ch in THAI_BLOCK:
+        if ch not in every:
+            inside = next((n for n, e in enumerate(entries, start=1) if len(e) > 1 and ch in e), None)
+            note = f" (only inside line {inside} {entries[inside - 1]!r})" if inside else ""
+            findings.append(Finding(path, None, f"Thai character missing: {_shown(ch)} {unicodedata.name(ch)}{note}"))
+    return findings
 
 
 def check_label(label: str, rules: LintRules) -> list[str]:
