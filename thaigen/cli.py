@@ -16,10 +16,12 @@ from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
 from thaigen.dataset import paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
-from thaigen.inspect.lint import lint_dataset, lint_dictionary
+from thaigen.inspect.lint import lint_dataset
 from thaigen.inspect.page_report import write_page_report
 from thaigen.inspect.report import write_report
-from thaigen.pipeline.build import Mode, build
+from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine
+from thaigen.pipeline.merge_shards import merge_shards
+from thaigen.pipeline.shards import Shard
 
 DEFAULT_OUT = Path("datasets")
 """Default parent folder of built datasets: `datasets/<recipe>`."""
@@ -35,6 +37,16 @@ command's arguments to `parser` and returns `run(args) -> exit code`. thaigen ne
 by name, so the core stays free of their heavy dependencies."""
 
 Runner = Callable[[argparse.Namespace], int]
+
+ENGINE_GROUP = "thaigen.engines"
+"""Entry-point group for build engines that live outside the core package (sagemaker-processing).
+
+Each entry point, named after its `--engine` value, points to `add(group) -> launch`: it adds the engine's
+options to the build parser's group and returns `launch(args, config, out, mode, storage) -> BuildResult`."""
+
+Launcher = Callable[..., BuildResult]
+ENGINES = ("local", "ray")
+"""Engines in the core package: worker processes here, or one Ray task per chunk."""
 
 
 def _unavailable(name: str, problem: ImportError) -> Runner:
@@ -84,12 +96,25 @@ def _parser() -> argparse.ArgumentParser:
     modes.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
     modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
     make.add_argument("--quiet", action="store_true", help="no progress bar")
-    lint = commands.add_parser("lint", help="report labels PaddleOCR would drop or mangle, or a dictionary's defects")
+    make.add_argument("--shard", metavar="K/N",
+                      help="build only shard K (0-based) of N: contiguous chunks; join shards with `thaigen merge`")
+    make.add_argument("--format", choices=[s.value for s in Storage], default=Storage.FOLDER.value,
+                      help="folder: PNGs + label files (default); lmdb: train/ and val/ LMDBs for PaddleOCR's LMDBDataSet")
+    engines = make.add_argument_group("engines")
+    engines.add_argument("--engine", default="local", help="local (default), ray, or a plugin (sagemaker-processing)")
+    engines.add_argument("--address", help="ray: cluster address (default: RAY_ADDRESS, else a local Ray)")
+    engines.add_argument("--gather", action="store_true",
+                         help="ray: send each chunk's files back to the driver (when --out is not shared with the cluster)")
+    make.set_defaults(launchers=_add_engine_plugins(engines))
+    join = commands.add_parser("merge", help="join the shard folders of one build into one dataset, as a single build")
+    join.set_defaults(run=_merge)
+    join.add_argument("shards", type=Path, nargs="+", help="finished shard folders (build --shard K/N), all N of them")
+    join.add_argument("--out", type=Path, required=True, help="new folder for the merged dataset")
+    join.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
+    lint = commands.add_parser("lint", help="report labels PaddleOCR would drop or mangle")
     lint.set_defaults(run=_lint)
-    lint.add_argument("dataset", type=Path, nargs="?",
-                      help="dataset folder (train.txt, val.txt, dict.txt) or one label file; without it, lint --dict FILE")
-    lint.add_argument("--dict", type=Path,
-                      help="character dictionary (default: dict.txt beside the labels); alone: that dictionary's defects")
+    lint.add_argument("dataset", type=Path, help="dataset folder (train.txt, val.txt, dict.txt) or one label file")
+    lint.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
     lint.add_argument("--max-text-length", type=int, help="Global.max_text_length (default: manifest, else 25)")
     lint.add_argument("--time-steps", type=int, help="CTC time steps of the model (default: manifest, else unchecked)")
     report = commands.add_parser(
@@ -106,6 +131,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_engine_plugins(group: argparse._ArgumentGroup) -> dict[str, Launcher | ImportError]:
+    """--engine values from ENGINE_GROUP: name -> launcher, or the ImportError that keeps it out."""
+    launchers: dict[str, Launcher | ImportError] = {}
+    for entry in sorted(entry_points(group=ENGINE_GROUP), key=lambda e: e.name):
+        try:
+            launchers[entry.name] = entry.load()(group)
+        except ImportError as problem:
+            launchers[entry.name] = problem
+    return launchers
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    if args.engine == "ray":
+        from thaigen.pipeline.ray_engine import ray_engine
+
+        return ray_engine(args.address, gather=args.gather)
+    return local_engine(args.workers)
+
+
 def _build(args: argparse.Namespace) -> int:
     page = {"crops": True} if args.crops else None
     config = load_config(
@@ -113,8 +157,22 @@ def _build(args: argparse.Namespace) -> int:
     )
     out = args.out or DEFAULT_OUT / config.recipe
     mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
+    known = [*ENGINES, *args.launchers]
+    if args.engine not in known:
+        raise ConfigError(f"unknown --engine '{args.engine}'; known: {', '.join(known)}")
+    launcher = args.launchers.get(args.engine)
+    if isinstance(launcher, ImportError):
+        missing = launcher.name or str(launcher)
+        raise EnvironmentProblem(f"--engine {args.engine} needs {missing}, which is not installed: pip install -e '.[train]'")
+    if launcher is not None and args.shard:
+        raise ConfigError(f"--engine {args.engine} makes its own shards; leave out --shard")
+    storage, shard = Storage(args.format), Shard.parse(args.shard) if args.shard else None
     try:
-        result = build(config, out, workers=args.workers, mode=mode, progress=not args.quiet)
+        if launcher is not None:
+            result = launcher(args, config, out, mode, storage)
+        else:
+            result = build(config, out, workers=args.workers, mode=mode, progress=not args.quiet, shard=shard,
+                           storage=storage, engine=_engine(args))
     except OSError as exc:
         hint = f" ({RESUME_HINT})" if _started(out) else ""
         raise BuildIOError(_os_problem(exc) + hint) from exc
@@ -122,15 +180,28 @@ def _build(args: argparse.Namespace) -> int:
         if _started(out):
             raise KeyboardInterrupt(RESUME_HINT) from None
         raise
-    counts = result.manifest["counts"]
-    state = "already up to date" if result.up_to_date else "built"
-    if config.task == "rec":
+    _say("already up to date" if result.up_to_date else "built", result)
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    result = merge_shards(args.shards, args.out, Mode.OVERWRITE if args.overwrite else Mode.NEW)
+    _say("already up to date" if result.up_to_date else f"merged {len(args.shards)} shards", result)
+    return 0
+
+
+def _say(state: str, result: BuildResult) -> None:
+    """One line: where the dataset is and what it holds."""
+    config, out, counts = result.manifest["config"], result.out, result.manifest["counts"]
+    shard = result.manifest.get("shard")
+    if shard:
+        state += f" shard {shard['index']}/{shard['count']} (samples {shard['first']}-{shard['end'] - 1})"
+    if config["task"] == "rec":
         print(f"{state}: {out} ({counts['train']} train, {counts['val']} val, dict {result.manifest['paddleocr']['dict_size']} chars)")
     else:
-        crops = f"; crops in {out / paths.CROPS}" if config.page.crops else ""
+        crops = f"; crops in {out / paths.CROPS}" if config["page"]["crops"] else ""
         print(f"{state}: {out} ({counts['train']} train, {counts['val']} val pages, {counts['lines']} lines,"
               f" {counts['ignored']} ###{crops})")
-    return 0
 
 
 def _started(out: Path) -> bool:
@@ -139,17 +210,10 @@ def _started(out: Path) -> bool:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    if args.dataset is None and args.dict is None:
-        raise ConfigError("lint needs a dataset (folder or label file) or --dict FILE")
-    if args.dataset is None:
-        findings = lint_dictionary(args.dict)
-    else:
-        findings = lint_dataset(
-            args.dataset, max_text_length=args.max_text_length, time_steps=args.time_steps, dict_path=args.dict
-        )
+    findings = lint_dataset(args.dataset, max_text_length=args.max_text_length, time_steps=args.time_steps, dict_path=args.dict)
     for finding in findings:
         print(finding)
-    print(f"{len(findings)} problem(s) in {args.dataset or args.dict}")
+    print(f"{len(findings)} problem(s) in {args.dataset}")
     return 1 if findings else 0
 
 

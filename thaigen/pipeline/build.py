@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,14 +17,16 @@ from tqdm import tqdm
 
 from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
-from thaigen.dataset import paths, samples
+from thaigen.dataset import lmdb, paths, samples
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.manifest import read_manifest, write_manifest
-from thaigen.errors import DatasetError
-from thaigen.pipeline.merge import describe, write_outputs
+from thaigen.dataset.labels import read_labels
+from thaigen.errors import ConfigError, DatasetError
+from thaigen.pipeline.merge import describe, provenance, read_chunks, write_outputs
 from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs
 from thaigen.pipeline.page import largest_page, make_page
 from thaigen.pipeline.sample import choose_runs, make_sample
+from thaigen.pipeline.shards import Shard
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
 
@@ -37,6 +39,20 @@ PAGE_CHUNK_SIZE = 8
 def chunk_size(config: GenConfig) -> int:
     """Samples per chunk for this config's task."""
     return CHUNK_SIZE if config.task == "rec" else PAGE_CHUNK_SIZE
+
+
+class Storage(enum.Enum):
+    """How a finished dataset is stored."""
+
+    FOLDER = "folder"
+    """PNG files under images/ and PaddleOCR label files (SimpleDataSet)."""
+    LMDB = "lmdb"
+    """train/ and val/ LMDBs in PaddleOCR's layout (LMDBDataSet; recognition sets only)."""
+
+
+Engine = Callable[[list[int], GenConfig, FontPool, Path], Iterable[int]]
+"""Renders chunks (given by their start index) into `out`, yielding each finished chunk's sample count in
+any order: each chunk's images, then its record file, as `build_chunk` writes them."""
 
 
 class Mode(enum.Enum):
@@ -56,25 +72,32 @@ class BuildResult:
     up_to_date: bool
 
 
-def _chunks(config: GenConfig) -> list[int]:
-    return list(range(0, config.count, chunk_size(config)))
+def chunk_starts(config: GenConfig, shard: Shard | None = None) -> list[int]:
+    """First index of each chunk of the build (or of its shard `shard`), in order."""
+    starts = list(range(0, config.count, chunk_size(config)))
+    return shard.select(starts) if shard else starts
 
 
-def _state(config: GenConfig) -> str:
-    return json.dumps({"config": config.model_dump(mode="json"), "chunk_size": chunk_size(config)}, sort_keys=True)
+def state_of(config: GenConfig, shard: Shard | None = None, storage: Storage = Storage.FOLDER) -> str:
+    """build.json: what decides the folder's bytes (a whole folder-format build names no shard or storage)."""
+    state: dict[str, Any] = {"config": config.model_dump(mode="json"), "chunk_size": chunk_size(config)}
+    if shard:
+        state["shard"] = [shard.index, shard.count]
+    if storage is not Storage.FOLDER:
+        state["storage"] = storage.value
+    return json.dumps(state, sort_keys=True)
 
 
 def _is_thaigen_folder(out: Path) -> bool:
     return (out / paths.STATE).is_file()
 
 
-def _prepare(out: Path, config: GenConfig, mode: Mode) -> bool:
-    """Make `out` ready for this build; return True when it already holds exactly this dataset.
+def prepare(out: Path, state: str, mode: Mode) -> bool:
+    """Make `out` ready for the build whose build.json is `state`; return True when it already holds it.
 
     Raises:
         DatasetError: the folder is in use and the mode does not allow touching it.
     """
-    state = _state(config)
     if out.exists() and not out.is_dir():
         raise DatasetError(f"output path {out} exists and is not a folder")
     occupied = out.is_dir() and any(out.iterdir())
@@ -104,6 +127,12 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(config: GenConfig, pool: FontPool, out: Path) -> None:
     _WORKER.update(config=config, pool=pool, out=out)
+
+
+def build_chunk(config: GenConfig, pool: FontPool, out: Path, start: int) -> int:
+    """Render one chunk into `out` in this process (what any engine runs per chunk); returns its sample count."""
+    _init_worker(config, pool, out)
+    return _build_chunk(start)
 
 
 def _build_chunk(start: int) -> int:
@@ -136,6 +165,16 @@ def _write_sample(config: GenConfig, pool: FontPool, out: Path, index: int) -> d
     return page.metadata(crop_paths)
 
 
+def local_engine(workers: int | None = None) -> Engine:
+    """Worker processes on this machine (default: all cores)."""
+
+    def run(pending: list[int], config: GenConfig, pool: FontPool, out: Path) -> Iterator[int]:
+        count = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
+        return _run_chunks(pending, count, config, pool, out)
+
+    return run
+
+
 def _run_chunks(pending: list[int], workers: int, config: GenConfig, pool: FontPool, out: Path) -> Iterator[int]:
     if workers == 1:
         _init_worker(config, pool, out)
@@ -147,35 +186,91 @@ def _run_chunks(pending: list[int], workers: int, config: GenConfig, pool: FontP
 
 
 def build(
-    config: GenConfig, out: Path, *, workers: int | None = None, mode: Mode = Mode.NEW, progress: bool = True
+    config: GenConfig,
+    out: Path,
+    *,
+    workers: int | None = None,
+    mode: Mode = Mode.NEW,
+    progress: bool = True,
+    shard: Shard | None = None,
+    storage: Storage = Storage.FOLDER,
+    engine: Engine | None = None,
 ) -> BuildResult:
-    """Build `config` into `out`; the bytes depend on the config only, not on `workers` or interruptions.
+    """Build `config` (or only its shard `shard`) into `out`; the bytes depend on the config only, not on
+    `workers`, the engine or interruptions.
 
     Raises:
-        ThaigenError subclasses for bad fonts, configs or output folders.
+        ThaigenError subclasses for bad fonts, configs, shards or output folders.
     """
+    if storage is Storage.LMDB and config.task != "rec":
+        raise ConfigError("--format lmdb writes recognition sets (PaddleOCR's LMDBDataSet); use it with --task rec")
+    starts = chunk_starts(config, shard)  # a shard that does not exist fails here
     require_raqm()
     pool = load_pool(config.fonts)
     check_images(config.background.images, largest_page(config) if config.task == "det" else None)
     choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker; forked workers inherit loaded word lists
     if config.task == "det":
         make_page(config, pool, 0)  # a layout that cannot fit fails here, before the output folder is touched
-    if _prepare(out, config, mode):
+    if prepare(out, state_of(config, shard, storage), mode):
         return BuildResult(out, read_manifest(out / paths.MANIFEST), up_to_date=True)
-    starts = _chunks(config)
     pending = [s for s in starts if not paths.part_path(out, s).is_file()]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
-    done = config.count - sum(min(chunk_size(config), config.count - s) for s in pending)
-    with tqdm(total=config.count, initial=done, unit="img", disable=not progress, file=sys.stderr) as bar:
-        for finished in _run_chunks(pending, workers, config, pool, out):
+    sizes = {s: min(chunk_size(config), config.count - s) for s in starts}
+    total = sum(sizes.values())
+    done = total - sum(sizes[s] for s in pending)
+    with tqdm(total=total, initial=done, unit="img", disable=not progress, file=sys.stderr) as bar:
+        for finished in (engine or local_engine(workers))(pending, config, pool, out):
             bar.update(finished)
-    if config.task == "rec":
-        manifest = describe(config, pool, write_outputs(out, starts))
-    else:
-        page_stats = write_page_outputs(out, starts, config.page.crops)
-        manifest = describe_pages(config, pool, page_stats)
-        if config.page.crops:
-            write_crops_manifest(out, config, pool, page_stats)
-    write_manifest(out / paths.MANIFEST, manifest)
-    shutil.rmtree(out / paths.PARTS)
+    end = min(starts[-1] + chunk_size(config), config.count)
+    extra = {"shard": shard.describe(starts[0], end)} if shard else {}
+    manifest = finish(out, config, provenance(pool), read_chunks(out, starts), storage, extra)
     return BuildResult(out, manifest, up_to_date=False)
+
+
+def finish(
+    out: Path,
+    config: GenConfig,
+    origin: dict[str, Any],
+    records: Iterable[dict[str, Any]],
+    storage: Storage,
+    extra: dict[str, Any] | None = None,
+    images: Callable[[str], Iterator[bytes]] | None = None,
+) -> dict[str, Any]:
+    """Write the label files (or LMDBs), samples.jsonl, dict and manifest from `records` (index order), then
+    drop the chunk records; returns the manifest.
+
+    Args:
+        origin: `merge.provenance` of the machine(s) that drew the samples.
+        extra: keys added to the manifest (a shard's range).
+        images: LMDB storage: split -> that split's PNG bytes in order (default: read from out/images).
+    """
+    if config.task == "rec":
+        manifest = describe(config, origin, write_outputs(out, records))
+    else:
+        page_stats = write_page_outputs(out, records, config.page.crops)
+        manifest = describe_pages(config, origin, page_stats)
+        if config.page.crops:
+            write_crops_manifest(out, config, origin, page_stats)
+    manifest |= extra or {}
+    if storage is Storage.LMDB:
+        _store_lmdb(out, images)
+    write_manifest(out / paths.MANIFEST, manifest)
+    shutil.rmtree(out / paths.PARTS, ignore_errors=True)
+    return manifest
+
+
+def _store_lmdb(out: Path, images: Callable[[str], Iterator[bytes]] | None) -> None:
+    """Turn the folder-format outputs in `out` into train/ and val/ LMDBs (labels in label-file order).
+
+    The chunk records go before the images they stand for: a build killed in between redoes its chunks.
+    """
+    label_files = {lmdb.TRAIN: out / paths.TRAIN_LABELS, lmdb.VAL: out / paths.VAL_LABELS}
+    for split, label_file in label_files.items():
+        shutil.rmtree(out / split, ignore_errors=True)  # a finish interrupted earlier
+        pngs = images(split) if images else None
+        with lmdb.LmdbWriter(out / split) as writer:
+            for line in read_labels(label_file):
+                writer.add(next(pngs) if pngs else (out / line.path).read_bytes(), str(line.label))
+    shutil.rmtree(out / paths.PARTS, ignore_errors=True)
+    for label_file in label_files.values():
+        label_file.unlink()
+    shutil.rmtree(out / paths.IMAGES, ignore_errors=True)

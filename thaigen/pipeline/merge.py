@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,19 +62,19 @@ def dictionary(characters: Counter[str]) -> list[str]:
     return sorted(ch for ch in characters if ch != " ")
 
 
-def write_outputs(out: Path, starts: Iterable[int]) -> Stats:
-    """Write train.txt, val.txt, samples.jsonl and dict.txt from the chunk files (streaming)."""
+def write_outputs(out: Path, records: Iterable[dict[str, Any]]) -> Stats:
+    """Write train.txt, val.txt, samples.jsonl and dict.txt from sample records in index order (streaming)."""
     stats = Stats()
     with (
         atomic_text(out / paths.TRAIN_LABELS) as train,
         atomic_text(out / paths.VAL_LABELS) as val,
-        atomic_text(out / paths.SAMPLES) as records,
+        atomic_text(out / paths.SAMPLES) as jsonl,
     ):
-        for record in read_chunks(out, starts):
+        for record in records:
             stats.add(record)
             target = val if record["split"] == "val" else train
             target.write(labels.format_line(paths.image_relpath(int(record["index"])), str(record["label"])))
-            records.write(samples.format_record(record))
+            jsonl.write(samples.format_record(record))
     write_dictionary(out / paths.DICT, dictionary(stats.characters))
     return stats
 
@@ -86,13 +86,13 @@ def _version(package: str) -> str | None:
         return None
 
 
-def describe(config: GenConfig, pool: FontPool, stats: Stats) -> dict[str, Any]:
-    """The manifest as a JSON-ready mapping (no clock time or host facts: equal builds, equal bytes)."""
+PROVENANCE = ("versions", "fonts")
+"""Manifest keys that describe the machine's software and fonts rather than the samples (shards must agree)."""
+
+
+def provenance(pool: FontPool) -> dict[str, Any]:
+    """The manifest's `versions` and `fonts`: what this machine draws with."""
     return {
-        "format": "paddleocr-rec",
-        "config": config.model_dump(mode="json"),
-        "config_digest": config.digest(),
-        "seed": config.seed,
         "versions": {p: _version(p) for p in PACKAGES}
         | {"raqm": features.version("raqm"), "harfbuzz": features.version("harfbuzz")},
         "fonts": [
@@ -100,6 +100,22 @@ def describe(config: GenConfig, pool: FontPool, stats: Stats) -> dict[str, Any]:
             for role, group in (("thai", pool.thai), ("fallback", pool.fallbacks))
             for f in group
         ],
+    }
+
+
+def describe(config: GenConfig, origin: Mapping[str, Any], stats: Stats) -> dict[str, Any]:
+    """The manifest as a JSON-ready mapping (no clock time or host facts: equal builds, equal bytes).
+
+    Args:
+        origin: `provenance(pool)` of the machine(s) that drew the samples.
+    """
+    return {
+        "format": "paddleocr-rec",
+        "config": config.model_dump(mode="json"),
+        "config_digest": config.digest(),
+        "seed": config.seed,
+        "versions": origin["versions"],
+        "fonts": origin["fonts"],
         "counts": {
             "samples": sum(stats.splits.values()),
             "train": stats.splits["train"],

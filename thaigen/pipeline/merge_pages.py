@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +14,7 @@ from thaigen.dataset import detection, labels, paths, samples
 from thaigen.dataset.atomic import atomic_text
 from thaigen.dataset.dictionary import write_dictionary
 from thaigen.dataset.manifest import write_manifest
-from thaigen.pipeline.merge import Stats, describe, dictionary, read_chunks
-from thaigen.typeset.fonts import FontPool
+from thaigen.pipeline.merge import Stats, describe, dictionary
 
 BOX_HEIGHT_BIN_PX = 8
 
@@ -69,20 +68,21 @@ def _crop_records(record: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]
             }
 
 
-def write_page_outputs(out: Path, starts: Iterable[int], crops: bool) -> PageStats:
-    """Write train.txt, val.txt and samples.jsonl (and crops/ train.txt, val.txt, samples.jsonl, dict.txt)."""
+def write_page_outputs(out: Path, records: Iterable[dict[str, Any]], crops: bool) -> PageStats:
+    """Write train.txt, val.txt and samples.jsonl (and crops/ train.txt, val.txt, samples.jsonl, dict.txt) from
+    page records in index order."""
     stats = PageStats()
     names = (paths.TRAIN_LABELS, paths.VAL_LABELS, paths.SAMPLES)
     with ExitStack() as stack:
-        train, val, records = (stack.enter_context(atomic_text(out / name)) for name in names)
+        train, val, jsonl = (stack.enter_context(atomic_text(out / name)) for name in names)
         crop_train, crop_val, crop_records = (
             (stack.enter_context(atomic_text(out / paths.CROPS / name)) for name in names) if crops else (None,) * 3
         )
-        for record in read_chunks(out, starts):
+        for record in records:
             stats.add(record)
             target = val if record["split"] == "val" else train
             target.write(detection.format_det_line(paths.image_relpath(int(record["index"])), _boxes(record)))
-            records.write(samples.format_record(record))
+            jsonl.write(samples.format_record(record))
             for path, crop in _crop_records(record):
                 stats.crops.add(crop)
                 (crop_val if crop["split"] == "val" else crop_train).write(labels.format_line(path, crop["label"]))  # type: ignore[union-attr]
@@ -92,9 +92,9 @@ def write_page_outputs(out: Path, starts: Iterable[int], crops: bool) -> PageSta
     return stats
 
 
-def describe_pages(config: GenConfig, pool: FontPool, stats: PageStats) -> dict[str, Any]:
-    """The det manifest (and, with crops, the crops' rec manifest inside it)."""
-    base = describe(config, pool, stats.crops)
+def describe_pages(config: GenConfig, origin: Mapping[str, Any], stats: PageStats) -> dict[str, Any]:
+    """The det manifest; `origin` is `merge.provenance(pool)` of the machine(s) that drew the pages."""
+    base = describe(config, origin, stats.crops)
     manifest = {key: base[key] for key in ("config", "config_digest", "seed", "versions", "fonts")}
     manifest |= {
         "format": "paddleocr-det",
@@ -122,8 +122,8 @@ def describe_pages(config: GenConfig, pool: FontPool, stats: PageStats) -> dict[
     return manifest
 
 
-def write_crops_manifest(out: Path, config: GenConfig, pool: FontPool, stats: PageStats) -> None:
+def write_crops_manifest(out: Path, config: GenConfig, origin: Mapping[str, Any], stats: PageStats) -> None:
     """crops/manifest.json: a rec manifest, so that `thaigen lint` and `thaigen train` take crops/ as a rec set."""
-    manifest = describe(config, pool, stats.crops) | {"cut_from": "..", "format": "paddleocr-rec"}
+    manifest = describe(config, origin, stats.crops) | {"cut_from": "..", "format": "paddleocr-rec"}
     manifest["paddleocr"]["image_height"] = None
     write_manifest(out / paths.CROPS / paths.MANIFEST, manifest)

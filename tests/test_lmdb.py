@@ -1,0 +1,120 @@
+"""LMDB sets (`build --format lmdb`): read back through PaddleOCR's own LMDBDataSet, equal to the folder format."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lmdb as lmdb_package
+import numpy as np
+import pytest
+
+from thaigen.config.loading import make_config
+from thaigen.dataset import lmdb, paths
+from thaigen.errors import ConfigError
+from thaigen.pipeline.build import Storage, build
+from thaigen.pipeline.merge_shards import merge_shards
+from thaigen.pipeline.shards import Shard
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:No ccache found:UserWarning",  # paddle's import-time notice about C++ extension builds
+    "ignore:invalid escape sequence:DeprecationWarning",  # PaddleOCR v3.0.0 source regexes
+)
+
+KEEP = [{"DecodeImage": {"img_mode": "BGR", "channel_first": False}}, {"KeepKeys": {"keep_keys": ["image", "label"]}}]
+
+
+@pytest.fixture(scope="module")
+def lmdb_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("lmdb") / "mixed"
+    build(make_config(count=150, seed=7), out, workers=1, progress=False, storage=Storage.LMDB)
+    return out
+
+
+def _paddleocr(dataset: str, data_dir: Path, label_file: Path | None = None) -> list[tuple[np.ndarray, str]]:
+    """Every sample as PaddleOCR's own dataset class yields it (Eval mode, in order); fails on any swap."""
+    from ppocr.data.lmdb_dataset import LMDBDataSet
+    from ppocr.data.simple_dataset import SimpleDataSet
+
+    spec: dict[str, Any] = {"name": dataset, "data_dir": str(data_dir), "transforms": KEEP}
+    if label_file:
+        spec["label_file_list"] = [str(label_file)]
+    config = {"Global": {}, "Eval": {"dataset": spec, "loader": {"shuffle": False, "batch_size_per_card": 1,
+                                                                  "drop_last": False, "num_workers": 0}}}
+    logger = logging.getLogger("ppocr-lmdb-test")
+    data = (LMDBDataSet if dataset == "LMDBDataSet" else SimpleDataSet)(config, "Eval", logger, seed=0)
+    try:
+        return [tuple(data[i]) for i in range(len(data))]  # type: ignore[misc]
+    finally:
+        for entry in getattr(data, "lmdb_sets", {}).values():
+            entry["env"].close()
+
+
+def test_layout_and_manifest_match_the_folder_build(
+    lmdb_set: Path, small_dataset: Callable[[str, int, int], Path]
+) -> None:
+    folder = small_dataset("mixed", 150, 7)
+    assert {p.name for p in lmdb_set.iterdir()} == {"train", "val", "dict.txt", "manifest.json", "samples.jsonl",
+                                                   "build.json"}
+    for name in (paths.DICT, paths.MANIFEST, paths.SAMPLES):
+        assert (lmdb_set / name).read_bytes() == (folder / name).read_bytes()
+
+
+def test_first_and_last_keys_are_one_based(lmdb_set: Path, small_dataset: Callable[[str, int, int], Path]) -> None:
+    folder = small_dataset("mixed", 150, 7)
+    for split, labels in ((lmdb.TRAIN, paths.TRAIN_LABELS), (lmdb.VAL, paths.VAL_LABELS)):
+        lines = (folder / labels).read_text(encoding="utf-8").splitlines()
+        env = lmdb_package.open(str(lmdb_set / split), readonly=True, lock=False)
+        with env.begin() as txn:
+            assert int(txn.get(b"num-samples")) == len(lines)
+            assert txn.get(b"image-000000000") is None and txn.get(b"label-000000000") is None
+            for number in (1, len(lines)):
+                path, label = lines[number - 1].split("\t")
+                assert txn.get(b"label-%09d" % number).decode() == label
+                assert txn.get(b"image-%09d" % number) == (folder / path).read_bytes()
+            assert txn.get(b"label-%09d" % (len(lines) + 1)) is None
+            assert txn.stat()["entries"] == 2 * len(lines) + 1
+        env.close()
+
+
+def test_paddleocr_lmdbdataset_reads_what_simpledataset_reads(
+    ppocr: Path, lmdb_set: Path, small_dataset: Callable[[str, int, int], Path]
+) -> None:
+    folder = small_dataset("mixed", 150, 7)
+    for split, labels in ((lmdb.TRAIN, paths.TRAIN_LABELS), (lmdb.VAL, paths.VAL_LABELS)):
+        ours = _paddleocr("LMDBDataSet", lmdb_set / split)
+        theirs = _paddleocr("SimpleDataSet", folder, folder / labels)
+        assert len(ours) == len(theirs) > 0
+        for (image, label), (expected_image, expected_label) in zip(ours, theirs):
+            assert label == expected_label
+            assert np.array_equal(image, expected_image)
+
+
+def test_small_transactions_and_map_growth_keep_every_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lmdb, "TXN_SAMPLES", 7)
+    monkeypatch.setattr(lmdb, "MAP_SIZE", 64 << 10)
+    samples = [(bytes([n % 256]) * (5000 + n), f"ก{n}") for n in range(60)]
+    with lmdb.LmdbWriter(tmp_path / "db") as writer:
+        for png, label in samples:
+            writer.add(png, label)
+    assert list(lmdb.read_lmdb(tmp_path / "db")) == samples
+    assert lmdb.count_samples(tmp_path / "db") == 60
+
+
+def test_lmdb_shards_merge_to_the_single_lmdb_build(lmdb_set: Path, tmp_path: Path) -> None:
+    config = make_config(count=150, seed=7)
+    folders = [tmp_path / f"s{k}" for k in range(2)]
+    for k, folder in enumerate(folders):
+        build(config, folder, workers=1, progress=False, shard=Shard(k, 2), storage=Storage.LMDB)
+    merge_shards(folders, tmp_path / "merged")
+    for name in (paths.DICT, paths.MANIFEST, paths.SAMPLES, paths.STATE):
+        assert (tmp_path / "merged" / name).read_bytes() == (lmdb_set / name).read_bytes()
+    for split in lmdb.SPLITS:
+        assert list(lmdb.read_lmdb(tmp_path / "merged" / split)) == list(lmdb.read_lmdb(lmdb_set / split))
+
+
+def test_det_sets_are_not_written_as_lmdb(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="recognition sets"):
+        build(make_config(task="det", count=2), tmp_path / "d", progress=False, storage=Storage.LMDB)

@@ -1,0 +1,141 @@
+"""LMDB recognition sets exactly as PaddleOCR's LMDBDataSet reads them (`ppocr/data/lmdb_dataset.py`).
+
+One LMDB per split folder (`DIR/train/`, `DIR/val/`: LMDBDataSet opens every leaf folder under its
+`data_dir` as one LMDB). Keys: `num-samples` (decimal), `image-%09d` (the PNG bytes) and `label-%09d`
+(UTF-8), numbered from 1 in label-file order; a missing key makes LMDBDataSet train on a random other
+sample, so the numbering never starts at 0 (text_renderer's writer does, and loses a sample).
+Writes go in bounded transactions (TXN_SAMPLES samples or TXN_BYTES bytes), the map grows as needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from thaigen.errors import DatasetError, EnvironmentProblem
+
+TRAIN = "train"
+VAL = "val"
+SPLITS = (TRAIN, VAL)
+"""Split name -> the LMDB folder of that name inside the dataset folder."""
+DATA_FILE = "data.mdb"
+TXN_SAMPLES = 1000
+"""At most this many samples per write transaction."""
+TXN_BYTES = 64 << 20
+"""At most about this many image bytes per write transaction."""
+MAP_SIZE = 1 << 30
+"""Initial map size (bytes); doubled whenever a transaction does not fit."""
+
+
+def _lmdb() -> Any:
+    try:
+        import lmdb
+    except ImportError:
+        raise EnvironmentProblem("--format lmdb needs the lmdb package: pip install lmdb (or -e '.[train]')") from None
+    return lmdb
+
+
+def image_key(number: int) -> bytes:
+    """Key of the 1-based `number`-th image."""
+    return b"image-%09d" % number
+
+
+def label_key(number: int) -> bytes:
+    """Key of the 1-based `number`-th label."""
+    return b"label-%09d" % number
+
+
+def is_lmdb(folder: Path) -> bool:
+    """Whether `folder` is one LMDB (holds data.mdb)."""
+    return (folder / DATA_FILE).is_file()
+
+
+def is_lmdb_set(root: Path) -> bool:
+    """Whether `root` is a dataset in LMDB form (its train split is an LMDB)."""
+    return is_lmdb(root / TRAIN)
+
+
+class LmdbWriter:
+    """Append (image, label) pairs to a new LMDB, numbered from 1; `num-samples` is written on close."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lmdb = _lmdb()
+        self._env = self._lmdb.open(str(folder), map_size=MAP_SIZE, meminit=False)
+        self._pending: list[tuple[bytes, bytes]] = []
+        self._pending_bytes = 0
+        self.count = 0
+
+    def add(self, image: bytes, label: str) -> None:
+        """Append one sample (PNG bytes, label text)."""
+        self.count += 1
+        self._pending += [(image_key(self.count), image), (label_key(self.count), label.encode("utf-8"))]
+        self._pending_bytes += len(image)
+        if len(self._pending) >= 2 * TXN_SAMPLES or self._pending_bytes >= TXN_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        while True:
+            try:
+                with self._env.begin(write=True) as txn:
+                    for key, value in self._pending:
+                        txn.put(key, value)
+                break
+            except self._lmdb.MapFullError:
+                self._env.set_mapsize(self._env.info()["map_size"] * 2)
+        self._pending, self._pending_bytes = [], 0
+
+    def close(self) -> None:
+        """Write what is pending and `num-samples`, then close."""
+        self._pending.append((b"num-samples", str(self.count).encode()))
+        self._flush()
+        self._env.sync()
+        self._env.close()
+
+    def __enter__(self) -> LmdbWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self._env.close()
+
+
+def read_lmdb(folder: Path) -> Iterator[tuple[bytes, str]]:
+    """Stream (PNG bytes, label) of an LMDB written by LmdbWriter, in key order 1..num-samples.
+
+    Raises:
+        DatasetError: the folder is not an LMDB, or a key is missing.
+    """
+    if not is_lmdb(folder):
+        raise DatasetError(f"not an LMDB: {folder} ({DATA_FILE} missing)")
+    env = _lmdb().open(str(folder), readonly=True, lock=False, readahead=False, meminit=False)
+    try:
+        with env.begin() as txn:
+            count = int(txn.get(b"num-samples") or b"0")
+            for number in range(1, count + 1):
+                image, label = txn.get(image_key(number)), txn.get(label_key(number))
+                if image is None or label is None:
+                    raise DatasetError(f"{folder}: sample {number} of {count} missing")
+                yield bytes(image), bytes(label).decode("utf-8")
+    finally:
+        env.close()
+
+
+def count_samples(folder: Path) -> int:
+    """`num-samples` of one LMDB.
+
+    Raises:
+        DatasetError: the folder is not an LMDB.
+    """
+    if not is_lmdb(folder):
+        raise DatasetError(f"not an LMDB: {folder} ({DATA_FILE} missing)")
+    env = _lmdb().open(str(folder), readonly=True, lock=False)
+    try:
+        with env.begin() as txn:
+            return int(txn.get(b"num-samples") or b"0")
+    finally:
+        env.close()
