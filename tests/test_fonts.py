@@ -76,3 +76,20 @@ def test_missing_or_empty_font_folder(tmp_path: Path) -> None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_scans_are_kept_on_disk_by_sha256_and_equal_a_fresh_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THAIGEN_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "copy" / "Garuda.ttf"
+    copy.parent.mkdir()
+    copy.write_bytes(GARUDA.read_bytes())
+    fresh, cached = scan_font(GARUDA, need_thai=True), scan_font(copy, need_thai=True)
+    assert len(list((tmp_path / "cache" / "fonts").glob("*.json"))) == 1
+    assert fresh is not None and cached is not None and cached.path == copy
+    assert {k: v for k, v in vars(fresh).items() if k != "path"} == {k: v for k, v in vars(cached).items() if k != "path"}
+    broken = _without_gpos(tmp_path)
+    for _ in range(2):
+        with pytest.warns(MarkPositioningWarning, match="left out: no GPOS mark positioning"):
+            assert scan_font(broken, need_thai=True) is None
+    with pytest.raises(FontError, match="cannot draw Thai"):
+        scan_font(FONTS / "noto" / "NotoSans-Regular.ttf", need_thai=True)

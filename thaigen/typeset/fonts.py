@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fontTools.ttLib import TTFont, TTLibError
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 from thaigen.config.schema import FontsConfig
 from thaigen.errors import FontError
@@ -33,6 +35,11 @@ _EXTENT_CLUSTERS: tuple[str, ...] = (
 _EXTREMES = 6
 """Tallest and deepest clusters kept per font to size its line box at any px size."""
 _PROBE_PX = 200
+_SCAN_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes()
+    + repr([Image.__version__, *(features.version(f) for f in ("freetype2", "raqm", "harfbuzz"))]).encode()
+).hexdigest()[:16]
+"""What a scan result depends on besides the font's bytes: this module's code and the rendering libraries."""
 
 
 class MarkPositioningWarning(UserWarning):
@@ -123,16 +130,50 @@ def extents_px(font: ImageFont.FreeTypeFont, probe: str) -> tuple[int, int]:
     return max(ascent, math.ceil(-top)), max(descent, math.ceil(bottom))
 
 
-def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
-    """Read one font file's cmap and metrics.
+def _cache_dir() -> Path:
+    """Where font scans are kept between runs: $THAIGEN_CACHE_DIR, else $XDG_CACHE_HOME/thaigen, else ~/.cache/thaigen."""
+    root = os.environ.get("THAIGEN_CACHE_DIR")
+    if root:
+        return Path(root) / "fonts"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "thaigen" / "fonts"
 
-    Returns None (with a MarkPositioningWarning) for a Thai font that cannot position Thai marks.
+
+def _cached_scan(sha256: str) -> dict[str, object] | None:
+    """The stored scan of the font with these bytes (None when absent or unreadable: it is then redone)."""
+    try:
+        return dict(json.loads((_cache_dir() / f"{sha256}-{_SCAN_VERSION}.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def _store_scan(sha256: str, scan: dict[str, object]) -> None:
+    """Keep a scan for the next run; a cache that cannot be written is simply not used."""
+    target = _cache_dir() / f"{sha256}-{_SCAN_VERSION}.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(scan, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(target)
+    except OSError:
+        return
+
+
+def _measure(path: Path, codepoints: frozenset[str], thai: bool, positions_marks: bool) -> dict[str, object]:
+    """The rendered part of a scan: why a Thai font is left out, or its extreme clusters and line box."""
+    if thai and (not positions_marks or _drops_marks(path)):
+        return {"left_out": "no GPOS mark positioning for Thai" if not positions_marks else "it drops Thai marks"}
+    reference = ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM)
+    probe = extent_probe(reference, codepoints)
+    ascent, descent = extents_px(reference, probe)
+    return {"left_out": None, "probe": probe, "ascent_em": ascent / _PROBE_PX, "descent_em": descent / _PROBE_PX}
+
+
+def _read_font(path: Path) -> dict[str, object]:
+    """The font file's cmap (as one string), weight, full name and whether GPOS positions Thai marks.
 
     Raises:
-        FontError: the file is missing or unreadable, or `need_thai` and it has no Thai.
+        FontError: the file is unreadable or has no usable character map.
     """
-    if not path.is_file():
-        raise FontError(f"font file not found: {path}")
     try:
         with path.open("rb") as handle, TTFont(handle, lazy=True, fontNumber=0) as font:
             cmap = font.getBestCmap()
@@ -143,29 +184,46 @@ def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
         raise FontError(f"cannot read font file {path}: {exc}") from None
     if not cmap:
         raise FontError(f"font file {path} has no usable character map")
-    codepoints = frozenset(chr(c) for c in cmap)
+    return {"codepoints": "".join(sorted(chr(c) for c in cmap)), "positions_marks": positions_marks, "bold": bold,
+            "name": family}
+
+
+def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
+    """Read one font file's cmap and metrics (kept on disk by the file's sha256, so each font is scanned once).
+
+    Returns None (with a MarkPositioningWarning) for a Thai font that cannot position Thai marks.
+
+    Raises:
+        FontError: the file is missing or unreadable, or `need_thai` and it has no Thai.
+    """
+    if not path.is_file():
+        raise FontError(f"font file not found: {path}")
+    sha256 = _sha256(path)
+    scan = _cached_scan(sha256)
+    if scan is None:
+        scan = _read_font(path)
+    codepoints = frozenset(str(scan["codepoints"]))
     missing = sorted(THAI_CONSONANTS - codepoints)
     thai = not missing
     if need_thai and not thai:
         detail = "no Thai glyphs" if len(missing) == len(THAI_CONSONANTS) else f"no glyph for {''.join(missing[:8])}"
         raise FontError(f"font {path} cannot draw Thai: {detail}")
-    if thai and (not positions_marks or _drops_marks(path)):
-        reason = "no GPOS mark positioning for Thai" if not positions_marks else "it drops Thai marks"
-        warnings.warn(f"font {path} left out: {reason}", MarkPositioningWarning, stacklevel=2)
+    if "left_out" not in scan:
+        scan |= _measure(path, codepoints, thai, bool(scan["positions_marks"]))
+        _store_scan(sha256, scan)
+    if scan["left_out"]:
+        warnings.warn(f"font {path} left out: {scan['left_out']}", MarkPositioningWarning, stacklevel=2)
         return None
-    reference = ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM)
-    probe = extent_probe(reference, codepoints)
-    ascent, descent = extents_px(reference, probe)
     return FontInfo(
         path=path,
-        name=family or path.stem,
-        sha256=_sha256(path),
+        name=str(scan["name"] or path.stem),
+        sha256=sha256,
         codepoints=codepoints,
         thai=thai,
-        bold=bold,
-        ascent_em=ascent / _PROBE_PX,
-        descent_em=descent / _PROBE_PX,
-        probe=probe,
+        bold=bool(scan["bold"]),
+        ascent_em=float(scan["ascent_em"]),  # type: ignore[arg-type]
+        descent_em=float(scan["descent_em"]),  # type: ignore[arg-type]
+        probe=str(scan["probe"]),
     )
 
 
