@@ -65,3 +65,31 @@ def ppocr() -> Iterator[Path]:
     patch.syspath_prepend(str(root))
     yield root
     patch.undo()
+
+
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+}
+"""The standard credential chain, fed fake keys from the environment only (no profile of the machine's user)."""
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto in server mode on a free loopback port for the session (real boto3 clients over HTTP, nothing
+    patched); its URL. AWS credentials for the session come from FAKE_AWS_ENV."""
+    from moto.server import ThreadedMotoServer
+
+    patch = pytest.MonkeyPatch()
+    for key, value in FAKE_AWS_ENV.items():
+        patch.setenv(key, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+    patch.undo()

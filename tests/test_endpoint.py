@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,12 @@ BUCKET = "thaigen-models"
 
 
 @pytest.fixture(scope="module")
-def aws() -> Iterator[dict[str, Any]]:
-    """A moto server on a free loopback port, and s3 + sagemaker clients pointed at it."""
+def aws(moto_url: str) -> dict[str, Any]:
+    """s3 + sagemaker clients pointed at the session's moto server (tests/conftest.py)."""
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    url = f"http://{host}:{port}"
-    yield {"s3": session.client("s3", endpoint_url=url), "sagemaker": session.client("sagemaker", endpoint_url=url)}
-    server.stop()
+    session = boto3.Session(region_name="us-east-1")
+    return {"s3": session.client("s3", endpoint_url=moto_url), "sagemaker": session.client("sagemaker", endpoint_url=moto_url)}
 
 
 def test_model_tarball_holds_the_folder_files_at_its_root(tiny_models: TinyModels, tmp_path: Path) -> None:
@@ -77,3 +70,9 @@ def test_create_endpoint_requests(aws: dict[str, Any], tiny_models: TinyModels, 
     )
     endpoint = sagemaker.describe_endpoint(EndpointName="thaigen-tiny")
     assert endpoint["EndpointConfigName"] == "thaigen-tiny" and endpoint["EndpointArn"] == arns["endpoint"]
+    for arn in arns.values():  # thaigen's marker and the run id on all three, and on the uploaded model
+        assert {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=arn)["Tags"]} == {
+            "project": "thaigen", "thaigen-run": "thaigen-tiny"
+        }
+    tagging = s3.get_object_tagging(Bucket=BUCKET, Key="tiny/model.tar.gz")["TagSet"]
+    assert {t["Key"]: t["Value"] for t in tagging} == {"project": "thaigen", "thaigen-run": "tiny/model.tar.gz"}

@@ -6,7 +6,7 @@ import argparse
 import io
 import json
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,23 +21,9 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/thaigen-train:latest"
 
 
 @pytest.fixture(scope="module")
-def aws() -> Iterator[sagemaker_job.Clients]:
-    """A moto server on a free loopback port, and boto3 clients pointed at it."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    patch = pytest.MonkeyPatch()
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }.items():
-        patch.setenv(key, value)
-    yield sagemaker_job.clients("us-east-1", f"http://{host}:{port}")
-    patch.undo()
-    server.stop()
+def aws(moto_url: str) -> sagemaker_job.Clients:
+    """boto3 clients pointed at the session's moto server (tests/conftest.py)."""
+    return sagemaker_job.clients("us-east-1", moto_url)
 
 
 @pytest.fixture(scope="module")
@@ -102,20 +88,22 @@ def test_upload_create_describe_download(aws: sagemaker_job.Clients, data: Path,
     spec = _spec("thaigen-a", "thaigen-svtr-1")
     uris = sagemaker_job.upload_channels(aws.s3, spec, data, tmp_path / "work")
     assert uris == {
-        "train": "s3://thaigen-a/runs/thaigen-svtr-1/channels/train/",
-        "validation": "s3://thaigen-a/runs/thaigen-svtr-1/channels/validation/",
+        "train": "s3://thaigen-a/runs/channels/thaigen-svtr-1/train/",
+        "validation": "s3://thaigen-a/runs/channels/thaigen-svtr-1/validation/",
     }
     keys = [o["Key"] for o in aws.s3.list_objects_v2(Bucket="thaigen-a")["Contents"]]
     assert sorted(keys) == [
-        "runs/thaigen-svtr-1/channels/train/train.tar",
-        "runs/thaigen-svtr-1/channels/validation/validation.tar",
+        "runs/channels/thaigen-svtr-1/train/train.tar",
+        "runs/channels/thaigen-svtr-1/validation/validation.tar",
     ]
+    tagging = aws.s3.get_object_tagging(Bucket="thaigen-a", Key=keys[0])["TagSet"]
+    assert sorted((t["Key"], t["Value"]) for t in tagging) == [("project", "thaigen"), ("thaigen-run", "thaigen-svtr-1")]
 
     aws.sagemaker.create_training_job(**sagemaker_job.training_request(spec, uris))
     described = aws.sagemaker.describe_training_job(TrainingJobName="thaigen-svtr-1")
     assert described["EnableManagedSpotTraining"] is True
     assert described["CheckpointConfig"] == {
-        "S3Uri": "s3://thaigen-a/runs/thaigen-svtr-1/checkpoints/",
+        "S3Uri": "s3://thaigen-a/runs/checkpoints/thaigen-svtr-1/",
         "LocalPath": "/opt/ml/checkpoints",
     }
     assert described["StoppingCondition"] == {"MaxRuntimeInSeconds": 10800, "MaxWaitTimeInSeconds": 21600}
@@ -126,7 +114,10 @@ def test_upload_create_describe_download(aws: sagemaker_job.Clients, data: Path,
 
     # What the container leaves behind: SM_MODEL_DIR, tarred by SageMaker into the output path.
     artifact = described["ModelArtifacts"]["S3ModelArtifacts"]
-    assert artifact == "s3://thaigen-a/runs/thaigen-svtr-1/output/thaigen-svtr-1/output/model.tar.gz"
+    assert artifact == "s3://thaigen-a/runs/models/thaigen-svtr-1/output/model.tar.gz"
+    arn = described["TrainingJobArn"]
+    tags = {t["Key"]: t["Value"] for t in aws.sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+    assert tags == {"project": "thaigen", "thaigen-run": "thaigen-svtr-1"}
     card = json.dumps({"arch": "svtr"}).encode()
     aws.s3.put_object(
         Bucket="thaigen-a",
@@ -143,7 +134,7 @@ def test_upload_create_describe_download(aws: sagemaker_job.Clients, data: Path,
 def test_run_does_the_whole_flow_on_demand(aws: sagemaker_job.Clients, data: Path, tmp_path: Path) -> None:
     aws.s3.create_bucket(Bucket="thaigen-b")
     spec = _spec("thaigen-b", "thaigen-svtr-2", spot=False)
-    key = "runs/thaigen-svtr-2/output/thaigen-svtr-2/output/model.tar.gz"
+    key = "runs/models/thaigen-svtr-2/output/model.tar.gz"
     aws.s3.put_object(Bucket="thaigen-b", Key=key, Body=_model_tar({"inference.yml": b"Global: {}\n"}))
     model = sagemaker_job.run(spec, aws, data, tmp_path / "run", poll_s=0)
     assert (model / "inference.yml").read_text() == "Global: {}\n"

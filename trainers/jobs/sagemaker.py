@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from thaigen.errors import ConfigError, ThaigenError
+from trainers.aws.tags import Kind, object_tagging, resource_tags
+from trainers.aws.tags import uri as s3_uri
 from trainers.jobs import channels
 
 DEFAULT_INSTANCE = "ml.g4dn.xlarge"
@@ -81,9 +83,9 @@ class JobSpec:
             max_run_s=int(args.max_run_hours * 3600),
         )
 
-    def uri(self, *parts: str) -> str:
-        """s3://bucket/prefix/job_name/parts..."""
-        return "/".join([f"s3://{self.bucket}", self.prefix, self.job_name, *parts])
+    def uri(self, kind: Kind, *parts: str) -> str:
+        """s3://bucket/prefix/kind/job_name/parts... (kind first, so lifecycle rules can select by prefix)."""
+        return s3_uri(self.bucket, self.prefix, kind, self.job_name, *parts)
 
 
 def _split(uri: str) -> tuple[str, str]:
@@ -92,17 +94,19 @@ def _split(uri: str) -> tuple[str, str]:
 
 
 def upload_channels(s3: Any, spec: JobSpec, dataset_dir: Path, work: Path) -> dict[str, str]:
-    """Pack the dataset into one tar per channel and upload each; returns channel -> S3 prefix."""
+    """Pack the dataset into one tar per channel and upload each, tagged with thaigen's tags and the job's
+    name as run id; returns channel -> S3 prefix."""
     uris = {}
     for channel, tar in channels.pack(dataset_dir, work).items():
-        uris[channel] = spec.uri("channels", channel) + "/"
+        uris[channel] = spec.uri(Kind.CHANNELS, channel) + "/"
         bucket, key = _split(uris[channel] + tar.name)
-        s3.upload_file(str(tar), bucket, key)
+        s3.upload_file(str(tar), bucket, key, ExtraArgs={"Tagging": object_tagging(spec.job_name)})
     return uris
 
 
 def training_request(spec: JobSpec, channel_uris: dict[str, str]) -> dict[str, Any]:
-    """CreateTrainingJob arguments: File-mode tar channels, managed spot with S3 checkpoints, time limits."""
+    """CreateTrainingJob arguments: File-mode tar channels, managed spot with S3 checkpoints, time limits,
+    thaigen's tags with the job's name as run id (the model lands in prefix/models/job/output/)."""
     stopping = {"MaxRuntimeInSeconds": spec.max_run_s}
     request: dict[str, Any] = {
         "TrainingJobName": spec.job_name,
@@ -124,12 +128,12 @@ def training_request(spec: JobSpec, channel_uris: dict[str, str]) -> dict[str, A
             }
             for channel, uri in channel_uris.items()
         ],
-        "OutputDataConfig": {"S3OutputPath": spec.uri("output")},
+        "OutputDataConfig": {"S3OutputPath": s3_uri(spec.bucket, spec.prefix, Kind.MODELS)},
         "ResourceConfig": {"InstanceType": spec.instance_type, "InstanceCount": 1, "VolumeSizeInGB": spec.volume_gb},
         "StoppingCondition": stopping,
         "EnableManagedSpotTraining": spec.spot,
-        "CheckpointConfig": {"S3Uri": spec.uri("checkpoints") + "/", "LocalPath": CHECKPOINT_LOCAL_PATH},
-        "Tags": [{"Key": key, "Value": value} for key, value in ({"project": "thaigen"} | spec.tags).items()],
+        "CheckpointConfig": {"S3Uri": spec.uri(Kind.CHECKPOINTS) + "/", "LocalPath": CHECKPOINT_LOCAL_PATH},
+        "Tags": resource_tags(spec.job_name, spec.tags),
     }
     if spec.spot:  # time spent waiting for spot capacity counts here; interrupted jobs resume from checkpoints
         stopping["MaxWaitTimeInSeconds"] = 2 * spec.max_run_s

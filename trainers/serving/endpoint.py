@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from thaigen.errors import ConfigError
+from trainers.aws.tags import object_tagging, resource_tags
 from trainers.inference.folder import read_folder
 
 VARIANT = "AllTraffic"
@@ -32,6 +33,8 @@ class EndpointSpec:
     instance_count: int = 1
     environment: dict[str, str] = field(default_factory=dict)
     """Extra container environment, e.g. {"THAIGEN_SERVE_ARGS": "--runtime onnx"}."""
+    run_id: str = ""
+    """The `thaigen-run` tag of the three resources (default: `name`)."""
 
 
 def package_model(model_dir: Path, tarball: Path) -> Path:
@@ -49,14 +52,17 @@ def package_model(model_dir: Path, tarball: Path) -> Path:
     return tarball
 
 
-def upload_model(s3: Any, tarball: Path, bucket: str, key: str) -> str:
-    """Upload the tarball with an s3 client; return its s3:// URL."""
-    s3.upload_file(str(tarball), bucket, key)
+def upload_model(s3: Any, tarball: Path, bucket: str, key: str, run_id: str = "") -> str:
+    """Upload the tarball with an s3 client, tagged with thaigen's tags and `run_id` (default: the key); return
+    its s3:// URL. Put it under `<prefix>/models/` (trainers/aws/tags.py) for `thaigen aws` to manage it."""
+    s3.upload_file(str(tarball), bucket, key, ExtraArgs={"Tagging": object_tagging(run_id or key)})
     return f"s3://{bucket}/{key}"
 
 
 def create_endpoint(sagemaker: Any, spec: EndpointSpec) -> dict[str, str]:
-    """CreateModel, CreateEndpointConfig and CreateEndpoint with a sagemaker client; return the three ARNs."""
+    """CreateModel, CreateEndpointConfig and CreateEndpoint with a sagemaker client, each tagged with thaigen's
+    tags and the spec's run id; return the three ARNs."""
+    tags = resource_tags(spec.run_id or spec.name)
     model = sagemaker.create_model(
         ModelName=spec.name,
         PrimaryContainer={
@@ -65,6 +71,7 @@ def create_endpoint(sagemaker: Any, spec: EndpointSpec) -> dict[str, str]:
             "Environment": spec.environment,
         },
         ExecutionRoleArn=spec.role_arn,
+        Tags=tags,
     )
     config = sagemaker.create_endpoint_config(
         EndpointConfigName=spec.name,
@@ -77,8 +84,9 @@ def create_endpoint(sagemaker: Any, spec: EndpointSpec) -> dict[str, str]:
                 "InitialVariantWeight": 1.0,
             }
         ],
+        Tags=tags,
     )
-    endpoint = sagemaker.create_endpoint(EndpointName=spec.name, EndpointConfigName=spec.name)
+    endpoint = sagemaker.create_endpoint(EndpointName=spec.name, EndpointConfigName=spec.name, Tags=tags)
     return {
         "model": model["ModelArn"],
         "endpoint_config": config["EndpointConfigArn"],
