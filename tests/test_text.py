@@ -1,4 +1,4 @@
-"""Tests for thaigen.text.sources: every source makes clean, valid, deterministic labels."""
+"""Tests for the text sources (thaigen.text): every source makes clean, valid, deterministic labels."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from pythainlp.util import normalize
 
+from thaigen.text.catalog import NAMES, sources_for
 from thaigen.text.sources import (
     BE_OFFSET,
     BE_YEARS,
     MONTHS_ABBR,
     MONTHS_FULL,
-    SOURCES,
     CorpusError,
     TextSample,
     corpus_path,
@@ -28,6 +28,8 @@ from thaigen.text.sources import (
 from thaigen.text.thai import is_valid_thai
 
 N_SAMPLES = 300
+BUDGET = 25
+SOURCES = sources_for(BUDGET)
 CORPUS_FILES = ["districts.txt", "roads.txt", "latin_words.txt", "sentences_th.txt"]
 _ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
@@ -38,7 +40,7 @@ def _samples(source: str, seed: int = 0) -> list[str]:
     return [SOURCES[source](rng) for _ in range(N_SAMPLES)]
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", NAMES)
 def test_source_texts_are_clean(source: str) -> None:
     for text in _samples(source):
         assert text, source
@@ -49,7 +51,7 @@ def test_source_texts_are_clean(source: str) -> None:
         assert not re.search(r"[\t\n\r]", text), text
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", NAMES)
 def test_sources_are_deterministic(source: str) -> None:
     assert _samples(source, seed=3) == _samples(source, seed=3)
     assert _samples(source, seed=3) != _samples(source, seed=4)
@@ -60,7 +62,7 @@ def test_sample_text_is_deterministic() -> None:
 
     def run(seed: int) -> list[TextSample]:
         rng = np.random.default_rng(seed)
-        return [sample_text(rng, weights, 40, 45) for _ in range(200)]
+        return [sample_text(rng, weights, 40, 45, sources_for(40)) for _ in range(400)]
 
     assert run(11) == run(11)
     assert run(11) != run(12)
@@ -133,7 +135,7 @@ def test_sample_text_honours_limits() -> None:
     rng = np.random.default_rng(5)
     weights = {name: 1.0 for name in SOURCES}
     for _ in range(2000):
-        sample = sample_text(rng, weights, 20, 22)
+        sample = sample_text(rng, weights, 20, 22, sources_for(20))
         assert len(sample.text) <= 20 and ctc_steps(sample.text) <= 22
         assert sample.category in SOURCES
 

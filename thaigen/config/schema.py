@@ -284,9 +284,10 @@ class GenConfig(_Strict):
 
     @model_validator(mode="after")
     def _sources_known(self) -> GenConfig:
-        from thaigen.text.sources import SOURCES, USER_CORPUS
+        from thaigen.text.catalog import NAMES
+        from thaigen.text.sources import USER_CORPUS
 
-        known = sorted([*SOURCES, USER_CORPUS])
+        known = sorted([*NAMES, USER_CORPUS])
         unknown = sorted(set(self.sources) - set(known))
         if unknown:
             raise ValueError(f"unknown text source '{unknown[0]}'; known: {', '.join(known)}")

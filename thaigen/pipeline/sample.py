@@ -17,7 +17,8 @@ from thaigen.compose.furniture import Where, draw_furniture
 from thaigen.config.schema import GenConfig
 from thaigen.errors import ConfigError, FontError
 from thaigen.rng import Stage, stage_rng
-from thaigen.text.sources import SOURCES, Source, TextSample, sample_text, sources_with, user_corpus
+from thaigen.text.catalog import sources_for
+from thaigen.text.sources import Source, TextSample, sample_text, user_corpus
 from thaigen.typeset.fonts import FontPool
 from thaigen.typeset.render import LineStyle, draw_ink, sample_style
 from thaigen.typeset.runs import Run, split_runs
@@ -92,14 +93,13 @@ class Composed:
 
 
 def text_sources(config: GenConfig) -> Mapping[str, Source]:
-    """The text sources this config draws from (built-ins, plus its corpus files if any).
+    """The text sources this config draws from (built-ins bound to its label limit, plus its corpus files).
 
     Raises:
         CorpusError: a corpus file is missing, empty, malformed, or has no line that fits.
     """
-    if not config.corpus_files:
-        return SOURCES
-    return sources_with(user_corpus(config.corpus_files, config.max_text_length, config.ctc_time_steps))
+    lines = user_corpus(config.corpus_files, config.max_text_length, config.ctc_time_steps) if config.corpus_files else ()
+    return sources_for(config.max_text_length, lines)
 
 
 def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSample, list[Run]]:

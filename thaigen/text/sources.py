@@ -82,35 +82,35 @@ def ctc_steps(text: str) -> int:
     return len(text) + sum(1 for a, b in itertools.pairwise(text) if a == b)
 
 
-def _randint(rng: np.random.Generator, low: int, high: int) -> int:
+def randint(rng: np.random.Generator, low: int, high: int) -> int:
     """Uniform integer in ``[low, high]`` (both inclusive)."""
     return int(rng.integers(low, high + 1))
 
 
-def _choice(rng: np.random.Generator, items: Sequence[T]) -> T:
+def choice(rng: np.random.Generator, items: Sequence[T]) -> T:
     """Uniformly pick one item of a sequence."""
     return items[int(rng.integers(len(items)))]
 
 
-def _weighted_index(rng: np.random.Generator, cumulative: Sequence[float]) -> int:
+def weighted_index(rng: np.random.Generator, cumulative: Sequence[float]) -> int:
     """Pick an index with probability proportional to its weight, given cumulative positive weights."""
     return min(bisect.bisect_right(cumulative, rng.random() * cumulative[-1]), len(cumulative) - 1)
 
 
-def _digits(rng: np.random.Generator, count: int) -> str:
+def digits(rng: np.random.Generator, count: int) -> str:
     """Random string of ``count`` ASCII digits (leading zeros allowed)."""
     return "".join(str(d) for d in rng.integers(0, 10, size=count))
 
 
-def _letters(rng: np.random.Generator, count: int) -> str:
+def letters(rng: np.random.Generator, count: int) -> str:
     """Random string of ``count`` uppercase ASCII letters."""
     return "".join(chr(65 + int(c)) for c in rng.integers(0, 26, size=count))
 
 
-def _integer(rng: np.random.Generator, max_digits: int) -> int:
+def integer(rng: np.random.Generator, max_digits: int) -> int:
     """Integer with a uniformly chosen number of digits (1..max_digits), so magnitudes vary."""
-    digits = _randint(rng, 1, max_digits)
-    return _randint(rng, 0 if digits == 1 else 10 ** (digits - 1), 10**digits - 1)
+    width = randint(rng, 1, max_digits)
+    return randint(rng, 0 if width == 1 else 10 ** (width - 1), 10**width - 1)
 
 
 # ---------------------------------------------------------------- corpora
@@ -191,22 +191,22 @@ def province_names() -> tuple[str, ...]:
 
 def thai_word(rng: np.random.Generator) -> str:
     """1-3 dictionary words, joined by nothing or a space."""
-    words = [_choice(rng, thai_word_list()) for _ in range(_randint(rng, 1, 3))]
-    return _choice(rng, ("", " ")).join(words)
+    words = [choice(rng, thai_word_list()) for _ in range(randint(rng, 1, 3))]
+    return choice(rng, ("", " ")).join(words)
 
 
 def arabic_digits(rng: np.random.Generator) -> str:
     """A number in ASCII digits: integer, decimal, thousands-grouped, or a code like 12/345."""
-    shape = _randint(rng, 0, 4)
+    shape = randint(rng, 0, 4)
     if shape == 0:
-        return str(_integer(rng, 7))
+        return str(integer(rng, 7))
     if shape == 1:
-        return f"{_integer(rng, 5)}.{_digits(rng, _randint(rng, 1, 3))}"
+        return f"{integer(rng, 5)}.{digits(rng, randint(rng, 1, 3))}"
     if shape == 2:
-        grouped = f"{_integer(rng, 9):,}"
-        return grouped if rng.random() < 0.5 else f"{grouped}.{_digits(rng, 2)}"
+        grouped = f"{integer(rng, 9):,}"
+        return grouped if rng.random() < 0.5 else f"{grouped}.{digits(rng, 2)}"
     separator = "/" if shape == 3 else "-"
-    return f"{_integer(rng, 4)}{separator}{_integer(rng, 4)}"
+    return f"{integer(rng, 4)}{separator}{integer(rng, 4)}"
 
 
 def thai_digits(rng: np.random.Generator) -> str:
@@ -229,57 +229,57 @@ _TITLE_CUMULATIVE: tuple[float, ...] = tuple(itertools.accumulate(w for _, _, w 
 
 def name(rng: np.random.Generator) -> str:
     """Title + given name of the matching gender + space + family name."""
-    title, female, _ = _TITLES[_weighted_index(rng, _TITLE_CUMULATIVE)]
+    title, female, _ = _TITLES[weighted_index(rng, _TITLE_CUMULATIVE)]
     gap = " " if rng.random() < 0.2 else ""
-    return f"{title}{gap}{_choice(rng, given_names(female))} {_choice(rng, family_names())}"
+    return f"{title}{gap}{choice(rng, given_names(female))} {choice(rng, family_names())}"
 
 
 def _labelled(rng: np.random.Generator, labels: Sequence[str], value: str) -> str:
     """Prefix ``value`` with a random label; full-word labels may take a space, abbreviations never."""
-    label = _choice(rng, labels)
+    label = choice(rng, labels)
     gap = " " if not label.endswith(".") and rng.random() < 0.5 else ""
     return f"{label}{gap}{value}"
 
 
-def _postcode(rng: np.random.Generator, bangkok: bool) -> str:
+def postcode(rng: np.random.Generator, bangkok: bool) -> str:
     """Five-digit Thai postcode; Bangkok codes start with 10, most end in 0."""
-    prefix = 10 if bangkok else _randint(rng, 11, 96)
-    return f"{prefix}{_digits(rng, 2)}0"
+    prefix = 10 if bangkok else randint(rng, 11, 96)
+    return f"{prefix}{digits(rng, 2)}0"
 
 
-def _address_pieces(rng: np.random.Generator) -> list[str]:
+def address_pieces(rng: np.random.Generator) -> list[str]:
     """All pieces of one full address, in writing order."""
-    province = BANGKOK if rng.random() < BANGKOK_SHARE else _choice(rng, province_names())
+    province = BANGKOK if rng.random() < BANGKOK_SHARE else choice(rng, province_names())
     bangkok = province == BANGKOK
-    house = str(_randint(rng, 1, 999))
+    house = str(randint(rng, 1, 999))
     if rng.random() < 0.5:
-        house += f"/{_randint(rng, 1, 199)}"
+        house += f"/{randint(rng, 1, 199)}"
     pieces = [_labelled(rng, ("เลขที่", "บ้านเลขที่"), house) if rng.random() < 0.7 else house]
     if not bangkok:
-        pieces.append(_labelled(rng, ("หมู่", "หมู่ที่", "ม."), str(_randint(rng, 1, 15))))
+        pieces.append(_labelled(rng, ("หมู่", "หมู่ที่", "ม."), str(randint(rng, 1, 15))))
     if rng.random() < 0.6:
-        soi = _choice(rng, corpus("roads.txt"))
+        soi = choice(rng, corpus("roads.txt"))
         if rng.random() < 0.5:
-            soi += f" {_randint(rng, 1, 120)}"
+            soi += f" {randint(rng, 1, 120)}"
         pieces.append(_labelled(rng, ("ซอย", "ซ."), soi))
-    pieces.append(_labelled(rng, ("ถนน", "ถ."), _choice(rng, corpus("roads.txt"))))
+    pieces.append(_labelled(rng, ("ถนน", "ถ."), choice(rng, corpus("roads.txt"))))
     if bangkok:
-        pieces.append(_labelled(rng, ("แขวง",), _choice(rng, corpus("districts.txt"))))
-        pieces.append(_labelled(rng, ("เขต",), _choice(rng, corpus("districts.txt"))))
-        pieces.append(_choice(rng, (BANGKOK, "กรุงเทพฯ")))
+        pieces.append(_labelled(rng, ("แขวง",), choice(rng, corpus("districts.txt"))))
+        pieces.append(_labelled(rng, ("เขต",), choice(rng, corpus("districts.txt"))))
+        pieces.append(choice(rng, (BANGKOK, "กรุงเทพฯ")))
     else:
-        pieces.append(_labelled(rng, ("ตำบล", "ต."), _choice(rng, corpus("districts.txt"))))
-        pieces.append(_labelled(rng, ("อำเภอ", "อ."), _choice(rng, corpus("districts.txt"))))
+        pieces.append(_labelled(rng, ("ตำบล", "ต."), choice(rng, corpus("districts.txt"))))
+        pieces.append(_labelled(rng, ("อำเภอ", "อ."), choice(rng, corpus("districts.txt"))))
         pieces.append(_labelled(rng, ("จังหวัด", "จ."), province))
-    pieces.append(_postcode(rng, bangkok))
+    pieces.append(postcode(rng, bangkok))
     return pieces
 
 
 def address(rng: np.random.Generator) -> str:
     """1-3 consecutive pieces of a Thai address, as one line of a form."""
-    pieces = _address_pieces(rng)
-    count = _randint(rng, 1, 3)
-    start = _randint(rng, 0, len(pieces) - count)
+    pieces = address_pieces(rng)
+    count = randint(rng, 1, 3)
+    start = randint(rng, 0, len(pieces) - count)
     return " ".join(pieces[start : start + count])
 
 
@@ -309,10 +309,10 @@ _DATE_FORMATS: tuple[str, ...] = (
 
 def date(rng: np.random.Generator) -> str:
     """A Buddhist-Era date with a day that exists in its month, sometimes in Thai digits."""
-    year = _randint(rng, *BE_YEARS)
-    month = _randint(rng, 1, 12)
-    day = _randint(rng, 1, calendar.monthrange(year - BE_OFFSET, month)[1])
-    text = _choice(rng, _DATE_FORMATS).format(
+    year = randint(rng, *BE_YEARS)
+    month = randint(rng, 1, 12)
+    day = randint(rng, 1, calendar.monthrange(year - BE_OFFSET, month)[1])
+    text = choice(rng, _DATE_FORMATS).format(
         d=day, dd=f"{day:02d}", m=month, mm=f"{month:02d}", y=year, yy=f"{year % 100:02d}",
         full=MONTHS_FULL[month - 1], abbr=MONTHS_ABBR[month - 1],
     )  # fmt: skip
@@ -332,8 +332,8 @@ _TIME_FORMATS: tuple[str, ...] = (
 
 def time(rng: np.random.Generator) -> str:
     """A clock time in Thai style ('14:30 น.', 'เวลา 8.00 น.'), sometimes in Thai digits."""
-    minute = 0 if rng.random() < 0.3 else _randint(rng, 0, 59)
-    text = _choice(rng, _TIME_FORMATS).format(h=_randint(rng, 0, 23), m=minute, s=_randint(rng, 0, 59))
+    minute = 0 if rng.random() < 0.3 else randint(rng, 0, 59)
+    text = choice(rng, _TIME_FORMATS).format(h=randint(rng, 0, 23), m=minute, s=randint(rng, 0, 59))
     return to_thai_digits(text) if rng.random() < 0.1 else text
 
 
@@ -342,33 +342,33 @@ _PRICE_LABELS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _amount(rng: np.random.Generator) -> str:
+def amount(rng: np.random.Generator) -> str:
     """A money amount: with or without thousands separators and satang."""
-    baht = _integer(rng, 6)
+    baht = integer(rng, 6)
     text = f"{baht:,}" if rng.random() < 0.7 else str(baht)
     satang = rng.random()
     if satang < 0.3:
         return f"{text}.00"
-    return f"{text}.{_digits(rng, 2)}" if satang < 0.45 else text
+    return f"{text}.{digits(rng, 2)}" if satang < 0.45 else text
 
 
 def price(rng: np.random.Generator) -> str:
     """A price as on a receipt: '1,250.00 บาท', '฿1,250', 'ราคา 350.-'."""
-    style = _randint(rng, 0, 2)
+    style = randint(rng, 0, 2)
     if style == 0:
-        return f"{_choice(rng, _PRICE_LABELS)}{_amount(rng)} บาท"
+        return f"{choice(rng, _PRICE_LABELS)}{amount(rng)} บาท"
     if style == 1:
-        return f"{_choice(rng, _PRICE_LABELS)}฿{_amount(rng)}"
-    return f"{_choice(rng, _PRICE_LABELS)}{_integer(rng, 5):,}.-"
+        return f"{choice(rng, _PRICE_LABELS)}฿{amount(rng)}"
+    return f"{choice(rng, _PRICE_LABELS)}{integer(rng, 5):,}.-"
 
 
 _PHONE_LABELS: tuple[str, ...] = ("", "", "โทร. ", "โทร ", "Tel. ", "เบอร์โทรศัพท์ ")
 
 
-def _mobile(rng: np.random.Generator) -> str:
+def mobile(rng: np.random.Generator) -> str:
     """A mobile number (06/08/09) in one of the common layouts."""
-    number = f"0{_choice(rng, '689')}{_digits(rng, 8)}"
-    layout = _randint(rng, 0, 3)
+    number = f"0{choice(rng, '689')}{digits(rng, 8)}"
+    layout = randint(rng, 0, 3)
     if layout == 0:
         return f"{number[:3]}-{number[3:6]}-{number[6:]}"
     if layout == 1:
@@ -381,14 +381,14 @@ def _mobile(rng: np.random.Generator) -> str:
 def _landline(rng: np.random.Generator) -> str:
     """A landline number: Bangkok '02-123-4567' or provincial '053-123-456'."""
     if rng.random() < 0.5:
-        return f"02-{_digits(rng, 3)}-{_digits(rng, 4)}"
-    return f"0{_choice(rng, '34567')}{_digits(rng, 1)}-{_digits(rng, 3)}-{_digits(rng, 3)}"
+        return f"02-{digits(rng, 3)}-{digits(rng, 4)}"
+    return f"0{choice(rng, '34567')}{digits(rng, 1)}-{digits(rng, 3)}-{digits(rng, 3)}"
 
 
 def phone(rng: np.random.Generator) -> str:
     """A Thai phone number, mobile or landline, sometimes labelled."""
-    number = _mobile(rng) if rng.random() < 0.7 else _landline(rng)
-    return f"{_choice(rng, _PHONE_LABELS)}{number}"
+    number = mobile(rng) if rng.random() < 0.7 else _landline(rng)
+    return f"{choice(rng, _PHONE_LABELS)}{number}"
 
 
 def thai_id_check_digit(first12: str) -> int:
@@ -408,15 +408,15 @@ _ID_GROUPS: tuple[tuple[int, int], ...] = ((0, 1), (1, 5), (5, 10), (10, 12), (1
 
 def national_id(rng: np.random.Generator) -> str:
     """A 13-digit Thai national ID with a valid check digit, plain or grouped 1-4-5-2-1."""
-    first12 = f"{_randint(rng, 1, 8)}{_digits(rng, 11)}"
-    digits = f"{first12}{thai_id_check_digit(first12)}"
-    separator = _choice(rng, ("", " ", "-"))
-    return separator.join(digits[start:end] for start, end in _ID_GROUPS)
+    first12 = f"{randint(rng, 1, 8)}{digits(rng, 11)}"
+    number = f"{first12}{thai_id_check_digit(first12)}"
+    separator = choice(rng, ("", " ", "-"))
+    return separator.join(number[start:end] for start, end in _ID_GROUPS)
 
 
 def sentence(rng: np.random.Generator) -> str:
     """A short everyday Thai sentence or phrase from ``corpora/sentences_th.txt``."""
-    return _choice(rng, corpus("sentences_th.txt"))
+    return choice(rng, corpus("sentences_th.txt"))
 
 
 _EMAIL_DOMAINS: tuple[str, ...] = (
@@ -434,48 +434,48 @@ _PRODUCT_VARIANTS: tuple[str, ...] = (
 
 def _mixed_model(rng: np.random.Generator) -> str:
     """'รุ่น iPhone 15 Pro'."""
-    text = f"รุ่น {_choice(rng, _PRODUCT_LINES)} {_randint(rng, 1, 30)}"
-    return f"{text} {_choice(rng, _PRODUCT_SUFFIXES)}" if rng.random() < 0.5 else text
+    text = f"รุ่น {choice(rng, _PRODUCT_LINES)} {randint(rng, 1, 30)}"
+    return f"{text} {choice(rng, _PRODUCT_SUFFIXES)}" if rng.random() < 0.5 else text
 
 
 def _mixed_email(rng: np.random.Generator) -> str:
     """'อีเมล somchai@example.com'."""
-    user = _choice(rng, corpus("latin_words.txt"))
+    user = choice(rng, corpus("latin_words.txt"))
     if rng.random() < 0.5:
-        user += _digits(rng, _randint(rng, 1, 4))
-    return f"{_choice(rng, ('อีเมล ', 'อีเมล: ', 'E-mail: '))}{user}@{_choice(rng, _EMAIL_DOMAINS)}"
+        user += digits(rng, randint(rng, 1, 4))
+    return f"{choice(rng, ('อีเมล ', 'อีเมล: ', 'E-mail: '))}{user}@{choice(rng, _EMAIL_DOMAINS)}"
 
 
 def _mixed_model_price(rng: np.random.Generator) -> str:
     """'Model ABC-123 ราคา 990 บาท'."""
-    return f"Model {_letters(rng, _randint(rng, 2, 3))}-{_digits(rng, 3)} ราคา {_integer(rng, 5):,} บาท"
+    return f"Model {letters(rng, randint(rng, 2, 3))}-{digits(rng, 3)} ราคา {integer(rng, 5):,} บาท"
 
 
 def _mixed_otp(rng: np.random.Generator) -> str:
     """'รหัส OTP 482913' or with a reference code."""
-    code = f"รหัส OTP {_digits(rng, 6)}"
-    return f"{code} (Ref: {_letters(rng, 4)})" if rng.random() < 0.3 else code
+    code = f"รหัส OTP {digits(rng, 6)}"
+    return f"{code} (Ref: {letters(rng, 4)})" if rng.random() < 0.3 else code
 
 
 def _mixed_room(rng: np.random.Generator) -> str:
     """'ชั้น 3 ห้อง B205'."""
-    return f"ชั้น {_randint(rng, 1, 40)} ห้อง {_letters(rng, 1)}{_randint(rng, 101, 999)}"
+    return f"ชั้น {randint(rng, 1, 40)} ห้อง {letters(rng, 1)}{randint(rng, 101, 999)}"
 
 
 def _mixed_parcel(rng: np.random.Generator) -> str:
     """Thailand Post tracking number: 'เลขพัสดุ EF123456789TH'."""
-    return f"เลขพัสดุ {_letters(rng, 2)}{_digits(rng, 9)}TH"
+    return f"เลขพัสดุ {letters(rng, 2)}{digits(rng, 9)}TH"
 
 
 def _mixed_size(rng: np.random.Generator) -> str:
     """'Premium ขนาด 500 ml'."""
-    return f"{_choice(rng, _PRODUCT_VARIANTS)} ขนาด {_randint(rng, 1, 2000)} {_choice(rng, _UNITS)}"
+    return f"{choice(rng, _PRODUCT_VARIANTS)} ขนาด {randint(rng, 1, 2000)} {choice(rng, _UNITS)}"
 
 
 def _mixed_website(rng: np.random.Generator) -> str:
     """'เว็บไซต์ www.somchai.co.th'."""
-    user = _choice(rng, corpus("latin_words.txt"))
-    return f"{_choice(rng, ('', 'เว็บไซต์ '))}www.{user}.co.th"
+    user = choice(rng, corpus("latin_words.txt"))
+    return f"{choice(rng, ('', 'เว็บไซต์ '))}www.{user}.co.th"
 
 
 _MIXED_TEMPLATES: tuple[Callable[[np.random.Generator], str], ...] = (
@@ -492,7 +492,7 @@ _MIXED_TEMPLATES: tuple[Callable[[np.random.Generator], str], ...] = (
 
 def mixed(rng: np.random.Generator) -> str:
     """A line mixing Thai, Latin and digits (product models, e-mails, codes, rooms)."""
-    return _choice(rng, _MIXED_TEMPLATES)(rng)
+    return choice(rng, _MIXED_TEMPLATES)(rng)
 
 
 Source = Callable[[np.random.Generator], str]
@@ -529,7 +529,7 @@ def _pick_source(rng: np.random.Generator, weights: Mapping[str, float], sources
     if any(not math.isfinite(weights[n]) or weights[n] < 0 for n in names) or not names:
         raise ValueError(f"text source weights must be finite, >= 0 and not all 0: {dict(weights)}")
     cumulative = list(itertools.accumulate(weights[n] for n in names))
-    return names[_weighted_index(rng, cumulative)]
+    return names[weighted_index(rng, cumulative)]
 
 
 def sample_text(
@@ -586,7 +586,3 @@ def user_corpus(paths: tuple[Path, ...], max_code_points: int, max_ctc_steps: in
         raise CorpusError(f"no line of {names} fits {max_code_points} code points and {max_ctc_steps} CTC steps")
     return fitting
 
-
-def sources_with(lines: Sequence[str]) -> dict[str, Source]:
-    """The built-in sources plus USER_CORPUS drawing uniformly from `lines`."""
-    return SOURCES | {USER_CORPUS: lambda rng: _choice(rng, lines)}

@@ -1,0 +1,38 @@
+"""Every text source by name: the fixed-shape ones of :mod:`thaigen.text.sources`, and the running-text
+ones that fill a length budget, bound here to a config's label limit."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from thaigen.text.balance import rare
+from thaigen.text.phrases import phrase
+from thaigen.text.running import address_line, hard_words, running, words
+from thaigen.text.sources import SOURCES, USER_CORPUS, Source, choice
+
+BUDGETED: dict[str, Callable[[np.random.Generator, int], str]] = {
+    "running": running,
+    "words": words,
+    "address_line": address_line,
+    "phrase": phrase,
+    "mixed_phrase": functools.partial(phrase, mixed=True),
+    "hard_words": hard_words,
+    "rare": rare,
+}
+"""Sources that take the longest label allowed and aim within it."""
+
+NAMES: tuple[str, ...] = tuple(sorted([*SOURCES, *BUDGETED]))
+"""Every built-in source name (USER_CORPUS aside)."""
+
+
+def sources_for(max_code_points: int, corpus_lines: Sequence[str] = ()) -> dict[str, Source]:
+    """The registry a config draws from: built-ins with budgets bound, plus USER_CORPUS over `corpus_lines`."""
+    registry: dict[str, Source] = dict(SOURCES)
+    for name, source in BUDGETED.items():
+        registry[name] = functools.partial(source, budget=max_code_points)
+    if corpus_lines:
+        registry[USER_CORPUS] = lambda rng: choice(rng, corpus_lines)
+    return registry

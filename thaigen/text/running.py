@@ -1,0 +1,101 @@
+"""Running Thai text: sentences of frequency-weighted words in part-of-speech patterns, and runs of
+words that stack marks. Each source fills a length budget (the label limit) instead of a fixed size, so
+long lines come out as long as the model may read them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from thaigen.text.lexicon import common_words, stacked_words, words_by_tag
+from thaigen.text.sources import address_pieces, corpus
+
+MIN_CODE_POINTS = 10
+"""Shortest running line aimed for (when the budget allows it)."""
+
+CLAUSES: tuple[tuple[str, ...], ...] = (
+    ("NOUN", "VERB", "NOUN"),
+    ("NOUN", "ADJ", "VERB", "ADV"),
+    ("PRON", "AUX", "VERB", "NOUN"),
+    ("NOUN", "VERB", "ADP", "NOUN"),
+    ("PRON", "VERB", "NOUN", "ADJ"),
+    ("NOUN", "NOUN", "VERB", "ADV"),
+    ("SCONJ", "NOUN", "VERB", "NOUN"),
+    ("NOUN", "DET", "AUX", "VERB"),
+    ("VERB", "NOUN", "ADP", "PROPN"),
+    ("NOUN", "ADP", "NOUN", "VERB", "ADJ"),
+    ("PART", "VERB", "NOUN", "DET"),
+)
+"""Clause shapes in Universal POS tags (subject-verb-object order, modifiers after the head)."""
+
+CURATED_SHARE = 0.3
+"""Share of hard words drawn from corpora/hard_words_th.txt rather than mined from the word lists."""
+
+
+def _target(rng: np.random.Generator, budget: int, shortest: int) -> int:
+    """A line length to aim for, uniform in [min(shortest, budget), budget]."""
+    low = min(shortest, budget)
+    return int(rng.integers(low, budget + 1))
+
+
+def _fill(words: list[str], word: str, gap: str, budget: int) -> bool:
+    """Append `word` (after `gap` unless first) if the line stays within `budget`; report whether it did."""
+    length = sum(map(len, words))
+    if length + len(gap) + len(word) > budget:
+        return False
+    words.append(gap + word if words else word)
+    return True
+
+
+def running(rng: np.random.Generator, budget: int) -> str:
+    """Clauses of POS-patterned, TNC-weighted words, run together or spaced as Thai prose is, up to a
+    length drawn in [10, budget]."""
+    tags = words_by_tag()
+    target = _target(rng, budget, MIN_CODE_POINTS)
+    words: list[str] = []
+    while sum(map(len, words)) < target:
+        clause = CLAUSES[int(rng.integers(len(CLAUSES)))]
+        gap = " " if words and rng.random() < 0.4 else ""
+        if not _fill(words, tags[clause[0]].draw(rng), gap, budget):
+            if words:
+                break
+            continue
+        for tag in clause[1:]:
+            if not _fill(words, tags[tag].draw(rng), "", budget):
+                break
+    return "".join(words)
+
+
+def hard_words(rng: np.random.Generator, budget: int) -> str:
+    """Words that stack vowels and tone marks (ปั้น ฤๅษี ก๋วยเตี๋ยว สิทธิ์ ...), run together or spaced."""
+    curated = corpus("hard_words_th.txt")
+    mined = stacked_words()
+    target = _target(rng, budget, MIN_CODE_POINTS // 2)
+    words: list[str] = []
+    while sum(map(len, words)) < target:
+        word = curated[int(rng.integers(len(curated)))] if rng.random() < CURATED_SHARE else mined.draw(rng)
+        if not _fill(words, word, " " if rng.random() < 0.5 else "", budget) and words:
+            break
+    return "".join(words)
+
+
+def words(rng: np.random.Generator, budget: int) -> str:
+    """1-4 dictionary words (Thai, ORST, Volubilis lists) weighted by TNC frequency, run together or spaced."""
+    chosen: list[str] = []
+    for _ in range(int(rng.integers(1, 5))):
+        if not _fill(chosen, common_words().draw(rng), " " if rng.random() < 0.3 else "", budget) and chosen:
+            break
+    return "".join(chosen) or common_words().words[0]
+
+
+def address_line(rng: np.random.Generator, budget: int) -> str:
+    """Consecutive pieces of one Thai address (house, road, district, province, postcode), 2 or more
+    where the budget allows, as an address field holds them."""
+    pieces = address_pieces(rng)
+    start = int(rng.integers(0, len(pieces) - 1))
+    target = _target(rng, budget, MIN_CODE_POINTS)
+    line: list[str] = []
+    for piece in pieces[start:]:
+        if (len(line) >= 2 and sum(map(len, line)) >= target) or not _fill(line, piece, " ", budget):
+            break
+    return "".join(line) or pieces[start]
