@@ -88,7 +88,8 @@ class JobSpec:
         return s3_uri(self.bucket, self.prefix, kind, self.job_name, *parts)
 
 
-def _split(uri: str) -> tuple[str, str]:
+def split_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key) of an s3:// URI."""
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     return bucket, key
 
@@ -99,7 +100,7 @@ def upload_channels(s3: Any, spec: JobSpec, dataset_dir: Path, work: Path) -> di
     uris = {}
     for channel, tar in channels.pack(dataset_dir, work).items():
         uris[channel] = spec.uri(Kind.CHANNELS, channel) + "/"
-        bucket, key = _split(uris[channel] + tar.name)
+        bucket, key = split_uri(uris[channel] + tar.name)
         s3.upload_file(str(tar), bucket, key, ExtraArgs={"Tagging": object_tagging(spec.job_name)})
     return uris
 
@@ -140,31 +141,39 @@ def training_request(spec: JobSpec, channel_uris: dict[str, str]) -> dict[str, A
     return request
 
 
-def wait(sagemaker: Any, job_name: str, report: Callable[[str], None] = print, poll_s: float = 30.0) -> dict[str, Any]:
-    """Poll until the job ends, reporting each status change; returns the final description.
+JOB_KINDS = {"training": "TrainingJob", "processing": "ProcessingJob"}
+"""Kinds of job `wait` follows -> their API noun (describe_<kind>_job, <Noun>Name, <Noun>Status)."""
+
+
+def wait(
+    sagemaker: Any, job_name: str, report: Callable[[str], None] = print, poll_s: float = 30.0, kind: str = "training"
+) -> dict[str, Any]:
+    """Poll until the job (a training or processing job) ends, reporting each status change; returns the final
+    description.
 
     Raises:
         ThaigenError: the job failed or was stopped (with SageMaker's failure reason).
     """
-    seen = ""
+    seen, noun = "", JOB_KINDS[kind]
+    describe = getattr(sagemaker, f"describe_{kind}_job")
     while True:
-        description: dict[str, Any] = sagemaker.describe_training_job(TrainingJobName=job_name)
-        status = f"{description['TrainingJobStatus']} / {description.get('SecondaryStatus', '')}"
+        description: dict[str, Any] = describe(**{f"{noun}Name": job_name})
+        status = f"{description[f'{noun}Status']} / {description.get('SecondaryStatus', '')}"
         if status != seen:
             report(f"{job_name}: {status}")
             seen = status
-        if description["TrainingJobStatus"] in TERMINAL:
+        if description[f"{noun}Status"] in TERMINAL:
             break
         time.sleep(poll_s)
-    if description["TrainingJobStatus"] != "Completed":
+    if description[f"{noun}Status"] != "Completed":
         reason = description.get("FailureReason", "no reason given")
-        raise ThaigenError(f"training job {job_name} {description['TrainingJobStatus'].lower()}: {reason}")
+        raise ThaigenError(f"{kind} job {job_name} {description[f'{noun}Status'].lower()}: {reason}")
     return description
 
 
 def download_model(s3: Any, description: dict[str, Any], out: Path) -> Path:
     """Fetch the job's model.tar.gz and unpack it into `out`/model; returns that folder."""
-    bucket, key = _split(description["ModelArtifacts"]["S3ModelArtifacts"])
+    bucket, key = split_uri(description["ModelArtifacts"]["S3ModelArtifacts"])
     model_dir = out / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     archive = out / "model.tar.gz"
