@@ -23,6 +23,7 @@ from thaigen.errors import DatasetError
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import (
     ARCHS,
+    GUIDED_ARCHS,
     Arch,
     Layout,
     TrainOptions,
@@ -136,7 +137,7 @@ def test_configs_build_in_paddleocr(ppocr: Path, built: Path, tmp_path: Path) ->
             classes = len(post.character)
             assert classes == len((built / "dict.txt").read_text(encoding="utf-8").splitlines()) + 2  # blank, space
             head = config["Architecture"]["Head"]
-            if arch is Arch.SVTR:
+            if arch in GUIDED_ARCHS:
                 head["out_channels_list"] = {"CTCLabelDecode": classes, "NRTRLabelDecode": classes + 1}
             else:
                 head["out_channels"] = classes
@@ -148,7 +149,7 @@ def test_configs_build_in_paddleocr(ppocr: Path, built: Path, tmp_path: Path) ->
         output = model(paddle.zeros([1, *shape]))
         if arch is Arch.CRNN:  # CTC output: time steps x classes, as ARCHS claims
             assert list(output.shape) == [1, ARCHS[arch].time_steps, classes]
-        if arch is Arch.SVTR:
+        if arch in GUIDED_ARCHS:
             assert list(output.shape) == [1, ARCHS[arch].time_steps, classes]
 
 
@@ -167,12 +168,14 @@ def _dropped(ppocr: Path, config: dict[str, Any], mode: str) -> list[str]:
             "image": (Path(data.data_dir) / path).read_bytes(),
             "ext_data": [],
         }
-        if transform(sample, data.ops) is None:
+        # MultiScaleDataSet runs all ops but KeepKeys, resizes (adding valid_ratio), then KeepKeys
+        ops = data.ops[:-1] if config[mode]["dataset"]["name"] == "MultiScaleDataSet" else data.ops
+        if transform(sample, ops) is None:
             dropped.append(label)
     return dropped
 
 
-@pytest.mark.parametrize("arch", [Arch.CRNN, Arch.SVTR])
+@pytest.mark.parametrize("arch", [Arch.CRNN, Arch.SVTR, Arch.PPOCRV5_TH])
 def test_paddleocr_drops_no_sample_of_a_built_dataset(ppocr: Path, built: Path, tmp_path: Path, arch: Arch) -> None:
     assert validate(Layout.of(built), arch) == []
     for mode in ("Train", "Eval"):
@@ -212,3 +215,76 @@ def test_validation_reports_missing_images_and_label_files(tmp_path: Path) -> No
     with pytest.raises(DatasetError, match=r"label file not found: .*val\.txt"):
         validate(Layout.of(folder), Arch.CRNN)
 
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OFFICIAL_YAML = "configs/rec/PP-OCRv5/multi_language/th_PP-OCRv5_mobile_rec.yaml"
+
+
+def official_th_dataset(folder: Path) -> Path:
+    """A one-line dataset whose dict.txt is the official ppocrv5_th_dict.txt (what `build --dict` makes)."""
+    _handmade(folder, ["ภาษาไทย 12"])
+    (folder / "dict.txt").write_bytes((FIXTURES / "ppocrv5_th_dict.txt").read_bytes())
+    return folder
+
+
+def _paddle_config(path: Path) -> dict[str, Any]:
+    from tools.program import load_config
+
+    with warnings.catch_warnings():  # its loader leaves the YAML file open
+        warnings.simplefilter("ignore", ResourceWarning)
+        config: dict[str, Any] = load_config(str(path))
+        gc.collect()
+    return config
+
+
+def test_ppocrv5_th_is_the_official_thai_network_and_recipe(ppocr: Path, tmp_path: Path) -> None:
+    """thaigen's --arch ppocrv5-th config builds, in PaddleOCR, the network of the official
+    th_PP-OCRv5_mobile_rec.yaml tensor for tensor (names and shapes), and trains it the same way."""
+    if not paddle_source.is_source(ppocr):
+        pytest.skip("needs the full PaddleOCR source (set PADDLEOCR_SRC): the 2.x wheel has no ppocr/modeling")
+    from ppocr.modeling.architectures import build_model
+    from ppocr.postprocess import build_post_process
+
+    from trainers.paddleocr.network import build_network, parameter_shapes
+
+    source_yaml = ppocr / OFFICIAL_YAML  # absent from v3.0.0: then the fixture read from PaddleOCR's main branch
+    official = _paddle_config(source_yaml if source_yaml.is_file() else FIXTURES / "th_PP-OCRv5_mobile_rec.yaml")
+    official["Global"]["character_dict_path"] = str(FIXTURES / "ppocrv5_th_dict.txt")
+    classes = len(build_post_process(official["PostProcess"], official["Global"]).character)  # as tools/train.py
+    official["Architecture"]["Head"]["out_channels_list"] = {"CTCLabelDecode": classes, "NRTRLabelDecode": classes + 3}
+    theirs = parameter_shapes(build_model(official["Architecture"]))
+
+    folder = official_th_dataset(tmp_path / "data")
+    ours_config = _paddle_config(write_config(_config(folder, Arch.PPOCRV5_TH, tmp_path), tmp_path / "v5.yml"))
+    ours = parameter_shapes(build_network(ours_config))
+    assert classes == 523 + 2 and len(theirs) > 300
+    assert ours == theirs
+
+    for key in ("Optimizer", "Loss", "PostProcess"):
+        assert ours_config[key] == official[key]
+    assert {k: v for k, v in ours_config["Metric"].items()} == official["Metric"]
+    assert ours_config["Train"]["sampler"] == official["Train"]["sampler"]
+    for key in ("name", "ds_width", "ext_op_transform_idx"):
+        assert ours_config["Train"]["dataset"][key] == official["Train"]["dataset"][key]
+    for split in ("Train", "Eval"):
+        assert ours_config[split]["dataset"]["transforms"] == official[split]["dataset"]["transforms"]
+    glob, theirs_global = ours_config["Global"], official["Global"]
+    for key in ("model_name", "epoch_num", "use_space_char", "d2s_train_image_shape", "max_text_length"):
+        expected = theirs_global[key] + 2 if key == "max_text_length" else theirs_global[key]  # NRTR's 2 tokens
+        assert glob[key] == expected, key
+
+
+def test_ppocrv5_th_multi_scale_loader_yields_batches(ppocr: Path, tmp_path: Path) -> None:
+    """PaddleOCR's own build_dataloader runs the MultiScaleDataSet + MultiScaleSampler thaigen writes."""
+    if not paddle_source.is_source(ppocr):
+        pytest.skip("needs the full PaddleOCR source (set PADDLEOCR_SRC)")
+    import paddle
+    from ppocr.data import build_dataloader
+
+    folder = _handmade(tmp_path / "data", ["12", "345", "6789", "0"], dict_chars="0123456789")
+    config = _config(folder, Arch.PPOCRV5_TH, tmp_path, batch_size=2, use_gpu=False)
+    config["Train"]["loader"]["num_workers"] = 0
+    loader = build_dataloader(config, "Train", paddle.CPUPlace(), logging.getLogger("ppocr-test"), seed=0)
+    images = next(iter(loader))[0]
+    assert images.shape[1] == 3 and images.shape[2] in (32, 48, 64) and images.shape[3] == 320

@@ -37,7 +37,8 @@ def add_train(parser: argparse.ArgumentParser) -> Runner:
     """train a PaddleOCR model on a dataset, locally or on SageMaker, and export it (Paddle + ONNX)"""
     parser.add_argument("dataset", type=Path, help="dataset folder from `thaigen build` (--task det for db)")
     parser.add_argument(
-        "--arch", choices=ARCH_NAMES, required=True, help="crnn (32x320), svtr (48x320) or db (text detection)"
+        "--arch", choices=ARCH_NAMES, required=True,
+        help="crnn (32x320), svtr (48x320), ppocrv5-th (the official Thai model's recipe, to fine-tune it) or db",
     )
     parser.add_argument("--backend", choices=("local", "sagemaker"), default="local")
     parser.add_argument(
@@ -51,7 +52,9 @@ def add_train(parser: argparse.ArgumentParser) -> Runner:
     parser.add_argument("--batch-size", type=int, help="per device (default 128 rec, 16 det)")
     parser.add_argument("--eval-every", type=int, help="evaluate every N iterations (default: once per epoch)")
     parser.add_argument("--workers", type=int, help="data loader workers (default 4)")
-    parser.add_argument("--pretrained", type=Path, help="weights to start from (path prefix, without .pdparams)")
+    parser.add_argument(
+        "--pretrained", type=Path, help="weights to start from: a .pdparams file, or a folder with best_accuracy.pdparams"
+    )
     parser.add_argument("--model-name", help="Global.model_name for paddleocr 3.x (default PP-OCRv4_mobile_rec/_det)")
     parser.add_argument("--max-minutes", type=float, help="stop training after this long and export the best weights")
     cloud = parser.add_argument_group("sagemaker backend")

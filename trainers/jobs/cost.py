@@ -51,6 +51,9 @@ CPU_MEASURED = {"crnn": 14.8, "svtr": 2.4, "db": 0.15}
 BILLED_OVERHEAD_HOURS = 0.1
 """Billed time besides training, estimated: pulling the ~6 GB GPU image, downloading channels, uploading the model."""
 
+SAME_NETWORK = {"ppocrv5-th": "svtr"}
+"""Archs priced as another: ppocrv5-th is svtr's network (its 32/48/64 px scales average svtr's 48)."""
+
 MEASURED_GPU: dict[tuple[str, str], float] = {}
 """(arch, instance) -> measured training img/s; used instead of the estimate when present."""
 
@@ -68,6 +71,7 @@ class Estimate:
 
 def images_per_second(arch: str, instance: Instance) -> tuple[float, bool]:
     """Training throughput on `instance` and whether it was measured (else estimated as documented above)."""
+    arch = SAME_NETWORK.get(arch, arch)
     if (arch, instance.name) in MEASURED_GPU:
         return MEASURED_GPU[arch, instance.name], True
     compute = GPU_UTILISATION * instance.peak_fp32_tflops * 1e12 / (6 * FORWARD_MACS[arch])
@@ -96,9 +100,10 @@ def report(arch: str, samples: int, epochs: int, spot_discount: float = 0.0) -> 
         f"{r.instance:<16}{r.images_per_s:>9.0f}  {'measured' if r.measured else 'estimate':<9}{r.hours:>8.2f}{r.usd:>9.2f}"
         for r in rows
     ]
-    cpu_h = samples * epochs / CPU_MEASURED[arch] / 3600
+    cpu_rate = CPU_MEASURED[SAME_NETWORK.get(arch, arch)]
+    cpu_h = samples * epochs / cpu_rate / 3600
     lines += [
-        f"{'2-core CPU':<16}{CPU_MEASURED[arch]:>9.1f}  {'measured':<9}{cpu_h:>8.1f}{'-':>9}",
+        f"{'2-core CPU':<16}{cpu_rate:>9.1f}  {'measured':<9}{cpu_h:>8.1f}{'-':>9}",
         f"prices: {PRICES_DATE}, {PRICES_NOTE}",
         (
             f"estimates: {GPU_UTILISATION:.0%} of the GPU's peak FP32 / (6 x forward MACs per image), capped by CPU"

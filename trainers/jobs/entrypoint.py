@@ -34,7 +34,7 @@ from trainers.inference.detector import DetectorSettings, preprocess
 from trainers.inference.image import InputShape, load, to_batch
 from trainers.inference.paddle_backend import import_paddle
 from trainers.jobs import channels, model_card
-from trainers.paddleocr import export
+from trainers.paddleocr import export, pretrained
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
 
@@ -239,11 +239,19 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
     device = require_device(run.options.use_gpu)
     resume = paths.checkpoint_dir / "latest"  # left by an interrupted (spot) run: continue from it
     options = replace(run.options, checkpoint=resume if resume.with_suffix(".pdparams").is_file() else None)
+    if options.pretrained_model is not None:
+        options = replace(options, pretrained_model=pretrained.resolve_weights(options.pretrained_model))
     for folder in (paths.model_dir, paths.checkpoint_dir):
         folder.mkdir(parents=True, exist_ok=True)
     config = build_config(layout, options)
     config_path = write_config(config, paths.checkpoint_dir / CONFIG_FILE)
     log = paths.model_dir / LOG_FILE
+    if options.pretrained_model is not None and options.checkpoint is None:  # a resumed run loads its checkpoint
+        report = pretrained.check(source, config_path, options.pretrained_model)
+        with log.open("a", encoding="utf-8") as handle:
+            for line in report.lines(options.pretrained_model, layout.dict_path):
+                print(line)
+                handle.write(line + "\n")
     started = time.monotonic()
     stopped = run_paddle_train(source, config_path, log, run.max_minutes)
     wall_s = time.monotonic() - started

@@ -27,6 +27,7 @@ class Arch(StrEnum):
 
     CRNN = "crnn"
     SVTR = "svtr"
+    PPOCRV5_TH = "ppocrv5-th"
     DB = "db"
 
 
@@ -65,6 +66,11 @@ ARCHS: dict[Arch, ArchSpec] = {
     # PP-OCRv4 mobile recogniser layout: PPLCNetV3 + SVTR neck, CTC head guided by an NRTR head in
     # training; 48 px keeps Thai stacked marks legible; 40 time steps at width 320.
     Arch.SVTR: ArchSpec("SVTR_LCNet", "rec", (3, 48, 320), 40, 100, 0.0005, 128, "PP-OCRv4_mobile_rec", 2),
+    # The official Thai recogniser's recipe, to fine-tune its weights: PaddleOCR's
+    # configs/rec/PP-OCRv5/multi_language/th_PP-OCRv5_mobile_rec.yaml. The same network as svtr (so the
+    # same parameter names and shapes), trained as that yaml trains it: 75 epochs, RecConAug + RecAug,
+    # MultiScaleDataSet with a MultiScaleSampler over heights 32/48/64.
+    Arch.PPOCRV5_TH: ArchSpec("SVTR_LCNet", "rec", (3, 48, 320), 40, 75, 0.0005, 128, "th_PP-OCRv5_mobile_rec", 2),
     Arch.DB: ArchSpec("DB", "det", (3, 640, 640), None, 500, 0.001, 16, "PP-OCRv4_mobile_det"),
 }
 
@@ -148,12 +154,25 @@ def _keep(*keys: str) -> dict[str, Any]:
     return {"KeepKeys": {"keep_keys": list(keys)}}
 
 
-def _rec_transforms(arch: Arch) -> list[dict[str, Any]]:
+GUIDED_ARCHS = (Arch.SVTR, Arch.PPOCRV5_TH)
+"""PPLCNetV3 + SVTR neck with a CTC head guided by an NRTR head in training (MultiHead, MultiLoss)."""
+MULTI_SCALES = [[320, 32], [320, 48], [320, 64]]
+"""MultiScaleSampler's (W, H) scales in th_PP-OCRv5_mobile_rec.yaml."""
+
+
+def _rec_transforms(arch: Arch, train: bool = False, max_text_length: int = 0) -> list[dict[str, Any]]:
+    """Recogniser transforms; ppocrv5-th's training adds the official RecConAug + RecAug and leaves the resize
+    to MultiScaleDataSet (its sampler picks each batch's scale). `max_text_length`: the data's, for RecConAug."""
     shape = list(ARCHS[arch].image_shape)
     resize = {"RecResizeImg": {"image_shape": shape}}
-    if arch is Arch.SVTR:
+    if arch in GUIDED_ARCHS:
         encode = {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}}
-        return [_decode(), encode, resize, _keep("image", "label_ctc", "label_gtc", "length", "valid_ratio")]
+        keep = _keep("image", "label_ctc", "label_gtc", "length", "valid_ratio")
+        if arch is Arch.PPOCRV5_TH and train:
+            concat: dict[str, Any] = {"prob": 0.5, "ext_data_num": 2, "image_shape": [shape[1], shape[2], shape[0]]}
+            augment: list[dict[str, Any]] = [{"RecConAug": concat | {"max_text_length": max_text_length}}, {"RecAug": None}]
+            return [_decode(), *augment, encode, keep]
+        return [_decode(), encode, resize, keep]
     return [_decode(), {"CTCLabelEncode": None}, resize, _keep("image", "label", "length")]
 
 
@@ -198,7 +217,7 @@ def _architecture(arch: Arch, max_text_length: int) -> dict[str, Any]:
             "Neck": {"name": "SequenceEncoder", "encoder_type": "rnn", "hidden_size": 96},
             "Head": {"name": "CTCHead", "fc_decay": 0.00001},
         }
-    if arch is Arch.SVTR:
+    if arch in GUIDED_ARCHS:
         ctc_neck = {
             "name": "svtr",
             "dims": 120,
@@ -225,7 +244,7 @@ def _architecture(arch: Arch, max_text_length: int) -> dict[str, Any]:
 
 
 def _loss(arch: Arch) -> dict[str, Any]:
-    if arch is Arch.SVTR:
+    if arch in GUIDED_ARCHS:
         return {"name": "MultiLoss", "loss_config_list": [{"CTCLoss": None}, {"NRTRLoss": None}]}
     if arch is Arch.CRNN:
         return {"name": "CTCLoss"}
@@ -239,13 +258,27 @@ def _loss(arch: Arch) -> dict[str, Any]:
     }
 
 
-def _dataset(split_dir: Path, labels: Path, transforms: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
+def _dataset(split_dir: Path, labels: Path, transforms: list[dict[str, Any]], multi_scale: bool = False) -> dict[str, Any]:
+    dataset: dict[str, Any] = {
         "name": "SimpleDataSet",
         "data_dir": str(split_dir),
         "label_file_list": [str(labels)],
         "delimiter": "\t",
         "transforms": transforms,
+    }
+    if multi_scale:  # as th_PP-OCRv5_mobile_rec.yaml: fixed width, RecConAug fetches its extra samples at op 1
+        dataset |= {"name": "MultiScaleDataSet", "ds_width": False, "ext_op_transform_idx": 1}
+    return dataset
+
+
+def _multi_scale_sampler(batch_size: int) -> dict[str, Any]:
+    return {
+        "name": "MultiScaleSampler",
+        "scales": MULTI_SCALES,
+        "first_bs": batch_size,
+        "fix_bs": False,
+        "divided_factor": [8, 16],
+        "is_training": True,
     }
 
 
@@ -302,7 +335,8 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
             "use_space_char": bool(paddle["use_space_char"]),
             "infer_mode": False,
         }
-        train_t = eval_t = _rec_transforms(options.arch)
+        train_t = _rec_transforms(options.arch, train=True, max_text_length=int(paddle["max_text_length"]))
+        eval_t = _rec_transforms(options.arch)
         post: dict[str, Any] = {"name": "CTCLabelDecode"}
         metric: dict[str, Any] = {"name": "RecMetric", "main_indicator": "acc", "ignore_space": False}
     else:
@@ -311,7 +345,14 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
         post = {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000, "unclip_ratio": 1.5}
         metric = {"name": "DetMetric", "main_indicator": "hmean"}
         eval_batch = 1  # DetResizeForTest gives each image its own size
+    if options.arch is Arch.PPOCRV5_TH:
+        global_["d2s_train_image_shape"] = list(spec.image_shape)
     warmup = min(5, epochs // 10)
+    multi_scale = options.arch is Arch.PPOCRV5_TH
+    train: dict[str, Any] = {"dataset": _dataset(layout.train_dir, layout.train_labels, train_t, multi_scale)}
+    if multi_scale:
+        train["sampler"] = _multi_scale_sampler(batch_size)
+    train["loader"] = _loader(batch_size, options.num_workers, train=True)
     return {
         "Global": global_,
         "Optimizer": {
@@ -325,10 +366,7 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
         "Loss": _loss(options.arch),
         "PostProcess": post,
         "Metric": metric,
-        "Train": {
-            "dataset": _dataset(layout.train_dir, layout.train_labels, train_t),
-            "loader": _loader(batch_size, options.num_workers, train=True),
-        },
+        "Train": train,
         "Eval": {
             "dataset": _dataset(layout.val_dir, layout.val_labels, eval_t),
             "loader": _loader(eval_batch, options.num_workers, train=False),
