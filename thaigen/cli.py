@@ -16,7 +16,7 @@ from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
 from thaigen.dataset import paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
-from thaigen.inspect.lint import lint_dataset
+from thaigen.inspect.lint import lint_dataset, lint_dictionary
 from thaigen.inspect.page_report import write_page_report
 from thaigen.inspect.report import write_report
 from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine
@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     modes = make.add_mutually_exclusive_group()
     modes.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
     modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
+    make.add_argument("--dict", type=Path, metavar="FILE",
+                      help="target PaddleOCR dict (e.g. ppocrv5_th_dict.txt): only labels it encodes, written as dict.txt")
     make.add_argument("--quiet", action="store_true", help="no progress bar")
     make.add_argument("--shard", metavar="K/N",
                       help="build only shard K (0-based) of N: contiguous chunks; join shards with `thaigen merge`")
@@ -111,10 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     join.add_argument("shards", type=Path, nargs="+", help="finished shard folders (build --shard K/N), all N of them")
     join.add_argument("--out", type=Path, required=True, help="new folder for the merged dataset")
     join.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
-    lint = commands.add_parser("lint", help="report labels PaddleOCR would drop or mangle")
+    lint = commands.add_parser("lint", help="report labels PaddleOCR would drop or mangle, or a dictionary's defects")
     lint.set_defaults(run=_lint)
-    lint.add_argument("dataset", type=Path, help="dataset folder (train.txt, val.txt, dict.txt) or one label file")
-    lint.add_argument("--dict", type=Path, help="character dictionary (default: dict.txt beside the labels)")
+    lint.add_argument("dataset", type=Path, nargs="?",
+                      help="dataset folder (train.txt, val.txt, dict.txt) or one label file; without it, lint --dict FILE")
+    lint.add_argument("--dict", type=Path,
+                      help="character dictionary (default: dict.txt beside the labels); alone: that dictionary's defects")
     lint.add_argument("--max-text-length", type=int, help="Global.max_text_length (default: manifest, else 25)")
     lint.add_argument("--time-steps", type=int, help="CTC time steps of the model (default: manifest, else unchecked)")
     report = commands.add_parser(
@@ -153,7 +157,8 @@ def _engine(args: argparse.Namespace) -> Engine:
 def _build(args: argparse.Namespace) -> int:
     page = {"crops": True} if args.crops else None
     config = load_config(
-        args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page
+        args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page,
+        dictionary=args.dict,
     )
     out = args.out or DEFAULT_OUT / config.recipe
     mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
@@ -210,10 +215,17 @@ def _started(out: Path) -> bool:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    findings = lint_dataset(args.dataset, max_text_length=args.max_text_length, time_steps=args.time_steps, dict_path=args.dict)
+    if args.dataset is None and args.dict is None:
+        raise ConfigError("lint needs a dataset (folder or label file) or --dict FILE")
+    if args.dataset is None:
+        findings = lint_dictionary(args.dict)
+    else:
+        findings = lint_dataset(
+            args.dataset, max_text_length=args.max_text_length, time_steps=args.time_steps, dict_path=args.dict
+        )
     for finding in findings:
         print(finding)
-    print(f"{len(findings)} problem(s) in {args.dataset}")
+    print(f"{len(findings)} problem(s) in {args.dataset or args.dict}")
     return 1 if findings else 0
 
 

@@ -270,6 +270,9 @@ class GenConfig(_Strict):
     """Text source name -> relative weight ('corpus' draws lines from corpus_files)."""
     corpus_files: tuple[Path, ...] = ()
     """Your own text files (UTF-8, one line per sample text, '#' comments) for the 'corpus' source."""
+    dictionary: Path | None = None
+    """A PaddleOCR dict file (e.g. the official ppocrv5_th_dict.txt, to fine-tune that model): only labels
+    it encodes whole are made, and it is written unchanged as the dataset's dict.txt."""
     max_text_length: int = Field(25, ge=1)
     """Longest label in code points (PaddleOCR's Global.max_text_length; longer labels are dropped there)."""
     ctc_time_steps: int = Field(40, ge=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -42,3 +43,18 @@ def write_dictionary(path: Path, characters: Iterable[str]) -> None:
         raise ValueError(f"dictionary entry {bad!r} is empty or holds a line break")
     with atomic_text(path) as handle:
         handle.writelines(f"{ch}\n" for ch in entries)
+
+
+@functools.cache
+def encodable_characters(path: Path) -> frozenset[str]:
+    """The characters a label may hold for PaddleOCR to keep every one under the dict at `path`: its
+    one-character entries, and the space (use_space_char). Its encoder matches labels character by
+    character, so an entry of two characters (such as ``ωก``) never matches anything.
+
+    Raises:
+        DatasetError: the file is missing, unreadable, or has no one-character entry.
+    """
+    characters = frozenset(entry for entry in read_dictionary(path) if len(entry) == 1)
+    if not characters:
+        raise DatasetError(f"character dictionary {path} has no one-character entries")
+    return characters | {" "}

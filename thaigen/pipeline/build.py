@@ -244,7 +244,7 @@ def finish(
         images: LMDB storage: split -> that split's PNG bytes in order (default: read from out/images).
     """
     if config.task == "rec":
-        manifest = describe(config, origin, write_outputs(out, records))
+        manifest = describe(config, origin, write_outputs(out, records, config.dictionary))
     else:
         page_stats = write_page_outputs(out, records, config.page.crops)
         manifest = describe_pages(config, origin, page_stats)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -13,8 +14,8 @@ from PIL import features
 
 from thaigen.config.schema import GenConfig
 from thaigen.dataset import labels, paths, samples
-from thaigen.dataset.atomic import atomic_text
-from thaigen.dataset.dictionary import write_dictionary
+from thaigen.dataset.atomic import atomic_bytes, atomic_text
+from thaigen.dataset.dictionary import read_dictionary, write_dictionary
 from thaigen.text.sources import ctc_steps
 from thaigen.typeset.fonts import FontPool
 
@@ -62,8 +63,9 @@ def dictionary(characters: Counter[str]) -> list[str]:
     return sorted(ch for ch in characters if ch != " ")
 
 
-def write_outputs(out: Path, records: Iterable[dict[str, Any]]) -> Stats:
-    """Write train.txt, val.txt, samples.jsonl and dict.txt from sample records in index order (streaming)."""
+def write_outputs(out: Path, records: Iterable[dict[str, Any]], target_dict: Path | None = None) -> Stats:
+    """Write train.txt, val.txt, samples.jsonl and dict.txt from sample records in index order (streaming);
+    dict.txt is `target_dict` when given, else every character used."""
     stats = Stats()
     with (
         atomic_text(out / paths.TRAIN_LABELS) as train,
@@ -75,7 +77,10 @@ def write_outputs(out: Path, records: Iterable[dict[str, Any]]) -> Stats:
             target = val if record["split"] == "val" else train
             target.write(labels.format_line(paths.image_relpath(int(record["index"])), str(record["label"])))
             jsonl.write(samples.format_record(record))
-    write_dictionary(out / paths.DICT, dictionary(stats.characters))
+    if target_dict is None:
+        write_dictionary(out / paths.DICT, dictionary(stats.characters))
+    else:
+        atomic_bytes(out / paths.DICT, target_dict.read_bytes())  # the target dict unchanged: the model's classes
     return stats
 
 
@@ -129,12 +134,17 @@ def describe(config: GenConfig, origin: Mapping[str, Any], stats: Stats) -> dict
         "paddleocr": {
             "label_files": ["train.txt", "val.txt"],
             "character_dict_path": "dict.txt",
-            "dict_size": len(dictionary(stats.characters)),
+            "dict_size": len(read_dictionary(config.dictionary) if config.dictionary else dictionary(stats.characters)),
             "use_space_char": " " in stats.characters,
             "max_text_length": config.max_text_length,
             "ctc_time_steps": config.ctc_time_steps,
             "image_height": config.render.height,
-        },
+        }
+        | (
+            {"target_dictionary_sha256": hashlib.sha256(config.dictionary.read_bytes()).hexdigest()}
+            if config.dictionary
+            else {}
+        ),
         "longest_label_code_points": stats.longest_label,
         "most_ctc_steps": stats.most_ctc_steps,
         "character_histogram": dict(sorted(stats.characters.items())),

@@ -24,7 +24,7 @@ from thaigen.compose.quad import crop_quad
 from thaigen.config.schema import GenConfig
 from thaigen.dataset.detection import IGNORE, DetBox
 from thaigen.errors import ConfigError
-from thaigen.pipeline.sample import encode_png, text_sources
+from thaigen.pipeline.sample import encode_png, target_characters, text_sources
 from thaigen.rng import Stage, pick, stage_rng
 from thaigen.text.sources import sample_text
 from thaigen.typeset.fonts import FontPool
@@ -122,7 +122,10 @@ class _Typesetter:
     def __call__(self, sources: Mapping[str, float] | None, box_px: int, max_width: float, bold: bool | None = None) -> Ink | None:
         config = self.config
         for _ in range(TEXT_TRIES):
-            text = sample_text(self.rng, sources or config.sources, config.max_text_length, config.ctc_time_steps, self.sources)
+            text = sample_text(
+                self.rng, sources or config.sources, config.max_text_length, config.ctc_time_steps, self.sources,
+                target_characters(config),
+            )
             runs = next(
                 (r for f in self.fonts if (r := split_runs(text.text, f, self.pool.fallbacks_for(f))) is not None), None
             )

@@ -15,6 +15,7 @@ from thaigen.compose.backgrounds import Backdrop, draw_on, sample_backdrop
 from thaigen.compose.crop import Frame, recrop, sample_frame, to_height
 from thaigen.compose.furniture import Where, draw_furniture
 from thaigen.config.schema import GenConfig
+from thaigen.dataset.dictionary import encodable_characters
 from thaigen.errors import ConfigError, FontError
 from thaigen.rng import Stage, stage_rng
 from thaigen.text.catalog import sources_for
@@ -102,6 +103,15 @@ def text_sources(config: GenConfig) -> Mapping[str, Source]:
     return sources_for(config.max_text_length, lines)
 
 
+def target_characters(config: GenConfig) -> frozenset[str] | None:
+    """The characters labels may hold under the config's target dictionary (None: any).
+
+    Raises:
+        DatasetError: the dictionary file is missing, unreadable or has no one-character entry.
+    """
+    return encodable_characters(config.dictionary) if config.dictionary else None
+
+
 def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSample, list[Run]]:
     """Draw a text and a Thai font that, with fallbacks, covers all of it.
 
@@ -113,7 +123,9 @@ def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSamp
     sources = text_sources(config)
     for attempt in range(MAX_ATTEMPTS):
         rng = stage_rng(config.seed, index, Stage.TEXT, attempt)
-        text = sample_text(rng, config.sources, config.max_text_length, config.ctc_time_steps, sources)
+        text = sample_text(
+            rng, config.sources, config.max_text_length, config.ctc_time_steps, sources, target_characters(config)
+        )
         font_rng = stage_rng(config.seed, index, Stage.FONT, attempt)
         for font_index in font_rng.permutation(len(pool.thai)):
             primary = pool.thai[int(font_index)]

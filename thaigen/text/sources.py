@@ -538,6 +538,7 @@ def sample_text(
     max_code_points: int,
     max_ctc_steps: int,
     sources: Mapping[str, Source] = SOURCES,
+    allowed: frozenset[str] | None = None,
 ) -> TextSample:
     """Pick a source by weight and generate a text that fits the label limits.
 
@@ -547,6 +548,7 @@ def sample_text(
         max_code_points: Longest allowed text, in code points.
         max_ctc_steps: Most CTC steps allowed (see :func:`ctc_steps`).
         sources: The registry to draw from (default: the built-in SOURCES).
+        allowed: When given, only texts made of these characters fit (a target dictionary's).
 
     Returns:
         The text and the name of the source that made it.
@@ -559,11 +561,13 @@ def sample_text(
     generate = sources[source]
     for _ in range(MAX_TRIES):
         text = generate(rng)
-        if len(text) <= max_code_points and ctc_steps(text) <= max_ctc_steps:
+        fits = len(text) <= max_code_points and ctc_steps(text) <= max_ctc_steps
+        if fits and (allowed is None or allowed.issuperset(text)):
             return TextSample(text, source)
+    within = " and the target dictionary's characters" if allowed is not None else ""
     raise NoFittingTextError(
-        f"text source {source!r} made no text within {max_code_points} code points"
-        f" and {max_ctc_steps} CTC steps in {MAX_TRIES} tries; raise max_text_length / ctc_time_steps"
+        f"text source {source!r} made no text within {max_code_points} code points,"
+        f" {max_ctc_steps} CTC steps{within} in {MAX_TRIES} tries; raise max_text_length / ctc_time_steps"
         " or drop that source"
     )
 
