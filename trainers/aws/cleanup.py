@@ -3,7 +3,7 @@
 Candidates, all older than the threshold (`older_than`) and nothing else:
 - endpoints tagged `project=thaigen` with no invocations in that window (CloudWatch `Invocations`);
 - tagged endpoint configs no remaining endpoint uses, and tagged models no remaining endpoint config names;
-- S3 folders `<prefix>/<kind>/<run>/` (checkpoints, job and uploaded models, processing output, and dataset
+- S3 folders `<prefix>/<kind>/<run>/` (checkpoints, job and uploaded models, processing jobs' datasets, and dataset
   channels whose objects all carry thaigen's tag) that no recent or running job, and no remaining model,
   reads or writes.
 Training and processing jobs themselves cannot be deleted in SageMaker; they cost nothing once ended.

@@ -1,8 +1,9 @@
 """Least-privilege IAM policies for thaigen's SageMaker roles, and a check of a role against them.
 
-Each role gets exactly what its SageMaker job or endpoint does: read and write under thaigen's S3 prefix
-(dataset channels only when they carry thaigen's tag), pull from the named ECR repository, write its
-CloudWatch logs and metrics. The check reads a role's attached and inline policies and names every
+Each role gets exactly what its SageMaker job or endpoint does: training reads dataset channels (only objects
+carrying thaigen's tag) and its checkpoints and writes checkpoints and the model; processing (dataset builds)
+reads its request and writes its shards under datasets/; an endpoint reads models/. Each pulls from the named
+ECR repository and writes its own CloudWatch logs and metrics. The check reads a role's attached and inline policies and names every
 allowed (action, resource) pair that no statement here covers, or covers only with a condition the role lacks.
 """
 
@@ -63,11 +64,11 @@ def _statement(sid: str, actions: list[str], resources: list[str], condition: di
 def document(role: Role, scope: PolicyScope) -> dict[str, Any]:
     """The identity policy `role` needs (attach it inline or as a customer-managed policy)."""
     tagged = {"StringEquals": {f"s3:ExistingObjectTag/{TAG_KEY}": TAG_VALUE}}
-    reads = {Role.TRAINING: [Kind.CHECKPOINTS], Role.PROCESSING: [Kind.MODELS], Role.ENDPOINT: [Kind.MODELS]}[role]
-    writes = {Role.TRAINING: [Kind.CHECKPOINTS, Kind.MODELS], Role.PROCESSING: [Kind.PROCESSING], Role.ENDPOINT: []}[role]
-    listed = [Kind.CHANNELS, *reads] if role is not Role.ENDPOINT else []
+    reads = {Role.TRAINING: [Kind.CHECKPOINTS], Role.PROCESSING: [Kind.DATASETS], Role.ENDPOINT: [Kind.MODELS]}[role]
+    writes = {Role.TRAINING: [Kind.CHECKPOINTS, Kind.MODELS], Role.PROCESSING: [Kind.DATASETS], Role.ENDPOINT: []}[role]
+    listed = {Role.TRAINING: [Kind.CHANNELS, *reads], Role.PROCESSING: reads, Role.ENDPOINT: []}[role]
     statements = []
-    if role is not Role.ENDPOINT:
+    if role is Role.TRAINING:
         statements.append(_statement("ReadTaggedChannels", ["s3:GetObject"], [_objects(scope, Kind.CHANNELS)], tagged))
     statements.append(_statement("ReadArtefacts", ["s3:GetObject"], [_objects(scope, kind) for kind in reads]))
     if writes:

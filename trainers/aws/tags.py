@@ -25,8 +25,8 @@ class Kind(StrEnum):
     """Training checkpoints SageMaker syncs from /opt/ml/checkpoints."""
     MODELS = "models"
     """Training job output (model.tar.gz) and models uploaded for endpoints."""
-    PROCESSING = "processing"
-    """Processing job output."""
+    DATASETS = "datasets"
+    """Processing jobs' folders: the build request in, the dataset shards out (`build --engine sagemaker-processing`)."""
 
 
 def tag_map(run_id: str) -> dict[str, str]:
