@@ -118,3 +118,27 @@ def test_lmdb_shards_merge_to_the_single_lmdb_build(lmdb_set: Path, tmp_path: Pa
 def test_det_sets_are_not_written_as_lmdb(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="recognition sets"):
         build(make_config(task="det", count=2), tmp_path / "d", progress=False, storage=Storage.LMDB)
+
+
+def test_training_config_reads_an_lmdb_set_with_lmdbdataset(ppocr: Path, lmdb_set: Path, tmp_path: Path) -> None:
+    from ppocr.data.lmdb_dataset import LMDBDataSet
+
+    from trainers.paddleocr.configs import Arch, Layout, TrainOptions, build_config, require_valid
+
+    layout = Layout.of(lmdb_set)
+    require_valid(layout, Arch.SVTR)
+    config = build_config(layout, TrainOptions(Arch.SVTR, tmp_path / "run", use_gpu=False, batch_size=16))
+    for mode, split in (("Train", lmdb.TRAIN), ("Eval", lmdb.VAL)):
+        dataset = config[mode]["dataset"]
+        assert dataset["name"] == "LMDBDataSet" and dataset["data_dir"] == str(lmdb_set / split)
+        assert "label_file_list" not in dataset
+    assert config["Global"]["eval_batch_step"][1] == lmdb.count_samples(lmdb_set / lmdb.TRAIN) // 16
+    config["Eval"]["loader"]["shuffle"] = False
+    first_label = next(lmdb.read_lmdb(lmdb_set / lmdb.VAL))[1]
+    data = LMDBDataSet(config, "Eval", logging.getLogger("ppocr-lmdb-test"), seed=0)
+    try:
+        image, label_ctc, label_gtc, length, valid_ratio = data[0]  # through the config's own transforms
+        assert image.shape == (3, 48, 320) and length == len(first_label)
+    finally:
+        for entry in data.lmdb_sets.values():
+            entry["env"].close()

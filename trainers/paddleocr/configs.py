@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from thaigen.dataset import paths
+from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.dataset.labels import count_lines
 from thaigen.dataset.manifest import read_manifest
@@ -259,6 +259,8 @@ def _loss(arch: Arch) -> dict[str, Any]:
 
 
 def _dataset(split_dir: Path, labels: Path, transforms: list[dict[str, Any]], multi_scale: bool = False) -> dict[str, Any]:
+    if lmdb.is_lmdb(split_dir / labels.stem):  # build --format lmdb: train/ and val/ LMDBs, no label files
+        return {"name": "LMDBDataSet", "data_dir": str(split_dir / labels.stem), "transforms": transforms}
     dataset: dict[str, Any] = {
         "name": "SimpleDataSet",
         "data_dir": str(split_dir),
@@ -303,9 +305,7 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
     epochs = options.epochs or spec.epochs
     learning_rate = options.learning_rate or spec.learning_rate
     batch_size = options.batch_size or spec.batch_size
-    if not layout.train_labels.is_file():
-        raise DatasetError(f"training labels not found: {layout.train_labels}")
-    per_epoch = iterations_per_epoch(count_lines(layout.train_labels), batch_size)
+    per_epoch = iterations_per_epoch(train_samples(layout), batch_size)
     out = options.output_dir.resolve()
     global_: dict[str, Any] = {
         "model_name": options.model_name or spec.model_name,
@@ -381,6 +381,32 @@ def write_config(config: dict[str, Any], path: Path) -> Path:
     return path
 
 
+def train_samples(layout: Layout) -> int:
+    """Training samples: lines of train.txt, or num-samples of the train LMDB (build --format lmdb).
+
+    Raises:
+        DatasetError: neither is there.
+    """
+    if lmdb.is_lmdb_set(layout.train_dir):
+        return lmdb.count_samples(layout.train_dir / lmdb.TRAIN)
+    if not layout.train_labels.is_file():
+        raise DatasetError(f"training labels not found: {layout.train_labels}")
+    return count_lines(layout.train_labels)
+
+
+def _validate_lmdb(layout: Layout, arch: Arch) -> list[Finding]:
+    """An LMDB set by its manifest: thaigen wrote it, so its longest label and most CTC steps are recorded there.
+
+    Raises:
+        DatasetError: the manifest is missing or the labels do not fit the architecture.
+    """
+    manifest = read_manifest(layout.manifest_path)
+    steps, limit = ARCHS[arch].time_steps, int(manifest["paddleocr"]["max_text_length"])
+    if steps is None or int(manifest["most_ctc_steps"]) > steps or int(manifest["longest_label_code_points"]) > limit:
+        raise DatasetError(f"LMDB set {layout.train_dir} does not fit --arch {arch} (labels, CTC steps: see its manifest)")
+    return []
+
+
 def validate(layout: Layout, arch: Arch) -> list[Finding]:
     """Every label PaddleOCR would drop or mangle when training `arch` on this data (empty: all good).
 
@@ -391,6 +417,8 @@ def validate(layout: Layout, arch: Arch) -> list[Finding]:
     Raises:
         DatasetError: a label file or the dictionary is missing, or a det label line does not parse.
     """
+    if lmdb.is_lmdb_set(layout.train_dir):
+        return _validate_lmdb(layout, arch)
     spec = ARCHS[arch]
     findings: list[Finding] = []
     rules = (
