@@ -137,7 +137,7 @@ def test_training_config_reads_an_lmdb_set_with_lmdbdataset(ppocr: Path, lmdb_se
     first_label = next(lmdb.read_lmdb(lmdb_set / lmdb.VAL))[1]
     data = LMDBDataSet(config, "Eval", logging.getLogger("ppocr-lmdb-test"), seed=0)
     try:
-        image, label_ctc, label_gtc, length, valid_ratio = data[0]  # through the config's own transforms
+        image, _ctc, _gtc, length, _ratio = data[0]  # through the config's own transforms
         assert image.shape == (3, 48, 320) and length == len(first_label)
     finally:
         for entry in data.lmdb_sets.values():

@@ -151,6 +151,7 @@ def test_job_spec_from_cli_options_requires_bucket_image_and_role() -> None:
         role_arn=ROLE,
         prefix="/runs/",
         instance_type="ml.g5.xlarge",
+        instance_count=1,
         on_demand=False,
         max_run_hours=2.0,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from thaigen.errors import DatasetError, EnvironmentProblem
 
@@ -94,7 +94,7 @@ class LmdbWriter:
         self._env.sync()
         self._env.close()
 
-    def __enter__(self) -> LmdbWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

@@ -19,8 +19,8 @@ from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
 from thaigen.dataset import lmdb, paths, samples
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
-from thaigen.dataset.manifest import read_manifest, write_manifest
 from thaigen.dataset.labels import read_labels
+from thaigen.dataset.manifest import read_manifest, write_manifest
 from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.merge import describe, provenance, read_chunks, write_outputs
 from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs

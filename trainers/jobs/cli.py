@@ -63,6 +63,9 @@ def add_train(parser: argparse.ArgumentParser) -> Runner:
     cloud.add_argument("--image-uri", help="training image built from trainers/jobs/Dockerfile, pushed to ECR")
     cloud.add_argument("--role-arn", help="IAM role SageMaker assumes")
     cloud.add_argument("--instance-type", default=DEFAULT_INSTANCE, help=f"default {DEFAULT_INSTANCE}")
+    cloud.add_argument("--instance-count", type=int, default=1,
+                       help="hosts (default 1); more, or multi-GPU types, train with paddle.distributed.launch:"
+                            " batch per GPU fixed, learning rate x GPUs")
     cloud.add_argument("--on-demand", action="store_true", help="no managed spot")
     cloud.add_argument("--max-run-hours", type=float, default=8.0, help="job time limit (default 8)")
     cloud.add_argument("--region", help="AWS region (default: your AWS config)")

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -33,7 +34,7 @@ from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
 from trainers.inference.detector import DetectorSettings, preprocess
 from trainers.inference.image import InputShape, load, to_batch
 from trainers.inference.paddle_backend import import_paddle
-from trainers.jobs import channels, model_card
+from trainers.jobs import channels, distributed, model_card
 from trainers.paddleocr import export, pretrained
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
@@ -156,15 +157,28 @@ def require_device(use_gpu: bool) -> str:
     return "gpu" if use_gpu else "cpu"
 
 
-def run_paddle_train(source: Path, config: Path, log: Path, max_minutes: float | None) -> bool:
-    """Run tools/train.py, teeing its output to `log` and stdout; True when stopped by `max_minutes`.
+def train_command(
+    source: Path,
+    config: Path,
+    cluster: distributed.Cluster | None = None,
+    resolve: Callable[[str], str] = socket.gethostbyname,
+) -> list[str]:
+    """tools/train.py -c CONFIG, under paddle.distributed.launch when the job has more than one GPU or host."""
+    command = paddle_source.tool_command(source, "train.py", "-c", str(config))
+    return [*distributed.launch_prefix(cluster or distributed.Cluster(), resolve), *command[1:]]
+
+
+def run_paddle_train(
+    source: Path, config: Path, log: Path, max_minutes: float | None, command: list[str] | None = None
+) -> bool:
+    """Run tools/train.py (or `command`), teeing its output to `log` and stdout; True when stopped by `max_minutes`.
 
     PaddleOCR runs in its own session: its SIGINT handler kills its whole process group.
 
     Raises:
         ThaigenError: training failed (its last log line in the message).
     """
-    command = paddle_source.tool_command(source, "train.py", "-c", str(config))
+    command = command or train_command(source, config)
     with (
         subprocess.Popen(
             command,
@@ -223,7 +237,8 @@ def inference_note(onnx: export.OnnxResult) -> dict[str, Any]:
 
 
 def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -> Path:
-    """Train, export, convert and describe one model; returns the model card's path.
+    """Train, export, convert and describe one model; returns the model card's path (on the other hosts of a
+    multi-host job, which only train: the model folder).
 
     Raises:
         ThaigenError: bad hyperparameters or data, no PaddleOCR source, no GPU when asked, a failed step.
@@ -239,6 +254,11 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
     device = require_device(run.options.use_gpu)
     resume = paths.checkpoint_dir / "latest"  # left by an interrupted (spot) run: continue from it
     options = replace(run.options, checkpoint=resume if resume.with_suffix(".pdparams").is_file() else None)
+    resources = paths.hyperparameters.parent / distributed.RESOURCE_FILE
+    cluster = distributed.Cluster.read(resources, distributed.gpu_count() if device == "gpu" else 0)
+    base_rate = options.learning_rate or ARCHS[arch].learning_rate
+    scaling = distributed.describe(cluster, options.batch_size or ARCHS[arch].batch_size, base_rate)
+    options = replace(options, learning_rate=distributed.scaled_learning_rate(base_rate, cluster))
     if options.pretrained_model is not None:
         options = replace(options, pretrained_model=pretrained.resolve_weights(options.pretrained_model))
     for folder in (paths.model_dir, paths.checkpoint_dir):
@@ -252,9 +272,18 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
             for line in report.lines(options.pretrained_model, layout.dict_path):
                 print(line)
                 handle.write(line + "\n")
+    if cluster.world_size > 1:
+        note = (f"distributed: {scaling['hosts']} host(s) x {scaling['gpus_per_host']} GPU(s) = {cluster.world_size};"
+                f" batch {scaling['batch_per_gpu']} per GPU ({scaling['global_batch']} global); learning rate"
+                f" {base_rate:g} x {cluster.world_size} = {scaling['learning_rate']:g} ({scaling['rule']})")
+        print(note)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(note + "\n")
     started = time.monotonic()
-    stopped = run_paddle_train(source, config_path, log, run.max_minutes)
+    stopped = run_paddle_train(source, config_path, log, run.max_minutes, train_command(source, config_path, cluster))
     wall_s = time.monotonic() - started
+    if not cluster.leader:  # rank 0 saved the weights; its host exports and writes the model
+        return paths.model_dir
     export.export_inference(source, config_path, _weights(paths.checkpoint_dir), paths.model_dir, log)
     export.make_loadable(paths.model_dir, arch)
     onnx = export.convert_checked(paths.model_dir, sample_batch(layout, arch, config))
@@ -267,7 +296,7 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
         "wall_s": round(wall_s, 1),
         "stopped_by_time_limit": stopped,
         "resumed_from_checkpoint": options.checkpoint is not None,
-    }
+    } | ({"distributed": scaling} if cluster.world_size > 1 else {})
     card = model_card.describe(arch, config, layout, training | model_card.training_figures(log), onnx, source)
     return model_card.write_card(paths.model_dir, card | {"inference": inference_note(onnx)})
 

@@ -55,6 +55,8 @@ class JobSpec:
     prefix: str
     hyperparameters: dict[str, str]
     instance_type: str = DEFAULT_INSTANCE
+    instance_count: int = 1
+    """Hosts; with several (or multi-GPU instance types) the entrypoint trains with paddle.distributed.launch."""
     spot: bool = True
     max_run_s: int = 8 * 3600
     volume_gb: int = 30
@@ -70,6 +72,8 @@ class JobSpec:
         for option in ("bucket", "image_uri", "role_arn"):
             if not getattr(args, option):
                 raise ConfigError(f"--{option.replace('_', '-')} is required for --backend sagemaker")
+        if args.instance_count < 1:
+            raise ConfigError(f"--instance-count must be at least 1, not {args.instance_count}")
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         return cls(
             job_name=f"thaigen-{args.arch}-{stamp}",
@@ -79,6 +83,7 @@ class JobSpec:
             prefix=args.prefix.strip("/"),
             hyperparameters=hyperparameters | {"use_gpu": "true"},
             instance_type=args.instance_type,
+            instance_count=args.instance_count,
             spot=not args.on_demand,
             max_run_s=int(args.max_run_hours * 3600),
         )
@@ -130,7 +135,11 @@ def training_request(spec: JobSpec, channel_uris: dict[str, str]) -> dict[str, A
             for channel, uri in channel_uris.items()
         ],
         "OutputDataConfig": {"S3OutputPath": s3_uri(spec.bucket, spec.prefix, Kind.MODELS)},
-        "ResourceConfig": {"InstanceType": spec.instance_type, "InstanceCount": 1, "VolumeSizeInGB": spec.volume_gb},
+        "ResourceConfig": {
+            "InstanceType": spec.instance_type,
+            "InstanceCount": spec.instance_count,
+            "VolumeSizeInGB": spec.volume_gb,
+        },
         "StoppingCondition": stopping,
         "EnableManagedSpotTraining": spec.spot,
         "CheckpointConfig": {"S3Uri": spec.uri(Kind.CHECKPOINTS) + "/", "LocalPath": CHECKPOINT_LOCAL_PATH},
@@ -188,5 +197,5 @@ def run(spec: JobSpec, aws: Clients, dataset_dir: Path, out: Path, poll_s: float
     with tempfile.TemporaryDirectory(prefix="thaigen-channels-") as work:
         uris = upload_channels(aws.s3, spec, dataset_dir, Path(work))
     aws.sagemaker.create_training_job(**training_request(spec, uris))
-    print(f"created {spec.job_name} on {spec.instance_type} ({'spot' if spec.spot else 'on-demand'})")
+    print(f"created {spec.job_name} on {spec.instance_count} x {spec.instance_type} ({'spot' if spec.spot else 'on-demand'})")
     return download_model(aws.s3, wait(aws.sagemaker, spec.job_name, poll_s=poll_s), out)
