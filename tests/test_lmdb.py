@@ -142,3 +142,24 @@ def test_training_config_reads_an_lmdb_set_with_lmdbdataset(ppocr: Path, lmdb_se
     finally:
         for entry in data.lmdb_sets.values():
             entry["env"].close()
+
+
+def test_an_lmdb_set_travels_as_channels_and_feeds_the_onnx_check(lmdb_set: Path, tmp_path: Path) -> None:
+    from trainers.jobs import channels
+    from trainers.jobs.entrypoint import sample_batch
+    from trainers.paddleocr.configs import Arch, Layout, TrainOptions, build_config
+
+    assert channels.unpack(lmdb_set, tmp_path / "unused") == lmdb_set  # a local run reads the folder itself
+    tars = channels.pack(lmdb_set, tmp_path / "tars")
+    dirs = {}
+    for name, tar in tars.items():  # each channel arrives in its own folder
+        (tmp_path / "in" / name).mkdir(parents=True)
+        dirs[name] = channels.unpack(tar.rename(tmp_path / "in" / name / tar.name).parent, tmp_path / "work" / name)
+    layout = Layout.of(dirs[channels.TRAIN], dirs[channels.VALIDATION])
+    for split in lmdb.SPLITS:
+        folder = (layout.train_dir if split == lmdb.TRAIN else layout.val_dir) / split
+        assert list(lmdb.read_lmdb(folder)) == list(lmdb.read_lmdb(lmdb_set / split))
+    config = build_config(layout, TrainOptions(Arch.CRNN, tmp_path / "run", use_gpu=False))
+    assert config["Eval"]["dataset"]["data_dir"] == str(layout.val_dir / lmdb.VAL)
+    batch = sample_batch(layout, Arch.CRNN, config)
+    assert batch.shape[:3] == (8, 3, 32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from thaigen.dataset import paths
+from thaigen.dataset import lmdb, paths
 from thaigen.dataset.labels import read_labels
 from thaigen.errors import DatasetError
 
@@ -31,6 +31,8 @@ def pack(dataset_dir: Path, out_dir: Path) -> dict[str, Path]:
     for channel, labels_name in CHANNEL_LABELS.items():
         labels = dataset_dir / labels_name
         members = [labels_name, *SHARED_FILES, *(_images(labels) if labels.is_file() else [])]
+        if lmdb.is_lmdb_set(dataset_dir):  # build --format lmdb: the split's LMDB in place of labels and images
+            members = [f"{Path(labels_name).stem}/{lmdb.DATA_FILE}", *SHARED_FILES]
         missing = next((name for name in members if not (dataset_dir / name).is_file()), None)
         if missing:
             raise DatasetError(f"cannot pack channel '{channel}': {dataset_dir / missing} not found")
@@ -47,7 +49,7 @@ def unpack(channel_dir: Path, work_dir: Path) -> Path:
     Raises:
         DatasetError: the channel holds neither label files nor tars.
     """
-    if any((channel_dir / name).is_file() for name in CHANNEL_LABELS.values()):
+    if any((channel_dir / name).is_file() for name in CHANNEL_LABELS.values()) or lmdb.is_lmdb_set(channel_dir):
         return channel_dir
     archives = sorted(channel_dir.glob("*.tar")) if channel_dir.is_dir() else []
     if not archives:

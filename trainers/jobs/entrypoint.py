@@ -28,11 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from thaigen.dataset import lmdb
 from thaigen.dataset import paths as dataset_paths
 from thaigen.dataset.labels import read_labels
 from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
 from trainers.inference.detector import DetectorSettings, preprocess
-from trainers.inference.image import InputShape, load, to_batch
+from trainers.inference.image import Image, InputShape, decode, load, to_batch
 from trainers.inference.paddle_backend import import_paddle
 from trainers.jobs import channels, distributed, model_card
 from trainers.paddleocr import export, pretrained
@@ -219,11 +220,19 @@ def _sample_images(layout: Layout, count: int = 8) -> list[Path]:
     return [layout.val_dir / line.path for line in lines]
 
 
+def _sample_lines(layout: Layout, count: int = 8) -> list[Image]:
+    """The first `count` validation lines, from val.txt's images or the val LMDB (build --format lmdb)."""
+    if lmdb.is_lmdb(layout.val_dir / lmdb.VAL):
+        pngs = itertools.islice(lmdb.read_lmdb(layout.val_dir / lmdb.VAL), count)
+        return [decode(png, f"{layout.val_dir / lmdb.VAL} sample {n}") for n, (png, _label) in enumerate(pngs, 1)]
+    return [load(p) for p in _sample_images(layout, count)]
+
+
 def sample_batch(layout: Layout, arch: Arch, config: dict[str, Any]) -> np.ndarray:
     """Inputs for the ONNX agreement check: 8 validation lines, or for DB the first validation page at the
     size the model's own DetResizeForTest gives it."""
     if ARCHS[arch].model_type == "rec":
-        return to_batch([load(p) for p in _sample_images(layout)], InputShape(*ARCHS[arch].image_shape))
+        return to_batch(_sample_lines(layout), InputShape(*ARCHS[arch].image_shape))
     resize = next(op["DetResizeForTest"] for op in config["Eval"]["dataset"]["transforms"] if "DetResizeForTest" in op)
     settings = DetectorSettings(resize["limit_side_len"], resize["limit_type"])
     return preprocess(load(_sample_images(layout, 1)[0]), settings)
