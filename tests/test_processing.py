@@ -68,7 +68,12 @@ def test_launch_two_instances_build_collect_equals_a_local_build(
     job = aws.sagemaker.describe_processing_job(ProcessingJobName="thaigen-build-1")
     assert job["AppSpecification"]["ContainerEntrypoint"] == processing.ENTRYPOINT
     assert job["ProcessingInputs"][0]["S3Input"]["LocalPath"] == processing.REQUEST_DIR
-    assert job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["LocalPath"] == processing.OUTPUT_DIR
+    assert job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"] == {
+        "S3Uri": "s3://shards/runs/datasets/thaigen-build-1/output", "LocalPath": processing.OUTPUT_DIR,
+        "S3UploadMode": "EndOfJob",
+    }  # fmt: skip
+    tags = aws.sagemaker.list_tags(ResourceArn=job["ProcessingJobArn"])["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"project": "thaigen", "thaigen-run": "thaigen-build-1"}
     # What SageMaker does: the request object into each instance's input folder ...
     bucket, key = sagemaker_job.split_uri(spec.uri("request", build_shard.REQUEST_FILE))
     request_file = tmp_path / "input" / build_shard.REQUEST_FILE

@@ -23,6 +23,8 @@ from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.build import BuildResult, Mode, Storage, chunk_starts
 from thaigen.pipeline.merge_shards import merge_shards
 from thaigen.pipeline.shards import Shard
+from trainers.aws.tags import Kind, object_tagging, resource_tags
+from trainers.aws.tags import uri as s3_uri
 from trainers.jobs import build_shard
 from trainers.jobs.sagemaker import Clients, clients, split_uri, wait
 
@@ -72,8 +74,8 @@ class ProcessingSpec:
         )
 
     def uri(self, *parts: str) -> str:
-        """s3://bucket/prefix/datasets/job_name/parts..."""
-        return "/".join([f"s3://{self.bucket}", *filter(None, [self.prefix]), "datasets", self.job_name, *parts])
+        """s3://bucket/prefix/datasets/job_name/parts... (trainers/aws/tags.py's kind-first layout)."""
+        return s3_uri(self.bucket, self.prefix, Kind.DATASETS, self.job_name, *parts)
 
 
 def check_shippable(config: GenConfig, instances: int) -> None:
@@ -127,7 +129,7 @@ def processing_request(spec: ProcessingSpec, request_uri: str) -> dict[str, Any]
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": spec.max_run_s},
         "Environment": {"PYTHONUNBUFFERED": "1"},
-        "Tags": [{"Key": "project", "Value": "thaigen"}],
+        "Tags": resource_tags(spec.job_name),
     }
 
 
@@ -137,7 +139,7 @@ def launch(spec: ProcessingSpec, aws: Clients, config: GenConfig, storage: Stora
     request_uri = spec.uri("request") + "/"
     bucket, key = split_uri(request_uri + build_shard.REQUEST_FILE)
     body = json.dumps(build_shard.request(config, storage), sort_keys=True).encode("utf-8")
-    aws.s3.put_object(Bucket=bucket, Key=key, Body=body)
+    aws.s3.put_object(Bucket=bucket, Key=key, Body=body, Tagging=object_tagging(spec.job_name))
     aws.sagemaker.create_processing_job(**processing_request(spec, request_uri))
     print(f"created {spec.job_name}: {spec.instance_count} x {spec.instance_type}")
 
