@@ -36,13 +36,14 @@ from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import BACKGROUND_KINDS, FURNITURE_KINDS, LAYOUTS, GenConfig
 from thaigen.pipeline import build as build_module
 from thaigen.resources import data_dir
+from thaigen.text.catalog import FOCUS
 from thaigen.text.catalog import NAMES as SOURCE_NAMES
 from thaigen.text.sources import USER_CORPUS
 
 EXAMPLES = int(os.environ.get("THAIGEN_FUZZ_EXAMPLES", "200"))
 
 NAMES: dict[str, tuple[str, ...]] = {
-    "sources": (*SOURCE_NAMES, USER_CORPUS),
+    "sources": (*(n for n in SOURCE_NAMES if n != FOCUS), USER_CORPUS),
     "presets": tuple(sorted(BUILTIN)),
     "kinds": BACKGROUND_KINDS,
     "furniture": FURNITURE_KINDS,

@@ -29,7 +29,8 @@ from thaigen.text.thai import is_valid_thai
 
 N_SAMPLES = 300
 BUDGET = 25
-SOURCES = sources_for(BUDGET)
+FOCUS = {"ฃ": 2.0, "7": 1.0, "ต": 1.0}
+SOURCES = sources_for(BUDGET, focus=FOCUS)
 CORPUS_FILES = ["districts.txt", "roads.txt", "latin_words.txt", "sentences_th.txt"]
 _ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
@@ -62,7 +63,7 @@ def test_sample_text_is_deterministic() -> None:
 
     def run(seed: int) -> list[TextSample]:
         rng = np.random.default_rng(seed)
-        return [sample_text(rng, weights, 40, 45, sources_for(40)) for _ in range(400)]
+        return [sample_text(rng, weights, 40, 45, sources_for(40, focus=FOCUS)) for _ in range(400)]
 
     assert run(11) == run(11)
     assert run(11) != run(12)
@@ -135,7 +136,7 @@ def test_sample_text_honours_limits() -> None:
     rng = np.random.default_rng(5)
     weights = {name: 1.0 for name in SOURCES}
     for _ in range(2000):
-        sample = sample_text(rng, weights, 20, 22, sources_for(20))
+        sample = sample_text(rng, weights, 20, 22, sources_for(20, focus=FOCUS))
         assert len(sample.text) <= 20 and ctc_steps(sample.text) <= 22
         assert sample.category in SOURCES
 

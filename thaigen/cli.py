@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from thaigen.config.focus import focus, read_score_report
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
@@ -97,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
     make.add_argument("--dict", type=Path, metavar="FILE",
                       help="target PaddleOCR dict (e.g. ppocrv5_th_dict.txt): only labels it encodes, written as dict.txt")
+    make.add_argument("--focus", type=Path, metavar="SCORE_REPORT",
+                      help="re-weight sources, characters and presets toward a `thaigen score` report.json's errors")
     make.add_argument("--quiet", action="store_true", help="no progress bar")
     make.add_argument("--shard", metavar="K/N",
                       help="build only shard K (0-based) of N: contiguous chunks; join shards with `thaigen merge`")
@@ -160,6 +163,8 @@ def _build(args: argparse.Namespace) -> int:
         args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page,
         dictionary=args.dict,
     )
+    if args.focus:
+        config = focus(config, read_score_report(args.focus))
     out = args.out or DEFAULT_OUT / config.recipe
     mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
     known = [*ENGINES, *args.launchers]

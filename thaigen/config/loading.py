@@ -24,7 +24,7 @@ from thaigen.config.schema import (
 )
 from thaigen.errors import ConfigError
 
-WEIGHTS = ("sources", "presets", "kinds", "layouts")
+WEIGHTS = ("sources", "presets", "kinds", "layouts", "focus_characters")
 """Mappings of relative weights: a config file's replaces the recipe's instead of merging into it."""
 
 SECTIONS: dict[str, type[BaseModel]] = {

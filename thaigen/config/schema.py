@@ -273,6 +273,10 @@ class GenConfig(_Strict):
     dictionary: Path | None = None
     """A PaddleOCR dict file (e.g. the official ppocrv5_th_dict.txt, to fine-tune that model): only labels
     it encodes whole are made, and it is written unchanged as the dataset's dict.txt."""
+    focus_characters: dict[str, float] = Field(default_factory=dict)
+    """Character -> weight: the `focus` source writes lines around these (set by build --focus)."""
+    focus_report: str | None = None
+    """sha256 of the score report a --focus build was re-weighted from."""
     max_text_length: int = Field(25, ge=1)
     """Longest label in code points (PaddleOCR's Global.max_text_length; longer labels are dropped there)."""
     ctc_time_steps: int = Field(40, ge=1)
@@ -297,6 +301,10 @@ class GenConfig(_Strict):
         if bool(self.corpus_files) != (self.sources.get(USER_CORPUS, 0) > 0):
             raise ValueError(f"sources.{USER_CORPUS} needs a positive weight exactly when corpus_files are given")
         _check_weights("sources", self.sources)
+        if any(len(ch) != 1 or not w > 0 for ch, w in self.focus_characters.items()):
+            raise ValueError("focus_characters: each key must be one character with a weight > 0")
+        if (self.sources.get("focus", 0) > 0) != bool(self.focus_characters):
+            raise ValueError("sources.focus needs a positive weight exactly when focus_characters are given")
         if self.page.crops and self.task != "det":
             raise ValueError("page.crops (--crops) cuts recognition crops from det pages; it needs task: det")
         return self

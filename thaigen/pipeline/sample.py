@@ -100,7 +100,7 @@ def text_sources(config: GenConfig) -> Mapping[str, Source]:
         CorpusError: a corpus file is missing, empty, malformed, or has no line that fits.
     """
     lines = user_corpus(config.corpus_files, config.max_text_length, config.ctc_time_steps) if config.corpus_files else ()
-    return sources_for(config.max_text_length, lines)
+    return sources_for(config.max_text_length, lines, config.focus_characters)
 
 
 def target_characters(config: GenConfig) -> frozenset[str] | None:

@@ -12,12 +12,23 @@ mark (๏ opens a stanza, ๚ and ๛ close one).
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import Counter
 
 import numpy as np
 
 from thaigen.text.lexicon import tnc_frequencies, words_by_tag, words_with
-from thaigen.text.sources import amount, choice, corpus, digits, integer, randint, to_thai_digits
+from thaigen.text.sources import (
+    amount,
+    choice,
+    corpus,
+    digits,
+    integer,
+    letters,
+    randint,
+    to_thai_digits,
+    weighted_index,
+)
 from thaigen.text.thai import (
     ABOVE_VOWELS,
     BELOW_VOWELS,
@@ -112,6 +123,10 @@ def _in_use(character: str, rng: np.random.Generator) -> str:
         return f"฿{amount(rng)}"
     if character in PUNCTUATION:
         return _punctuated(character, rng)
+    if character.isascii() and character.isalnum():
+        return f"{letters(rng, randint(rng, 1, 3))}{character}{digits(rng, randint(rng, 1, 4))}"
+    if not _usable_words(character):
+        return f"{_filler(rng)} {character}"
     return choice(rng, _usable_words(character))
 
 
@@ -139,7 +154,17 @@ def _punctuated(mark: str, rng: np.random.Generator) -> str:
 
 def rare(rng: np.random.Generator, budget: int) -> str:
     """One rare character in use, with running words around it up to a length drawn within `budget`."""
-    core = _in_use(choice(rng, rare_characters()), rng)
+    return _around(_in_use(choice(rng, rare_characters()), rng), rng, budget)
+
+
+def focused(rng: np.random.Generator, budget: int, characters: tuple[tuple[str, float], ...]) -> str:
+    """Like :func:`rare`, around one of `characters` ((character, weight) pairs from build --focus) by weight."""
+    cumulative = list(itertools.accumulate(w for _, w in characters))
+    return _around(_in_use(characters[weighted_index(rng, cumulative)][0], rng), rng, budget)
+
+
+def _around(core: str, rng: np.random.Generator, budget: int) -> str:
+    """`core` with running words around it, up to a length drawn within `budget`."""
     target = randint(rng, min(max(len(core) + 4, MIN_LINE), budget), budget)
     words = [core]
     for _ in range(6):
