@@ -82,11 +82,13 @@ def check_shippable(config: GenConfig, instances: int) -> None:
     """Refuse, before anything is uploaded, a config the instances could not rebuild or split.
 
     Raises:
-        ConfigError: local files in the config (fonts, corpora, background images), or more instances than chunks.
+        ConfigError: local files in the config (fonts, corpora, background images, a target dictionary), or more
+            instances than chunks.
     """
     local = {
         "fonts.dirs": config.fonts.dirs, "fonts.files": config.fonts.files, "fonts.fallback": config.fonts.fallback,
         "corpus_files": config.corpus_files, "background.images": config.background.images,
+        "dictionary": config.dictionary,
     }  # fmt: skip
     named = next((key for key, value in local.items() if value), None)
     if named:
