@@ -1,0 +1,240 @@
+"""thaigen's data-quality meter: train one small fixed recognizer on a thaigen build, score it on lines
+another engine drew.
+
+    python bench/meter.py [--config FILE.yaml | --recipe mixed] [--count 20000] [--steps 6000]
+                          [--seeds 0 1] [--eval-count 800] [--name NAME]
+
+The evaluation set is never built by thaigen: its texts are Thai Wikipedia titles (pythainlp's list,
+which no thaigen source reads), mixed with Latin tokens and numbers written here, and its images are
+drawn by pango-view (Pango + HarfBuzz + Cairo) and by headless Chromium (Skia + HarfBuzz) in fonts
+thaigen does not ship (Debian's fonts-arundina, fonts-tlwg-mono/typo/typewriter), at 14-40 px, cut at
+the ink with a 2-8 px margin. It is built once into bench/out/meter/eval/ (or --out) and reused.
+
+The recognizer is tests/tiny_model.py's CTC network (4 conv blocks + BiLSTM, CPU), trained for a fixed
+number of steps per seed, so two builds are compared on equal terms; the seed spread (half the range
+over --seeds) says what a difference must beat. Per seed it prints line accuracy and CER overall and per
+category, and writes each score report (thaigen score's report.json, the input of `build --focus`)
+under bench/out/meter/NAME/. Needs `bash scripts/setup.sh meter` (pango-view, Chromium, the fonts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from pythainlp.corpus import thai_wikipedia_titles
+
+import thaigen
+from thaigen.cli import main as thaigen_main
+from thaigen.config.focus import focus, read_score_report
+from thaigen.dataset import labels, paths, samples
+from thaigen.dataset.atomic import atomic_text
+from thaigen.text.lexicon import WORD_LETTERS
+from thaigen.text.thai import is_valid_thai
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import tiny_model  # the tests' small recognizer: one network for tests, demos and the meter
+
+OUT = Path(__file__).parent / "out" / "meter"
+FONTS = ("Arundina Sans", "Arundina Serif", "Tlwg Typo", "Tlwg Typewriter")
+"""Not Tlwg Mono: Pango and Chromium both drop or misplace its marks (ร์ draws as ร), so its image would not show its label."""
+MAX_CODE_POINTS = 25
+LATIN = ("COVID-19", "5G", "USB-C", "iPhone", "LINE", "Grab", "Shopee", "km", "kg", "Wi-Fi", "PDF", "No.", "ID",
+         "SMS", "QR", "Android", "Bangkok", "Express", "Plus", "Pro", "mg", "ml", "cm", "Email", "Online", "VAT")  # fmt: skip
+CATEGORIES = ("thai_words", "thai_long", "mixed", "digits")
+
+
+def _titles() -> tuple[str, ...]:
+    """Thai-only Wikipedia titles in valid mark order (NFC), 3-25 code points, without the Pali signs ฺ ํ ๎."""
+    kept = set()
+    for title in thai_wikipedia_titles():
+        text = unicodedata.normalize("NFC", title.strip())
+        thai = 3 <= len(text) <= MAX_CODE_POINTS and all(c in WORD_LETTERS or c == " " for c in text)
+        if thai and is_valid_thai(text) and " ".join(text.split()) == text:
+            kept.add(text)
+    return tuple(sorted(kept))
+
+
+def _digits(rng: np.random.Generator) -> str:
+    shape = int(rng.integers(5))
+    if shape == 0:
+        return f"{int(rng.integers(1, 10**6)):,}.{int(rng.integers(100)):02d}"
+    if shape == 1:
+        return f"{int(rng.integers(1, 29)):02d}/{int(rng.integers(1, 13)):02d}/{int(rng.integers(2540, 2570))}"
+    if shape == 2:
+        return f"0{int(rng.integers(6, 10))}{int(rng.integers(10**7, 10**8))}"[:3] + "-" + f"{int(rng.integers(10**6, 10**7))}"
+    if shape == 3:
+        return str(int(rng.integers(10**3, 10**6))).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    return f"{int(rng.integers(1, 999))} {'บาท' if rng.random() < 0.5 else 'THB'}"
+
+
+def eval_texts(count: int, seed: int = 2026) -> list[tuple[str, str]]:
+    """(text, category) pairs for the evaluation set, an equal share per category."""
+    rng = np.random.default_rng(seed)
+    titles = _titles()
+    pairs = []
+    for index in range(count):
+        category = CATEGORIES[index % len(CATEGORIES)]
+        if category == "thai_words":
+            text = titles[int(rng.integers(len(titles)))]
+        elif category == "thai_long":
+            text = titles[int(rng.integers(len(titles)))]
+            while len(text) < 16:
+                text += ("" if rng.random() < 0.6 else " ") + titles[int(rng.integers(len(titles)))]
+        elif category == "mixed":
+            text = f"{titles[int(rng.integers(len(titles)))]} {LATIN[int(rng.integers(len(LATIN)))]}"
+            if rng.random() < 0.5:
+                text += f" {int(rng.integers(1, 500))}"
+        else:
+            text = _digits(rng)
+        pairs.append((text[:MAX_CODE_POINTS].rstrip(), category))
+    return pairs
+
+
+def _cut(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """The line cut at its ink with a 2-8 px margin on each side (the look of a detector's crop)."""
+    gray = np.asarray(image.convert("L"))
+    rows, columns = np.flatnonzero((gray < 200).any(axis=1)), np.flatnonzero((gray < 200).any(axis=0))
+    margins = rng.integers(2, 9, size=4)
+    top, bottom = max(0, rows[0] - margins[0]), min(gray.shape[0], rows[-1] + 1 + margins[1])
+    left, right = max(0, columns[0] - margins[2]), min(gray.shape[1], columns[-1] + 1 + margins[3])
+    return image.convert("RGB").crop((int(left), int(top), int(right), int(bottom)))
+
+
+def _pango(text: str, font: str, size: int, work: Path) -> Image.Image:
+    path = work / "pango.png"
+    subprocess.run(["pango-view", f"--font={font} {size}px", f"--text={text}", "-o", str(path), "--margin=10",
+                    "--dpi=72", "-q", "--antialias=gray"], check=True, capture_output=True)  # fmt: skip
+    with Image.open(path) as image:
+        return image.copy()
+
+
+def _chromium(lines: Sequence[tuple[str, str, int]], work: Path) -> list[Image.Image]:
+    """Draw (text, font, size) lines on one page, one 100 px row each, and cut the rows apart."""
+    rows = "".join(
+        f'<div style="font: {size}px \'{font}\'; height: 100px; line-height: 100px; white-space: pre; padding-left: 10px">'
+        f"{text.replace('&', '&amp;').replace('<', '&lt;')}</div>"
+        for text, font, size in lines
+    )
+    page = work / "page.html"
+    page.write_text(f'<html><meta charset="utf-8"><body style="margin:0;background:#fff;color:#000">{rows}</body></html>',
+                    encoding="utf-8")  # fmt: skip
+    shot = work / "shot.png"
+    subprocess.run(["chromium-headless-shell", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--screenshot={shot}", f"--window-size=1400,{100 * len(lines)}", page.as_uri()],
+                   check=True, capture_output=True)  # fmt: skip
+    with Image.open(shot) as image:
+        return [image.crop((0, 100 * i, image.width, 100 * (i + 1))) for i in range(len(lines))]
+
+
+def build_eval(count: int, root: Path) -> Path:
+    """Draw the evaluation set into `root`/eval (once; reused while its count and fonts match)."""
+    evals = root / "eval"
+    marker = evals / "eval.json"
+    if marker.is_file() and json.loads(marker.read_text()) == {"count": count, "fonts": list(FONTS)}:
+        return evals
+    shutil.rmtree(evals, ignore_errors=True)
+    evals.mkdir(parents=True)
+    rng = np.random.default_rng(7)
+    texts = eval_texts(count)
+    plan = [(text, cat, FONTS[i % len(FONTS)], int(rng.integers(14, 41)), "pango" if i % 2 else "chromium")
+            for i, (text, cat) in enumerate(texts)]  # fmt: skip
+    images: dict[int, Image.Image] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        chromium = [i for i, p in enumerate(plan) if p[4] == "chromium"]
+        for start in range(0, len(chromium), 40):
+            batch = chromium[start : start + 40]
+            for i, image in zip(batch, _chromium([(plan[i][0], plan[i][2], plan[i][3]) for i in batch], work)):
+                images[i] = image
+        for i, (text, _, font, size, renderer) in enumerate(plan):
+            if renderer == "pango":
+                images[i] = _pango(text, font, size, work)
+    with atomic_text(evals / "val.txt") as val, atomic_text(evals / "samples.jsonl") as records:
+        for i, (text, category, font, size, renderer) in enumerate(plan):
+            relative = paths.image_relpath(i)
+            (evals / relative).parent.mkdir(parents=True, exist_ok=True)
+            _cut(images[i], rng).save(evals / relative)
+            val.write(labels.format_line(relative, text))
+            records.write(samples.format_record(
+                {"index": i, "label": text, "category": category, "font": font, "size": size, "renderer": renderer}))  # fmt: skip
+    marker.write_text(json.dumps({"count": count, "fonts": FONTS}), encoding="utf-8")
+    return evals
+
+
+def run_seed(config: thaigen.GenConfig, seed: int, steps: int, batch: int, out: Path, evals: Path) -> dict[str, object]:
+    """Build the config with `seed`, train the tiny recognizer `steps` steps, score it on the eval set."""
+    data = out / f"data-{seed}"
+    config = config.model_copy(update={"seed": seed})
+    started = time.perf_counter()
+    thaigen.build(config, data, workers=2, mode=thaigen.Mode.OVERWRITE, progress=False)
+    built = time.perf_counter()
+    training = tiny_model.load_training_set(data)
+    model = tiny_model.train(training, steps, batch, seed)
+    trained = time.perf_counter()
+    folder = tiny_model.export(model, training.characters, out / f"model-{seed}", legacy=False)
+    scores = out / f"score-{seed}"
+    thaigen_main(["score", str(folder), str(evals), "--out", str(scores)])
+    report = json.loads((scores / "report.json").read_text(encoding="utf-8"))
+    engine = report["engines"][0]
+    shutil.rmtree(data)
+    return {
+        "seed": seed,
+        "build_s": round(built - started, 1),
+        "train_s": round(trained - built, 1),
+        "overall": {"accuracy": engine["summary"]["line_accuracy"], "cer": engine["summary"]["cer"]},
+        "by_category": {c: {"accuracy": v["line_accuracy"], "cer": v["cer"]} for c, v in engine["by_category"].items()},
+        "report": str(scores / "report.json"),
+    }
+
+
+def _spread(values: Sequence[float]) -> str:
+    return f"{np.mean(values):6.1%} ±{(max(values) - min(values)) / 2:5.1%}"
+
+
+def main() -> None:
+    """Build the eval set, then train and score once per seed; print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--recipe")
+    parser.add_argument("--count", type=int, default=20000, help="training lines built per seed")
+    parser.add_argument("--steps", type=int, default=6000, help="training steps per seed")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--eval-count", type=int, default=800)
+    parser.add_argument("--focus", type=Path, help="a score report.json: meter the config as build --focus re-weights it")
+    parser.add_argument("--name", default=None, help="output folder name (default: the config's stem or recipe)")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the eval set and runs go (default bench/out/meter)")
+    args = parser.parse_args()
+    config = thaigen.load_config(args.config, args.recipe, count=args.count)
+    if args.focus:
+        config = focus(config, read_score_report(args.focus))
+    name = args.name or (args.config.stem if args.config else config.recipe)
+    out = args.out / name
+    out.mkdir(parents=True, exist_ok=True)
+    evals = build_eval(args.eval_count, args.out)
+    runs = [run_seed(config, seed, args.steps, args.batch, out, evals) for seed in args.seeds]
+    (out / "meter.json").write_text(json.dumps({"name": name, "count": args.count, "steps": args.steps,
+                                                "batch": args.batch, "runs": runs}, indent=1), encoding="utf-8")  # fmt: skip
+    print(f"meter {name}: {args.count} lines, {args.steps} steps x {args.batch}, seeds {args.seeds}"
+          f" (train {np.mean([r['train_s'] for r in runs]):.0f} s per seed)")  # fmt: skip
+    print(f"  {'overall':12s} accuracy {_spread([r['overall']['accuracy'] for r in runs])}"
+          f"   CER {_spread([r['overall']['cer'] for r in runs])}")  # fmt: skip
+    for category in CATEGORIES:
+        accuracy = [r["by_category"][category]["accuracy"] for r in runs]
+        cer = [r["by_category"][category]["cer"] for r in runs]
+        print(f"  {category:12s} accuracy {_spread(accuracy)}   CER {_spread(cer)}")
+
+
+if __name__ == "__main__":
+    main()
