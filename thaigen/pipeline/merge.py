@@ -33,6 +33,7 @@ class Stats:
     presets: Counter[str] = field(default_factory=Counter)
     backgrounds: Counter[str] = field(default_factory=Counter)
     furniture: Counter[str] = field(default_factory=Counter)
+    crops: Counter[str] = field(default_factory=Counter)
     characters: Counter[str] = field(default_factory=Counter)
     longest_label: int = 0
     most_ctc_steps: int = 0
@@ -45,6 +46,7 @@ class Stats:
         self.presets[str(record["preset"])] += 1
         self.backgrounds[str(record["background"])] += 1
         self.furniture.update(str(kind) for kind in record["furniture"])  # type: ignore[attr-defined]
+        self.crops[str(record["crop"])] += 1
         for run in record["runs"]:  # type: ignore[attr-defined]
             self.fonts[run["font"]] += len(run["text"])
         self.characters.update(label)
@@ -129,6 +131,7 @@ def describe(config: GenConfig, origin: Mapping[str, Any], stats: Stats) -> dict
             "by_preset": dict(sorted(stats.presets.items())),
             "by_background": dict(sorted(stats.backgrounds.items())),
             "by_furniture": dict(sorted(stats.furniture.items())),
+            "by_crop": dict(sorted(stats.crops.items())),
             "characters_by_font": dict(sorted(stats.fonts.items())),
         },
         "paddleocr": {

@@ -64,7 +64,7 @@ def _crop_records(record: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]
             yield line["crop"], {
                 "index": record["index"], "line": number, "label": line["text"], "split": record["split"],
                 "category": line["category"], "preset": record["preset"], "background": record["background"],
-                "furniture": [], "runs": line["runs"], "element": line["element"],
+                "furniture": [], "runs": line["runs"], "element": line["element"], "crop": "quad",
             }
 
 
