@@ -8,8 +8,8 @@ Then:
 - sources: each source behind a category is scaled by that category's error over the mean error,
   clipped to [1/MAX_SCALE, MAX_SCALE]; a category named like a source is that source, the meter's
   categories map through CATEGORY_SOURCES;
-- characters: the TOP_CHARACTERS most-missed characters (at least MIN_SEEN occurrences) become
-  `focus_characters`, weighted by their misses, and the `focus` source writes lines around them as
+- characters: the TOP_CHARACTERS characters that lose the most (misses times miss rate, at least
+  MIN_SEEN occurrences) become `focus_characters`, weighted by their miss rate, and the `focus` source writes lines around them as
   FOCUS_SHARE of the mix;
 - presets: scaled like sources.
 
@@ -131,10 +131,11 @@ def focus(config: GenConfig, findings: Findings) -> GenConfig:
     """
     sources = _scaled(config.sources, source_errors(config, findings.category_accuracy))
     ranked = sorted(
-        ((misses, ch) for ch, (misses, n) in findings.character_misses.items() if n >= MIN_SEEN and misses),
-        key=lambda pair: (-pair[0], pair[1]),
-    )[:TOP_CHARACTERS]
-    characters = {ch: float(misses) for misses, ch in ranked}
+        ((misses * misses / n, misses / n, ch)
+         for ch, (misses, n) in findings.character_misses.items() if n >= MIN_SEEN and misses),
+        key=lambda item: (-item[0], item[2]),
+    )[:TOP_CHARACTERS]  # fmt: skip
+    characters = {ch: round(rate, 4) for _, rate, ch in ranked}
     if characters:
         total = sum(sources.values())
         sources["focus"] = round(FOCUS_SHARE * total / (1 - FOCUS_SHARE), 4)
