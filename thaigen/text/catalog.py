@@ -6,14 +6,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 
-import numpy as np
-
 from thaigen.text.balance import focused, rare
 from thaigen.text.phrases import phrase
 from thaigen.text.running import address_line, hard_words, running, words
 from thaigen.text.sources import SOURCES, USER_CORPUS, Source, choice
 
-BUDGETED: dict[str, Callable[[np.random.Generator, int], str]] = {
+BUDGETED: dict[str, Callable[..., str]] = {
     "running": running,
     "words": words,
     "address_line": address_line,
@@ -22,7 +20,7 @@ BUDGETED: dict[str, Callable[[np.random.Generator, int], str]] = {
     "hard_words": hard_words,
     "rare": rare,
 }
-"""Sources that take the longest label allowed and aim within it."""
+"""Sources called as `source(rng, budget=longest label allowed)`, aiming within it."""
 
 FOCUS = "focus"
 """Source writing a config's focus_characters (build --focus)."""
