@@ -13,7 +13,6 @@ import argparse
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from thaigen.pipeline.shards import Shard
 from trainers.aws.tags import Kind, object_tagging, resource_tags
 from trainers.aws.tags import uri as s3_uri
 from trainers.jobs import build_shard
-from trainers.jobs.sagemaker import Clients, clients, split_uri, wait
+from trainers.jobs.sagemaker import Clients, clients, job_stamp, split_uri, wait
 
 DEFAULT_INSTANCE = "ml.c5.2xlarge"
 """8 vCPUs, no GPU: building is CPU work (one worker process per core)."""
@@ -56,12 +55,7 @@ class ProcessingSpec:
         Raises:
             ConfigError: a required option is missing or the instance count is below 1.
         """
-        for option in ("bucket", "image_uri", "role_arn"):
-            if not getattr(args, option):
-                raise ConfigError(f"--{option.replace('_', '-')} is required for --engine sagemaker-processing")
-        if args.instance_count < 1:
-            raise ConfigError(f"--instance-count must be at least 1, not {args.instance_count}")
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        stamp = job_stamp(args, "--engine sagemaker-processing")
         return cls(
             job_name=f"thaigen-build-{stamp}",
             image_uri=args.image_uri,

@@ -69,12 +69,7 @@ class JobSpec:
         Raises:
             ConfigError: a required option is missing.
         """
-        for option in ("bucket", "image_uri", "role_arn"):
-            if not getattr(args, option):
-                raise ConfigError(f"--{option.replace('_', '-')} is required for --backend sagemaker")
-        if args.instance_count < 1:
-            raise ConfigError(f"--instance-count must be at least 1, not {args.instance_count}")
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        stamp = job_stamp(args, "--backend sagemaker")
         return cls(
             job_name=f"thaigen-{args.arch}-{stamp}",
             image_uri=args.image_uri,
@@ -91,6 +86,20 @@ class JobSpec:
     def uri(self, kind: Kind, *parts: str) -> str:
         """s3://bucket/prefix/kind/job_name/parts... (kind first, so lifecycle rules can select by prefix)."""
         return s3_uri(self.bucket, self.prefix, kind, self.job_name, *parts)
+
+
+def job_stamp(args: argparse.Namespace, launcher: str) -> str:
+    """A UTC time stamp for a job name, once the options every SageMaker job needs are checked.
+
+    Raises:
+        ConfigError: --bucket, --image-uri or --role-arn is missing, or --instance-count is below 1.
+    """
+    for option in ("bucket", "image_uri", "role_arn"):
+        if not getattr(args, option):
+            raise ConfigError(f"--{option.replace('_', '-')} is required for {launcher}")
+    if args.instance_count < 1:
+        raise ConfigError(f"--instance-count must be at least 1, not {args.instance_count}")
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
 
 def split_uri(uri: str) -> tuple[str, str]:
