@@ -179,17 +179,23 @@ def _sagemaker_items(sagemaker: Any, cloudwatch: Any, scope: Scope) -> tuple[lis
     return items, model_urls
 
 
+def _job_names(sagemaker: Any, kind: str, queries: list[dict[str, Any]]) -> list[str]:
+    """Sorted names of the `kind` ("Training" or "Processing") jobs any of `queries` lists."""
+    return sorted(
+        {
+            job[f"{kind}JobName"]
+            for query in queries
+            for page in pages(sagemaker, f"list_{kind.lower()}_jobs", f"{kind.lower()} jobs", **query)
+            for job in page[f"{kind}JobSummaries"]
+        }
+    )
+
+
 def _job_urls(sagemaker: Any, scope: Scope) -> set[str]:
     """S3 URLs that training and processing jobs created after the cutoff, or still running, read or write."""
     urls: set[str] = set()
     queries: list[dict[str, Any]] = [{"CreationTimeAfter": scope.cutoff}, *({"StatusEquals": s} for s in RUNNING)]
-    training = {
-        job["TrainingJobName"]
-        for query in queries
-        for page in pages(sagemaker, "list_training_jobs", "training jobs", **query)
-        for job in page["TrainingJobSummaries"]
-    }
-    for name in sorted(training):
+    for name in _job_names(sagemaker, "Training", queries):
         job = call(sagemaker, "describe_training_job", f"training job {name}", TrainingJobName=name)
         urls.update(c["DataSource"]["S3DataSource"]["S3Uri"] for c in job.get("InputDataConfig", [])
                     if "S3DataSource" in c.get("DataSource", {}))
@@ -197,13 +203,7 @@ def _job_urls(sagemaker: Any, scope: Scope) -> set[str]:
             urls.add(job["CheckpointConfig"]["S3Uri"])
         if job.get("OutputDataConfig", {}).get("S3OutputPath"):  # SageMaker writes into OUTPUT/<job>/
             urls.add(f"{job['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{name}/")
-    processing = {
-        job["ProcessingJobName"]
-        for query in queries
-        for page in pages(sagemaker, "list_processing_jobs", "processing jobs", **query)
-        for job in page["ProcessingJobSummaries"]
-    }
-    for name in sorted(processing):
+    for name in _job_names(sagemaker, "Processing", queries):
         job = call(sagemaker, "describe_processing_job", f"processing job {name}", ProcessingJobName=name)
         urls.update(i["S3Input"]["S3Uri"] for i in job.get("ProcessingInputs", []) if "S3Input" in i)
         urls.update(o["S3Output"]["S3Uri"] for o in job.get("ProcessingOutputConfig", {}).get("Outputs", [])
