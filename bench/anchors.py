@@ -1,0 +1,141 @@
+"""thaigen against TRDG 1.8.0 on the same Thai texts: whole processes, one worker each, then two.
+
+Not a test: it prints figures (and writes them to bench/out/anchors.json).
+
+    python bench/anchors.py [--count 4000] [--workers 1 2] [--repeat 3] [--trdg PATH/TO/trdg]
+
+Each round runs, one after the other and as separate processes:
+  thaigen wN   `python -m thaigen build` of the default recipe ('mixed'), --count lines, --workers N:
+               wall time of the whole process (start-up, font scan, PNG files, merge, manifest).
+  TRDG tN      `trdg -i TEXTS -c COUNT -f 48 -ws -fd FONTS -t N -e png -na 2`: TRDG's CLI on thaigen's own labels
+               of that build (one per line, in index order), 48 px high, whole words (its default per-character
+               placement misplaces Thai marks), Gaussian-noise background (its default), fonts from the
+               repository's fonts/tlwg (Thai fonts that also cover the Latin letters and digits in the labels:
+               TRDG has no fallback font).
+Two figures per run: img/s of wall time, and img per CPU second (user + system time of the process and all its
+workers, from getrusage): the per-core rate, which other work on a shared machine barely moves. The ratios
+thaigen/TRDG are taken within each round (same moment, same machine load) and their medians printed.
+TRDG needs its own virtualenv (it crashes with Pillow >= 10):
+
+    python -m venv /work/scratch/trdg-venv && /work/scratch/trdg-venv/bin/pip install trdg==1.8.0 'pillow<10'
+
+Without a TRDG executable the TRDG rows are skipped and the ratio is given against FACTS_TRDG_IMG_S, labelled as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "anchors"
+DEFAULT_TRDG = Path("/work/scratch/trdg-venv/bin/trdg")
+FACTS_TRDG_IMG_S = 106.0
+"""TRDG 1.8.0 -ws on one core, whole process, 4,000 lines at 48 px (shared/FACTS.md, Dec 2026: 104-109 img/s)."""
+HEIGHT_PX = 48
+
+
+def _cpu_seconds() -> float:
+    """User + system seconds of all finished child processes (and their waited-for workers) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Run `command` to completion (output kept only on failure); return its wall and CPU seconds."""
+    cpu, start = _cpu_seconds(), time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return seconds, _cpu_seconds() - cpu
+
+
+def thaigen_build(count: int, workers: int) -> tuple[tuple[float, float], Path]:
+    """Wall and CPU seconds of one `python -m thaigen build` process, and its output folder."""
+    out = OUT / f"thaigen-w{workers}"
+    command = [sys.executable, "-m", "thaigen", "build", "--count", str(count), "--workers", str(workers),
+               "--out", str(out), "--quiet", "--overwrite"]
+    return _timed(command, ROOT), out
+
+
+def labels_of(dataset: Path) -> list[str]:
+    """The build's labels in index order (from samples.jsonl)."""
+    with (dataset / "samples.jsonl").open(encoding="utf-8") as handle:
+        return [json.loads(line)["label"] for line in handle]
+
+
+def trdg_run(trdg: Path, texts: Path, count: int, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds of one TRDG CLI process writing `count` PNG lines from `texts`."""
+    out = OUT / f"trdg-t{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    command = [str(trdg), "-i", str(texts), "-c", str(count), "-f", str(HEIGHT_PX), "-ws", "-fd",
+               str(ROOT / "fonts" / "tlwg"), "-t", str(workers), "-e", "png", "-na", "2", "--output_dir", str(out)]
+    seconds = _timed(command, OUT)
+    written = len(list(out.glob("*.png")))
+    if written != count:
+        raise SystemExit(f"TRDG wrote {written} images, not {count}")
+    return seconds
+
+
+def main() -> None:
+    """Run the rounds and print img/s (wall) and img per CPU second per engine and worker count, with ratios."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=4000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--trdg", type=Path, default=DEFAULT_TRDG)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    has_trdg = args.trdg.is_file()
+    if not has_trdg:
+        print(f"TRDG not found at {args.trdg}: ratios are against FACTS.md's {FACTS_TRDG_IMG_S} img/s per core, "
+              "not measured in this run")
+    rows: dict[str, dict[str, list[float]]] = {}
+    ratios: dict[str, list[float]] = {}
+    texts = OUT / "texts.txt"
+    for round_ in range(args.repeat):
+        for workers in args.workers:
+            (wall, cpu), dataset = thaigen_build(args.count, workers)
+            ours = {"wall": args.count / wall, "cpu": args.count / cpu}
+            if has_trdg:
+                texts.write_text("\n".join(labels_of(dataset)) + "\n", encoding="utf-8")
+                wall, cpu = trdg_run(args.trdg, texts, args.count, workers)
+                theirs = {"wall": args.count / wall, "cpu": args.count / cpu}
+            else:
+                theirs = {"wall": FACTS_TRDG_IMG_S * workers, "cpu": FACTS_TRDG_IMG_S}
+            for name, rates in ((f"thaigen w{workers}", ours), (f"TRDG t{workers}", theirs)):
+                for kind, rate in rates.items():
+                    rows.setdefault(name, {}).setdefault(kind, []).append(rate)
+            for kind in ("wall", "cpu"):
+                ratios.setdefault(f"{kind} w{workers}", []).append(ours[kind] / theirs[kind])
+            print(f"round {round_ + 1} w{workers}: thaigen {ours['wall']:.1f} img/s ({ours['cpu']:.1f} per CPU s), "
+                  f"TRDG {theirs['wall']:.1f} img/s ({theirs['cpu']:.1f} per CPU s){'' if has_trdg else ' (FACTS.md)'}",
+                  flush=True)
+    print(f"\n{args.count} lines at {HEIGHT_PX} px, whole processes, median of {args.repeat} rounds"
+          f"{'' if has_trdg else '; TRDG rows are the FACTS.md figure, not measured'}:")
+    for name, kinds in rows.items():
+        print(f"  {name:12s} {statistics.median(kinds['wall']):7.1f} img/s wall   {statistics.median(kinds['cpu']):7.1f} img per CPU s")
+    for key, values in ratios.items():
+        kind, workers = key.split()
+        label = "img/s wall" if kind == "wall" else "img per CPU s (per core)"
+        print(f"  thaigen/TRDG {workers} by {label}: {statistics.median(values):.2f}x  (rounds: {', '.join(f'{v:.2f}' for v in values)})")
+    report: dict[str, Any] = {
+        "count": args.count, "height_px": HEIGHT_PX, "repeat": args.repeat, "trdg_measured": has_trdg,
+        "median": {name: {kind: statistics.median(v) for kind, v in kinds.items()} for name, kinds in rows.items()},
+        "runs": rows, "ratio_thaigen_over_trdg": {key: statistics.median(v) for key, v in ratios.items()},
+    }
+    (OUT.parent / "anchors.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
