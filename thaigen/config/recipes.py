@@ -2,35 +2,30 @@
 
 from typing import Any
 
-_PAGE_TEXT = {"sentence": 3, "thai_word": 3, "name": 2, "address": 2, "date": 1, "price": 1, "mixed": 1,
-              "phone": 1, "national_id": 1, "time": 1, "arabic_digits": 1}
+_PAGE_TEXT = {"running": 3, "phrase": 3, "words": 2, "name": 2, "address_line": 2, "date": 1, "price": 1,
+              "mixed_phrase": 1, "phone": 1, "national_id": 1, "time": 1, "arabic_digits": 1, "rare": 0.5}
+"""Body text of det pages (layouts add their own fields: labels, values, prices)."""
+
+MIXED_TEXT = {
+    "running": 4, "phrase": 3, "mixed_phrase": 2.5, "words": 2, "rare": 2, "name": 1.5, "address_line": 1.5,
+    "hard_words": 1, "date": 1, "price": 1, "phone": 1, "arabic_digits": 1, "time": 0.5, "national_id": 0.5,
+    "thai_digits": 0.5,
+}  # fmt: skip
+"""The default text mix: running text and document phrases first; `rare` lifts every character of the
+measured rare set over 100 in 100,000 lines (bench/text_stats.py); no source that repeats its lines."""
 
 RECIPES: dict[str, dict[str, Any]] = {
     "digits": {
         "sources": {"arabic_digits": 4, "thai_digits": 2, "phone": 1, "national_id": 1},
     },
     "thai": {
-        "sources": {"thai_word": 4, "name": 2, "address": 2, "sentence": 2, "date": 1},
+        "sources": {"running": 3, "words": 3, "phrase": 2, "name": 2, "address_line": 2, "hard_words": 1, "date": 1,
+                    "rare": 1},
     },
-    "mixed": {
-        "sources": {
-            "thai_word": 4,
-            "sentence": 2,
-            "name": 2,
-            "address": 2,
-            "date": 1,
-            "time": 1,
-            "price": 1,
-            "phone": 1,
-            "national_id": 1,
-            "arabic_digits": 1,
-            "thai_digits": 1,
-            "mixed": 2,
-        },
-    },
+    "mixed": {"sources": MIXED_TEXT},
     "documents": {
-        "sources": {"thai_word": 3, "name": 2, "address": 2, "date": 2, "price": 2, "sentence": 1, "mixed": 1,
-                    "phone": 1, "national_id": 1, "thai_digits": 1},
+        "sources": {"phrase": 3, "running": 2, "words": 2, "name": 2, "address_line": 2, "date": 2, "price": 2,
+                    "mixed_phrase": 1, "phone": 1, "national_id": 1, "thai_digits": 1, "rare": 1},
         "background": {"kinds": {"plain": 3, "gradient": 1, "paper": 3}, "light_on_dark": 0.08, "color": 0.25},
         "frame": {"recrop": 0.6},
         "augment": {"presets": {"clean": 1, "light": 2, "scan": 3, "photo": 2, "screen": 1, "fax": 1}},
@@ -70,7 +65,7 @@ RECIPES: dict[str, dict[str, Any]] = {
     "signs": {
         "task": "det",
         "count": 200,
-        "sources": {"thai_word": 4, "sentence": 2, "name": 1, "price": 1, "phone": 1, "mixed": 1},
+        "sources": {"words": 3, "phrase": 2, "running": 1, "name": 1, "price": 1, "phone": 1, "mixed_phrase": 1},
         "page": {"layouts": {"sign": 1}},
         "background": {"kinds": {"gradient": 3, "paper": 1, "plain": 1}, "light_on_dark": 0.35, "color": 0.6},
         "augment": {"presets": {"clean": 1, "photo": 3, "tilted": 2, "curled": 1}},

@@ -25,7 +25,7 @@ from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.merge import describe, provenance, read_chunks, write_outputs
 from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs
 from thaigen.pipeline.page import largest_page, make_page
-from thaigen.pipeline.sample import choose_runs, make_sample
+from thaigen.pipeline.sample import choose_runs, load_text_sources, make_sample
 from thaigen.pipeline.shards import Shard
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
@@ -208,7 +208,8 @@ def build(
     require_raqm()
     pool = load_pool(config.fonts)
     check_images(config.background.images, largest_page(config) if config.task == "det" else None)
-    choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker; forked workers inherit loaded word lists
+    choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker
+    load_text_sources(config)  # every word list and lexicon once, here: forked workers inherit them
     if config.task == "det":
         make_page(config, pool, 0)  # a layout that cannot fit fails here, before the output folder is touched
     if prepare(out, state_of(config, shard, storage), mode):

@@ -103,6 +103,14 @@ def text_sources(config: GenConfig) -> Mapping[str, Source]:
     return sources_for(config.max_text_length, lines, config.focus_characters)
 
 
+def load_text_sources(config: GenConfig) -> None:
+    """Draw once from every source the config weights (a throwaway generator: no sample changes), so the
+    word lists and lexicons they read are loaded before workers fork."""
+    sources = text_sources(config)
+    for name in sorted(n for n, weight in config.sources.items() if weight > 0):
+        sources[name](np.random.default_rng(0))
+
+
 def target_characters(config: GenConfig) -> frozenset[str] | None:
     """The characters labels may hold under the config's target dictionary (None: any).
 
