@@ -14,10 +14,11 @@ import math
 import os
 import shutil
 import tempfile
+import types
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 import numpy as np
@@ -89,6 +90,9 @@ def _valid(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any]:
     origin, args = get_origin(annotation), get_args(annotation)
     if annotation is bool:
         return st.booleans()
+    if origin in (types.UnionType, Union) and type(None) in args:
+        (other,) = (a for a in args if a is not type(None))
+        return st.none() | (st.sampled_from(PATHS) if other is Path else st.text(max_size=8))
     if annotation is str:
         return st.sampled_from(sorted(RECIPES))
     if origin is Literal:
@@ -99,6 +103,8 @@ def _valid(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any]:
         return _pair(args[0], default)
     if origin is dict and name in NAMES:
         return st.dictionaries(st.sampled_from(NAMES[name]), st.floats(0, 1) | st.integers(0, 5), min_size=1)
+    if origin is dict and name == "focus_characters":
+        return st.dictionaries(st.sampled_from(["ก", "7", "ซ", "ab"]), st.floats(0, 2), max_size=2)
     if origin is dict and name == "define":
         return _defined_presets()
     raise AssertionError(f"no strategy for field {name}: {annotation}")
