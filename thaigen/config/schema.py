@@ -175,8 +175,10 @@ class BackgroundConfig(_Strict):
 class FrameConfig(_Strict):
     """The crop around the text: margins from tight to generous, and form furniture in them."""
 
-    recrop: float = Field(0.2, ge=0.0, le=1.0)
-    """Share of lines cropped around their ink with the margins below (the rest keep the font's line box)."""
+    recrop: float = Field(0.6, ge=0.0, le=1.0)
+    """Share of lines cropped around their ink with the margins below (the rest keep the font's line box).
+    0.6, measured (bench/meter.py): against 0.2, line accuracy on other engines' ink-cut lines 11.4 % -> 19.2 %,
+    CER 29.3 % -> 20.3 %, every category up; a deployed recognizer reads what a detector cuts."""
     margin_y: tuple[float, float] = (0.04, 0.5)
     """Range of the margin above and below the ink, em (at least 2 px)."""
     margin_x: tuple[float, float] = (0.04, 0.6)
