@@ -8,7 +8,6 @@ All ship inside the pythainlp wheel; nothing is downloaded.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import importlib.resources
 import itertools
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from pythainlp.corpus import thai_orst_words, thai_volubilis_words, thai_words, tnc
 
+from thaigen.text.sources import weighted_index
 from thaigen.text.thai import THAI_LETTERS, is_valid_thai
 
 MAX_WORD_CODE_POINTS = 20
@@ -41,8 +41,7 @@ class WeightedWords:
 
     def draw(self, rng: np.random.Generator) -> str:
         """One word, with probability proportional to its weight."""
-        at = bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1])
-        return self.words[min(at, len(self.words) - 1)]
+        return self.words[weighted_index(rng, self.cumulative)]
 
 
 WORD_LETTERS = frozenset(THAI_LETTERS) - set("ฺํ๎")
