@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from thaigen.text.thai import (
     ABOVE_VOWELS,
     BELOW_VOWELS,
     CONSONANTS,
     STRESS_SET,
+    THAI_LETTERS,
     TONE_MARKS,
     invalid_thai_positions,
     is_valid_thai,
@@ -66,3 +71,48 @@ def test_every_consonant_takes_every_vowel_and_tone() -> None:
             for tone in TONE_MARKS:
                 assert is_valid_thai(consonant + vowel + tone)
                 assert not is_valid_thai(consonant + tone + vowel)
+
+
+def _misplaced_reference(text: str) -> list[int]:
+    """The typing-order rules read character by character (an oracle for the regular expression)."""
+    consonant = set(CONSONANTS)
+    found = []
+    for i, ch in enumerate(text):
+        before = text[i - 1] if i >= 1 else None  # None: not '' (which is `in` every string)
+        before2 = text[i - 2] if i >= 2 else None
+        after = text[i + 1] if i + 1 < len(text) else None
+        on_consonant = before in consonant
+        if ch in ABOVE_VOWELS + BELOW_VOWELS:
+            ok = on_consonant
+        elif ch in TONE_MARKS + "์ํ๎":
+            ok = on_consonant or (before in set("ัิีึืุู") and before2 in consonant)
+        elif ch == "ำ":
+            ok = on_consonant or (before in set(TONE_MARKS) and before2 in consonant)
+        elif ch == "ๅ":
+            ok = before in ("ฤ", "ฦ")
+        elif ch == "ะ":
+            ok = on_consonant or before in set(TONE_MARKS + "า")
+        elif ch == "า":
+            ok = on_consonant or before in set(TONE_MARKS + "ฤฦ")
+        elif ch in "เแโใไ":
+            ok = after in consonant
+        else:
+            ok = True
+        if not ok:
+            found.append(i)
+    return found
+
+
+def test_regex_matches_the_rules_on_every_short_string() -> None:
+    """Every string of up to 3 characters over the Thai letters, a digit, a Latin letter and spaces."""
+    alphabet = THAI_LETTERS + "๑1a \n"
+    for length in range(4):
+        for chars in itertools.product(alphabet, repeat=length):
+            text = "".join(chars)
+            assert invalid_thai_positions(text) == _misplaced_reference(text), text
+            assert is_valid_thai(text) == (not _misplaced_reference(text))
+
+
+@given(st.text(alphabet=THAI_LETTERS + "๑1a ", max_size=30))
+def test_regex_matches_the_rules_on_longer_strings(text: str) -> None:
+    assert invalid_thai_positions(text) == _misplaced_reference(text)

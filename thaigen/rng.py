@@ -22,8 +22,12 @@ class Stage(IntEnum):
 
 
 def stage_rng(seed: int, index: int, stage: Stage, attempt: int = 0) -> np.random.Generator:
-    """Return the generator for one stage of one sample (and one retry `attempt`)."""
-    return np.random.default_rng(np.random.SeedSequence([seed, index, int(stage), attempt]))
+    """Return the generator for one stage of one sample (and one retry `attempt`).
+
+    The same generator as ``np.random.default_rng(SeedSequence(...))``, built without default_rng's type
+    dispatch (a quarter of its cost, paid about ten times per sample).
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, index, int(stage), attempt])))
 
 
 def pick(u: float, weights: Sequence[float]) -> int:
