@@ -31,9 +31,9 @@ from PIL import Image, ImageDraw, features
 from thaigen.config.loading import make_config
 from thaigen.pipeline.build import Mode, build
 from thaigen.pipeline.page import PageSample, make_page
-from thaigen.pipeline.sample import encode_png
+from thaigen.dataset.png import encode_png
 from thaigen.typeset.fonts import load_pool
-from thaigen.typeset.render import pil_font
+from thaigen.typeset.faces import pil_font
 
 OUT = Path(__file__).resolve().parent / "out"
 

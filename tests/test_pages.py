@@ -171,7 +171,7 @@ def test_crops_match_their_lines_and_pass_lint(det_set: Path) -> None:
                 lines[line["crop"]] = line["text"]
                 expected = crop_quad(page, np.array(line["points"], dtype=np.float32))
                 with Image.open(crops / line["crop"]) as crop:
-                    assert np.array_equal(np.asarray(crop), expected)
+                    assert np.array_equal(np.asarray(crop.convert("RGB")), expected)
     read = {line.path: line.label for name in (paths.TRAIN_LABELS, paths.VAL_LABELS) for line in read_labels(crops / name)}
     assert read == lines and len(read) > 50
 

@@ -164,7 +164,7 @@ def test_tesseract_reads_thai_and_writes_sara_am_its_own_way(pool: object, tmp_p
     from PIL import ImageDraw
 
     from thaigen.resources import data_dir
-    from thaigen.typeset.render import pil_font
+    from thaigen.typeset.faces import pil_font
     from trainers.inference.tesseract import TesseractEngine
 
     font = pil_font(str(data_dir("fonts") / "tlwg/Garuda.ttf"), 40)

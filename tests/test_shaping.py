@@ -3,10 +3,12 @@
 The reference shapes each placed run with uharfbuzz (OpenType funcs, scale = size * 64, i.e. 26.6)
 and rasterises every glyph with FreeType through freetype-py's ctypes structures at the HarfBuzz
 positions; none of Pillow's or thaigen's code is on that path. What Pillow does is matched
-(``_imagingft.c``): a nominal size request of ``size`` px per em, ``FT_LOAD_DEFAULT`` (hinted) bitmaps,
+(``_imagingft.c``): a nominal size request of ``size`` px per em, unhinted bitmaps (thaigen inhibits the
+fonts' TrueType instructions, thaigen.typeset.faces; the reference loads the original files with
+``FT_LOAD_NO_HINTING``),
 each glyph at its 26.6 pen position + offset rounded to whole pixels with halves up (y offsets upward),
-coverage merged with "over" (a + b(1 - a)), and the same FreeType release (hinting differs between
-releases; see Rasteriser).
+coverage merged with "over" (a + b(1 - a)), and the same FreeType release (rasterisation may differ
+between releases; see Rasteriser).
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ MIN_IOU = 0.98
 STYLE = LineStyle(
     line_fill=0.9, margin_left=8, margin_right=8, vertical_position=0.5, text_gray=0, background_gray=255
 )
-LOAD_FLAGS = freetype.FT_LOAD_DEFAULT
-"""Pillow loads glyphs with FT_LOAD_DEFAULT (hinted) and renders them in FT_RENDER_MODE_NORMAL."""
+LOAD_FLAGS = freetype.FT_LOAD_NO_HINTING
+"""thaigen's unhinted glyphs, from the original font files (Pillow renders in FT_RENDER_MODE_NORMAL)."""
 SHIPPED = tuple(p.name for p in shipped_thai_fonts())
 
 Glyph = tuple[int, int, int]

@@ -25,7 +25,7 @@ from thaigen.dataset.manifest import read_manifest
 from thaigen.dataset.samples import records_by_image
 from thaigen.errors import DatasetError
 from thaigen.typeset.fonts import FontInfo, load_pool
-from thaigen.typeset.render import pil_font
+from thaigen.typeset.faces import pil_font
 from thaigen.typeset.runs import split_runs
 
 SHEET_COLUMNS = 4

@@ -25,7 +25,7 @@ from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.merge import describe, provenance, read_chunks, write_outputs
 from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs
 from thaigen.pipeline.page import largest_page, make_page
-from thaigen.pipeline.sample import choose_runs, load_text_sources, make_sample
+from thaigen.pipeline.sample import DRAWING_FORMAT, choose_runs, load_text_sources, make_sample
 from thaigen.pipeline.shards import Shard
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
@@ -80,7 +80,11 @@ def chunk_starts(config: GenConfig, shard: Shard | None = None) -> list[int]:
 
 def state_of(config: GenConfig, shard: Shard | None = None, storage: Storage = Storage.FOLDER) -> str:
     """build.json: what decides the folder's bytes (a whole folder-format build names no shard or storage)."""
-    state: dict[str, Any] = {"config": config.model_dump(mode="json"), "chunk_size": chunk_size(config)}
+    state: dict[str, Any] = {
+        "config": config.model_dump(mode="json"),
+        "chunk_size": chunk_size(config),
+        "drawing_format": DRAWING_FORMAT,
+    }
     if shard:
         state["shard"] = [shard.index, shard.count]
     if storage is not Storage.FOLDER:

@@ -16,6 +16,7 @@ from thaigen.config.schema import GenConfig
 from thaigen.dataset import labels, paths, samples
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import read_dictionary, write_dictionary
+from thaigen.pipeline.sample import DRAWING_FORMAT
 from thaigen.text.sources import ctc_steps
 from thaigen.typeset.fonts import FontPool
 
@@ -93,13 +94,14 @@ def _version(package: str) -> str | None:
         return None
 
 
-PROVENANCE = ("versions", "fonts")
+PROVENANCE = ("drawing_format", "versions", "fonts")
 """Manifest keys that describe the machine's software and fonts rather than the samples (shards must agree)."""
 
 
 def provenance(pool: FontPool) -> dict[str, Any]:
-    """The manifest's `versions` and `fonts`: what this machine draws with."""
+    """The manifest's `drawing_format`, `versions` and `fonts`: how and with what this machine draws."""
     return {
+        "drawing_format": DRAWING_FORMAT,
         "versions": {p: _version(p) for p in PACKAGES}
         | {"raqm": features.version("raqm"), "harfbuzz": features.version("harfbuzz")},
         "fonts": [
@@ -118,6 +120,7 @@ def describe(config: GenConfig, origin: Mapping[str, Any], stats: Stats) -> dict
     """
     return {
         "format": "paddleocr-rec",
+        "drawing_format": origin["drawing_format"],
         "config": config.model_dump(mode="json"),
         "config_digest": config.digest(),
         "seed": config.seed,

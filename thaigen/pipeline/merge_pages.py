@@ -95,7 +95,7 @@ def write_page_outputs(out: Path, records: Iterable[dict[str, Any]], crops: bool
 def describe_pages(config: GenConfig, origin: Mapping[str, Any], stats: PageStats) -> dict[str, Any]:
     """The det manifest; `origin` is `merge.provenance(pool)` of the machine(s) that drew the pages."""
     base = describe(config, origin, stats.crops)
-    manifest = {key: base[key] for key in ("config", "config_digest", "seed", "versions", "fonts")}
+    manifest = {key: base[key] for key in ("drawing_format", "config", "config_digest", "seed", "versions", "fonts")}
     manifest |= {
         "format": "paddleocr-det",
         "counts": {

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from thaigen.augment.apply import augment, choose_preset
 from thaigen.compose.backgrounds import Backdrop, draw_on, sample_backdrop
@@ -16,6 +14,7 @@ from thaigen.compose.crop import Frame, recrop, sample_frame, to_height
 from thaigen.compose.furniture import Where, draw_furniture
 from thaigen.config.schema import GenConfig
 from thaigen.dataset.dictionary import encodable_characters
+from thaigen.dataset.png import encode_png
 from thaigen.errors import ConfigError, FontError
 from thaigen.rng import Stage, stage_rng
 from thaigen.text.catalog import sources_for
@@ -25,6 +24,10 @@ from thaigen.typeset.render import LineStyle, draw_ink, sample_style
 from thaigen.typeset.runs import Run, split_runs
 from thaigen.typeset.styles import TextStyle, sample_text_style, with_weight
 
+DRAWING_FORMAT = 2
+"""Bumped whenever the same config and seed start to give other bytes (recorded in build.json and the manifest,
+so a build never resumes, nor a merge joins, across formats). 1: hinted glyphs, Pillow's PNG encoder at
+level 3. 2: unhinted glyphs (typeset.faces), OpenCV's PNG encoder at level 1, gray images as grayscale PNGs."""
 MAX_ATTEMPTS = 50
 """Texts tried per sample before giving up (a text no font covers is redrawn)."""
 MAX_WIDTH_PX = 30_000
@@ -144,13 +147,6 @@ def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSamp
         f"sample {index}: no configured font (with fallbacks) covers any of {MAX_ATTEMPTS} texts drawn,"
         f" e.g. {text.text!r}; add a font that has these characters"
     )
-
-
-def encode_png(pixels: np.ndarray) -> bytes:
-    """Encode RGB pixels as PNG (deterministic bytes for equal pixels)."""
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=3)
-    return buffer.getvalue()
 
 
 def _neighbour_ink(config: GenConfig, pool: FontPool, runs: list[Run], style: LineStyle, index: int) -> np.ndarray | None:

@@ -17,6 +17,8 @@ from PIL import Image, ImageDraw, ImageFont, features
 from thaigen.config.schema import FontsConfig
 from thaigen.errors import FontError
 from thaigen.resources import data_dir
+from thaigen.typeset import faces
+from thaigen.typeset.faces import pil_font
 
 THAI_CONSONANTS = frozenset(chr(c) for c in range(0x0E01, 0x0E2F))
 FONT_SUFFIXES = (".ttf", ".otf")
@@ -37,9 +39,10 @@ _EXTREMES = 6
 _PROBE_PX = 200
 _SCAN_VERSION = hashlib.sha256(
     Path(__file__).read_bytes()
+    + Path(faces.__file__).read_bytes()
     + repr([Image.__version__, *(features.version(f) for f in ("freetype2", "raqm", "harfbuzz"))]).encode()
 ).hexdigest()[:16]
-"""What a scan result depends on besides the font's bytes: this module's code and the rendering libraries."""
+"""What a scan result depends on besides the font's bytes: this module's and faces' code and the rendering libraries."""
 
 
 class MarkPositioningWarning(UserWarning):
@@ -110,7 +113,7 @@ def _ink(font: ImageFont.FreeTypeFont, text: str) -> bytes:
 
 def _drops_marks(path: Path) -> bool:
     """True when some mark renders no ink (e.g. a tone mark over an upper vowel vanishes)."""
-    font = ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM)
+    font = pil_font(str(path), _PROBE_PX)
     return any(_ink(font, marked) == _ink(font, bare) for marked, bare in _MARK_PROBES)
 
 
@@ -124,7 +127,7 @@ def extent_probe(font: ImageFont.FreeTypeFont, codepoints: frozenset[str]) -> st
 
 
 def extents_px(font: ImageFont.FreeTypeFont, probe: str) -> tuple[int, int]:
-    """(ascent, descent) in px: the font's metrics widened to the (hinted) ink of `probe`."""
+    """(ascent, descent) in px: the font's metrics widened to the (unhinted, as drawn) ink of `probe`."""
     ascent, descent = font.getmetrics()
     _, top, _, bottom = font.getbbox(probe, anchor="ls")
     return max(ascent, math.ceil(-top)), max(descent, math.ceil(bottom))
@@ -162,7 +165,7 @@ def _measure(path: Path, codepoints: frozenset[str], thai: bool, positions_marks
     """The rendered part of a scan: why a Thai font is left out, or its extreme clusters and line box."""
     if thai and (not positions_marks or _drops_marks(path)):
         return {"left_out": "no GPOS mark positioning for Thai" if not positions_marks else "it drops Thai marks"}
-    reference = ImageFont.truetype(str(path), _PROBE_PX, layout_engine=ImageFont.Layout.RAQM)
+    reference = pil_font(str(path), _PROBE_PX)
     probe = extent_probe(reference, codepoints)
     ascent, descent = extents_px(reference, probe)
     return {"left_out": None, "probe": probe, "ascent_em": ascent / _PROBE_PX, "descent_em": descent / _PROBE_PX}

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageDraw, features
 
 from thaigen.config.schema import RenderConfig
 from thaigen.errors import EnvironmentProblem
+from thaigen.typeset.faces import pil_font
 from thaigen.typeset.fonts import FontInfo, extents_px, line_px_size
 from thaigen.typeset.runs import Run, clusters
 from thaigen.typeset.styles import PLAIN, TextStyle
@@ -27,7 +28,7 @@ def require_raqm() -> None:
         )
 
 
-HINTING_SLACK_PX = 1
+EDGE_SLACK_PX = 1
 """Room above and below the line box for anti-aliasing at the ink's edge."""
 MIN_SIZE_PX = 6
 
@@ -40,14 +41,8 @@ def _font_box(font: FontInfo, size: int) -> tuple[int, int]:
 def _line_box(fonts: Sequence[FontInfo], size: int, stroke: float) -> tuple[int, int]:
     """(ascent, descent) px of a line drawn with `fonts` at `size`, from font metrics and probes, never the text."""
     boxes = [_font_box(f, size) for f in fonts]
-    slack = HINTING_SLACK_PX + math.ceil(stroke)
+    slack = EDGE_SLACK_PX + math.ceil(stroke)
     return max(b[0] for b in boxes) + slack, max(b[1] for b in boxes) + slack
-
-
-@functools.lru_cache(maxsize=1024)
-def pil_font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    """A Pillow font using the raqm layout engine, cached per process."""
-    return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
 
 
 @dataclass(frozen=True)
@@ -138,7 +133,7 @@ def place_runs(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[tupl
     """Lay runs out left to right on one baseline; return placements and the canvas width."""
     fonts = [r.font for r in runs]
     bold = any(r.synthetic_bold for r in runs)
-    size = line_px_size(fonts, style.line_fill * height - 2 * HINTING_SLACK_PX)
+    size = line_px_size(fonts, style.line_fill * height - 2 * EDGE_SLACK_PX)
     ascent, descent = _line_box(fonts, size, style.text.stroke * size * bold)
     while ascent + descent > height and size > MIN_SIZE_PX:
         size -= 1

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from thaigen.resources import data_dir
-from thaigen.typeset.render import pil_font
+from thaigen.typeset.faces import pil_font
 from trainers.evaluation.metrics import Summary
 from trainers.evaluation.score import EngineScore, LabelledLine
 from trainers.inference.image import Image as Line
