@@ -18,7 +18,7 @@ from tqdm import tqdm
 from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
 from thaigen.dataset import lmdb, paths, samples
-from thaigen.dataset.atomic import atomic_bytes, atomic_text
+from thaigen.dataset.atomic import atomic_bytes, atomic_text, write_in_place
 from thaigen.dataset.labels import read_labels
 from thaigen.dataset.manifest import read_manifest, write_manifest
 from thaigen.errors import ConfigError, DatasetError
@@ -154,18 +154,21 @@ def _build_chunk(start: int) -> int:
 
 
 def _write_sample(config: GenConfig, pool: FontPool, out: Path, index: int) -> dict[str, Any]:
-    """Render sample `index` (a line, or a page and its crops), write its images, and return its record."""
+    """Render sample `index` (a line, or a page and its crops), write its images, and return its record.
+
+    Images are written in place: the chunk's record file, written atomically after them, marks them done.
+    """
     if config.task == "rec":
         sample = make_sample(config, pool, index)
-        atomic_bytes(out / paths.image_relpath(index), sample.png)
+        write_in_place(out / paths.image_relpath(index), sample.png)
         return sample.metadata()
     page = make_page(config, pool, index)
-    atomic_bytes(out / paths.image_relpath(index), page.png)
+    write_in_place(out / paths.image_relpath(index), page.png)
     crop_paths = tuple(paths.crop_relpath(index, n) if png else None for n, png in enumerate(page.crops))
     for path, png in zip(crop_paths, page.crops):
         if path and png:
             (out / paths.CROPS / path).parent.mkdir(parents=True, exist_ok=True)
-            atomic_bytes(out / paths.CROPS / path, png)
+            write_in_place(out / paths.CROPS / path, png)
     return page.metadata(crop_paths)
 
 
