@@ -24,10 +24,16 @@ class Stage(IntEnum):
 def stage_rng(seed: int, index: int, stage: Stage, attempt: int = 0) -> np.random.Generator:
     """Return the generator for one stage of one sample (and one retry `attempt`).
 
-    The same generator as ``np.random.default_rng(SeedSequence(...))``, built without default_rng's type
-    dispatch (a quarter of its cost, paid about ten times per sample).
+    The same generator as ``np.random.default_rng(SeedSequence([seed, index, stage, attempt]))``, built faster
+    (it is made about ten times per sample): without default_rng's type dispatch, and with the entropy as the
+    uint32 array SeedSequence would assemble from those four ints when each fits in one 32-bit word.
     """
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, index, int(stage), attempt])))
+    words = (seed, index, int(stage), attempt)
+    entropy = np.array(words, dtype=np.uint32) if all(0 <= w < _WORD for w in words) else list(words)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+
+
+_WORD = 1 << 32
 
 
 def pick(u: float, weights: Sequence[float]) -> int:
