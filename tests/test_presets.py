@@ -121,3 +121,33 @@ def test_a_preset_that_leaves_8_bit_rgb_is_a_one_line_error(
                  "--quiet"])  # fmt: skip
     error = capsys.readouterr().err.splitlines()
     assert code == 2 and len(error) == 1 and error[0].startswith("thaigen: error: preset 'odd' turns a line into")
+
+
+NESTED: tuple[dict[str, object], ...] = (
+    {"OneOf": {"transforms": [{"GaussNoise": {"std_range": [0.02, 0.1], "p": 1}}, {"Defocus": {"radius": [1, 3], "p": 1}}],
+               "p": 0.8}},
+    {"SomeOf": {"transforms": [{"RandomBrightnessContrast": {"p": 1}}, {"Binarize": {"p": 1}}, {"Streaks": {"p": 1}}],
+                "n": 2, "p": 0.9}},
+    {"Affine": {"rotate": [-3, 3], "fit_output": True, "p": 0.7}},
+)
+"""Composes inside the Compose and thaigen's own transforms: every level must be reseeded."""
+
+
+@pytest.mark.parametrize("preset", [*(p for p in sorted(BUILTIN) if BUILTIN[p]), "nested"])
+def test_reseed_draws_exactly_as_set_random_seed(pool: FontPool, preset: str) -> None:
+    """reseed is albumentations' set_random_seed, faster: the same images and masks, seed after seed."""
+    from thaigen.augment.apply import reseed
+    from thaigen.augment.presets import build_preset
+
+    steps = NESTED if preset == "nested" else BUILTIN[preset]
+    config = make_config(count=8, seed=3)
+    lines = [compose_sample(config, pool, i) for i in range(8)]
+    theirs, ours = build_preset(preset, steps), build_preset(preset, steps)
+    assert theirs is not None and ours is not None
+    for n, seed in enumerate((11, 11, 2**31 - 2, 0, 977, 11, 5, 40_000)):
+        line = lines[n % len(lines)]
+        theirs.set_random_seed(seed)
+        reseed(ours, seed)
+        expected = theirs(image=line.pixels, mask=line.ink)
+        got = ours(image=line.pixels, mask=line.ink)
+        assert np.array_equal(got["image"], expected["image"]) and np.array_equal(got["mask"], expected["mask"])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import albumentations as A
 import numpy as np
 
 from thaigen.augment.presets import Step, cached_preset
@@ -39,6 +41,24 @@ def ink_inside(ink: np.ndarray) -> bool:
     return bool(ink.any()) and not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
 
 
+def reseed(pipeline: A.Compose, seed: int) -> None:
+    """Exactly ``pipeline.set_random_seed(seed)`` (albumentations 2.0.8), at a fifth of its cost.
+
+    That call gives the Compose and every transform in it a new ``np.random.default_rng(seed)`` and
+    ``random.Random(seed)``; a new default_rng costs 30 us, so here each one's own numpy generator is set
+    to the state a new one starts in instead (3 us). Every transform still draws from its own stream.
+    """
+    start = np.random.default_rng(seed).bit_generator.state
+    stack: list[A.BaseCompose | A.BasicTransform] = [pipeline]
+    while stack:
+        node = stack.pop()
+        node.seed = seed
+        node.random_generator.bit_generator.state = start
+        node.py_random = random.Random(seed)
+        if isinstance(node, A.BaseCompose):
+            stack.extend(t for t in node.transforms if isinstance(t, (A.BasicTransform, A.BaseCompose)))
+
+
 def _rgb8(name: str, image: object) -> np.ndarray:
     """The preset's output, if it is still an 8-bit RGB image (what thaigen encodes as PNG).
 
@@ -66,10 +86,10 @@ def augment(
     if pipeline is None:
         return Augmented(image, ink, name)
     if not moves:
-        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
         return Augmented(_rgb8(name, pipeline(image=image)["image"]), ink, name)
     for _ in range(GEOMETRY_TRIES):
-        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
         out = pipeline(image=image, mask=ink)
         moved = np.asarray(out["mask"])
         if ink_inside(moved):
@@ -97,11 +117,11 @@ def augment_page(
     if pipeline is None:
         return AugmentedPage(image, ids, points, name)
     if not moves:
-        pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+        reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
         return AugmentedPage(_rgb8(name, pipeline(image=image)["image"]), ids, points, name)
     pipeline, _ = cached_preset(name, steps_json, keypoints=True)
     assert pipeline is not None
-    pipeline.set_random_seed(int(rng.integers(0, 2**31 - 1)))
+    reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
     out = pipeline(image=image, mask=ids, keypoints=points)
     moved = np.asarray(out["keypoints"], dtype=np.float32).reshape(-1, 2)
     return AugmentedPage(_rgb8(name, out["image"]), np.asarray(out["mask"]), moved, name)
