@@ -29,11 +29,11 @@ import numpy as np
 from PIL import Image, ImageDraw, features
 
 from thaigen.config.loading import make_config
+from thaigen.dataset.png import encode_png
 from thaigen.pipeline.build import Mode, build
 from thaigen.pipeline.page import PageSample, make_page
-from thaigen.dataset.png import encode_png
-from thaigen.typeset.fonts import load_pool
 from thaigen.typeset.faces import pil_font
+from thaigen.typeset.fonts import load_pool
 
 OUT = Path(__file__).resolve().parent / "out"
 

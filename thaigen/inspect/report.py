@@ -24,8 +24,8 @@ from thaigen.dataset.labels import read_label_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.dataset.samples import records_by_image
 from thaigen.errors import DatasetError
-from thaigen.typeset.fonts import FontInfo, load_pool
 from thaigen.typeset.faces import pil_font
+from thaigen.typeset.fonts import FontInfo, load_pool
 from thaigen.typeset.runs import split_runs
 
 SHEET_COLUMNS = 4

@@ -23,8 +23,8 @@ from thaigen.compose.page import Ink, Page, PageLine, shape_line
 from thaigen.compose.quad import crop_quad
 from thaigen.config.schema import GenConfig
 from thaigen.dataset.detection import IGNORE, DetBox
-from thaigen.errors import ConfigError
 from thaigen.dataset.png import encode_png
+from thaigen.errors import ConfigError
 from thaigen.pipeline.sample import target_characters, text_sources
 from thaigen.rng import Stage, pick, stage_rng
 from thaigen.text.sources import sample_text
