@@ -9,9 +9,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from thaigen.text.balance import ALPHABET, PUNCTUATION, rare_characters, tnc_character_shares
+from thaigen.text.balance import ALPHABET, PUNCTUATION, rare_characters
 from thaigen.text.catalog import BUDGETED, sources_for
-from thaigen.text.lexicon import STACKED, words_by_tag
+from thaigen.text.lexicon import STACKED, tnc_character_shares, words_by_tag
 from thaigen.text.phrases import SLOT, SLOTS, templates
 from thaigen.text.sources import corpus, ctc_steps, is_clean, sample_text
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections import Counter
 
 import numpy as np
 
-from thaigen.text.lexicon import tnc_frequencies, words_by_tag, words_with
+from thaigen.text.lexicon import tnc_character_shares, tnc_frequencies, words_by_tag, words_with
 from thaigen.text.sources import (
     amount,
     choice,
@@ -66,17 +65,6 @@ RARE_SHARE = 0.002
 OBSOLETE = "ฃฅ"
 MIN_LINE = 10
 """Shortest line aimed for around a rare character (a bare ฃ ขวด would repeat)."""
-
-
-@functools.cache
-def tnc_character_shares() -> dict[str, float]:
-    """Character -> its share of TNC's character mass."""
-    counts: Counter[str] = Counter()
-    for word, count in tnc_frequencies().items():
-        for ch in word:
-            counts[ch] += count
-    total = sum(counts.values())
-    return {ch: n / total for ch, n in counts.items()}
 
 
 @functools.cache

@@ -3,7 +3,8 @@ words that stack marks, and words holding a given character.
 
 Sources: the TDTB unigram tagger's lexicon (about 10,000 words with Universal POS tags), TNC word
 frequencies (Thai National Corpus), and pythainlp's Thai, ORST (Royal Society) and Volubilis word lists.
-All ship inside the pythainlp wheel; nothing is downloaded.
+All ship inside the pythainlp wheel; nothing is downloaded. What is derived from them is kept in thaigen's
+cache (thaigen.cache) by pythainlp's version and this code.
 """
 
 from __future__ import annotations
@@ -12,15 +13,22 @@ import functools
 import importlib.resources
 import itertools
 import json
+import marshal
 import math
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pythainlp
 from pythainlp.corpus import thai_orst_words, thai_volubilis_words, thai_words, tnc
 
+from thaigen import cache
+from thaigen.text import thai
 from thaigen.text.sources import weighted_index
 from thaigen.text.thai import THAI_LETTERS, is_valid_thai
 
@@ -54,48 +62,97 @@ def _is_word(word: str) -> bool:
     return 0 < len(word) <= MAX_WORD_CODE_POINTS and WORD_LETTERS.issuperset(word) and is_valid_thai(word)
 
 
-@functools.cache
-def tnc_frequencies() -> dict[str, int]:
-    """Word -> count in the Thai National Corpus."""
-    return {word: count for word, count in tnc.word_freqs()}
-
-
-def _weighted(words: Iterable[str]) -> WeightedWords:
-    """Sorted words weighted by the square root of their TNC count (common words first in mass, rare ones still drawn)."""
-    frequencies = tnc_frequencies()
+def _weighted(words: Iterable[str], frequencies: Mapping[str, int]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Sorted words and their cumulative weights: the square root of their TNC count (common words first in
+    mass, rare ones still drawn)."""
     ordered = tuple(sorted(set(words)))
     weights = (math.sqrt(frequencies.get(w, 0) + 1) for w in ordered)
-    return WeightedWords(ordered, tuple(itertools.accumulate(weights)))
+    return ordered, tuple(itertools.accumulate(weights))
 
 
-@functools.cache
-def words_by_tag() -> dict[str, WeightedWords]:
-    """Universal POS tag -> its pure-Thai words from the TDTB lexicon, TNC-weighted."""
+def _derive() -> dict[str, Any]:
+    """Every table this module offers, from pythainlp's corpora (about a second: four word lists and TNC read,
+    200,000 words checked and sorted)."""
+    frequencies = {word: count for word, count in tnc.word_freqs()}
+    characters: Counter[str] = Counter()
+    for word, count in frequencies.items():
+        for ch in word:
+            characters[ch] += count
+    total = sum(characters.values())
+    words = tuple(sorted({w for w in itertools.chain(thai_words(), thai_orst_words(), thai_volubilis_words()) if _is_word(w)}))
     lexicon = importlib.resources.files("pythainlp.corpus") / "tdtb-unigram_tagger.json"
     tags: dict[str, list[str]] = defaultdict(list)
     for word, tag in json.loads(lexicon.read_text(encoding="utf-8-sig")).items():
         if _is_word(word):
             tags[tag].append(word)
-    return {tag: _weighted(words) for tag, words in sorted(tags.items())}
+    return {
+        "tnc": frequencies,
+        "character_shares": {ch: n / total for ch, n in characters.items()},
+        "words": words,
+        "by_tag": {tag: _weighted(tagged, frequencies) for tag, tagged in sorted(tags.items())},
+        "common": _weighted(words, frequencies),
+        "stacked": _weighted((w for w in words if STACKED.search(w)), frequencies),
+    }
+
+
+_TABLES_VERSION = cache.digest(
+    Path(__file__).read_bytes(), Path(thai.__file__).read_bytes(), pythainlp.__version__, sys.version, str(marshal.version)
+)
+"""What the tables depend on besides pythainlp's corpora (which its version pins): this code, the mark-order
+rules, and marshal's format."""
 
 
 @functools.cache
+def _tables() -> dict[str, Any]:
+    """The derived tables, from the cache when it holds them (marshal: 0.07 s against a second to derive)."""
+    name = f"tables-{_TABLES_VERSION}.marshal"
+    data = cache.load("lexicon", name)
+    if data is not None:
+        try:
+            tables = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            tables = None
+        if isinstance(tables, dict) and tables.keys() == _TABLE_KEYS:
+            return tables
+    tables = _derive()
+    cache.store("lexicon", name, marshal.dumps(tables))
+    return tables
+
+
+_TABLE_KEYS = {"tnc", "character_shares", "words", "by_tag", "common", "stacked"}
+
+
+def tnc_frequencies() -> dict[str, int]:
+    """Word -> count in the Thai National Corpus."""
+    return _tables()["tnc"]
+
+
+def tnc_character_shares() -> dict[str, float]:
+    """Character -> its share of TNC's character mass."""
+    return _tables()["character_shares"]
+
+
+@functools.cache
+def words_by_tag() -> dict[str, WeightedWords]:
+    """Universal POS tag -> its pure-Thai words from the TDTB lexicon, TNC-weighted."""
+    return {tag: WeightedWords(*pair) for tag, pair in _tables()["by_tag"].items()}
+
+
 def all_words() -> tuple[str, ...]:
     """Every clean pure-Thai word of pythainlp's Thai, ORST and Volubilis lists, sorted."""
-    words = itertools.chain(thai_words(), thai_orst_words(), thai_volubilis_words())
-    return tuple(sorted({w for w in words if _is_word(w)}))
+    return _tables()["words"]
 
 
 @functools.cache
 def common_words() -> WeightedWords:
     """Every lexicon word, TNC-weighted."""
-    return _weighted(all_words())
+    return WeightedWords(*_tables()["common"])
 
 
 @functools.cache
 def stacked_words() -> WeightedWords:
     """Words with at least one hard mark cluster (:data:`STACKED`), TNC-weighted."""
-    return _weighted(w for w in all_words() if STACKED.search(w))
+    return WeightedWords(*_tables()["stacked"])
 
 
 @functools.cache

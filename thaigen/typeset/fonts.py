@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import Image, ImageDraw, ImageFont, features
 
+from thaigen import cache
 from thaigen.config.schema import FontsConfig
 from thaigen.errors import FontError
 from thaigen.resources import data_dir
@@ -37,11 +37,11 @@ _EXTENT_CLUSTERS: tuple[str, ...] = (
 _EXTREMES = 6
 """Tallest and deepest clusters kept per font to size its line box at any px size."""
 _PROBE_PX = 200
-_SCAN_VERSION = hashlib.sha256(
-    Path(__file__).read_bytes()
-    + Path(faces.__file__).read_bytes()
-    + repr([Image.__version__, *(features.version(f) for f in ("freetype2", "raqm", "harfbuzz"))]).encode()
-).hexdigest()[:16]
+_SCAN_VERSION = cache.digest(
+    Path(__file__).read_bytes(),
+    Path(faces.__file__).read_bytes(),
+    repr([Image.__version__, *(features.version(f) for f in ("freetype2", "raqm", "harfbuzz"))]),
+)
 """What a scan result depends on besides the font's bytes: this module's and faces' code and the rendering libraries."""
 
 
@@ -133,32 +133,18 @@ def extents_px(font: ImageFont.FreeTypeFont, probe: str) -> tuple[int, int]:
     return max(ascent, math.ceil(-top)), max(descent, math.ceil(bottom))
 
 
-def _cache_dir() -> Path:
-    """Where font scans are kept between runs: $THAIGEN_CACHE_DIR, else $XDG_CACHE_HOME/thaigen, else ~/.cache/thaigen."""
-    root = os.environ.get("THAIGEN_CACHE_DIR")
-    if root:
-        return Path(root) / "fonts"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "thaigen" / "fonts"
-
-
 def _cached_scan(sha256: str) -> dict[str, object] | None:
     """The stored scan of the font with these bytes (None when absent or unreadable: it is then redone)."""
+    data = cache.load("fonts", f"{sha256}-{_SCAN_VERSION}.json")
     try:
-        return dict(json.loads((_cache_dir() / f"{sha256}-{_SCAN_VERSION}.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError):
+        return dict(json.loads(data)) if data is not None else None
+    except ValueError:
         return None
 
 
 def _store_scan(sha256: str, scan: dict[str, object]) -> None:
-    """Keep a scan for the next run; a cache that cannot be written is simply not used."""
-    target = _cache_dir() / f"{sha256}-{_SCAN_VERSION}.json"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(scan, ensure_ascii=False), encoding="utf-8")
-        temporary.replace(target)
-    except OSError:
-        return
+    """Keep a scan for the next run."""
+    cache.store("fonts", f"{sha256}-{_SCAN_VERSION}.json", json.dumps(scan, ensure_ascii=False).encode("utf-8"))
 
 
 def _measure(path: Path, codepoints: frozenset[str], thai: bool, positions_marks: bool) -> dict[str, object]:
