@@ -48,3 +48,45 @@ def test_an_unwritable_cache_is_not_used(tmp_path: Path, monkeypatch: pytest.Mon
     cache.store("lexicon", "x", b"data")
     assert cache.load("lexicon", "x") is None
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_unhinted_fonts_differ_from_the_file_only_in_prep(empty_cache: Path) -> None:
+    """The cached copy keeps every other table byte for byte; its prep only inhibits instructions."""
+    from fontTools.ttLib import TTFont
+
+    from thaigen.resources import data_dir
+    from thaigen.typeset import faces
+
+    faces._unhinted_source.cache_clear()
+    for name in ("tlwg/Garuda.ttf", "noto/NotoSansThai-Regular.ttf", "noto/NotoSans-Bold.ttf"):
+        path = data_dir("fonts") / name
+        copy = Path(str(faces._unhinted_source(path)))
+        assert copy.parent == empty_cache / "faces"
+        with TTFont(path, lazy=True) as original, TTFont(copy, lazy=True) as unhinted:
+            assert set(unhinted.keys()) == set(original.keys()) | {"prep"}
+            for tag in set(original.keys()) - {"prep", "head", "GlyphOrder"}:
+                assert unhinted.reader[tag] == original.reader[tag], (name, tag)
+            assert unhinted["prep"].program.getBytecode() == bytes([0xB1, 1, 1, 0x8E])  # PUSHB[1] 1 1, INSTCTRL
+    faces._unhinted_source.cache_clear()
+
+
+def test_fonts_draw_the_same_without_a_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unwritable cache: the unhinted copy is read from memory, and draws the same ink."""
+    from thaigen.resources import data_dir
+    from thaigen.typeset import faces
+
+    path = str(data_dir("fonts") / "tlwg/Kinnari.ttf")
+    faces._unhinted_source.cache_clear()
+    faces.pil_font.cache_clear()
+    monkeypatch.setenv("THAIGEN_CACHE_DIR", str(tmp_path / "cache"))
+    cached = faces.pil_font(path, 40).getmask("ปั้นน้ำ ฐูฎู")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("THAIGEN_CACHE_DIR", str(blocker))
+    faces._unhinted_source.cache_clear()
+    faces.pil_font.cache_clear()
+    assert isinstance(faces._unhinted_source(Path(path)), bytes)
+    in_memory = faces.pil_font(path, 40).getmask("ปั้นน้ำ ฐูฎู")
+    assert in_memory.size == cached.size and bytes(in_memory) == bytes(cached)
+    faces._unhinted_source.cache_clear()
+    faces.pil_font.cache_clear()

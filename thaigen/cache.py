@@ -31,6 +31,12 @@ def digest(*parts: bytes | str) -> str:
     return hasher.hexdigest()[:16]
 
 
+def find(kind: str, name: str) -> Path | None:
+    """The entry's path when it exists (for readers that take a file name)."""
+    entry = cache_dir(kind) / name
+    return entry if entry.is_file() else None
+
+
 def load(kind: str, name: str) -> bytes | None:
     """The entry's bytes, or None when it is absent or unreadable."""
     try:

@@ -6,24 +6,32 @@ photos, so thaigen draws unhinted outlines: each TrueType font is loaded from a 
 (``prep``) only sets INSTCTRL's "inhibit instructions" bit, which FreeType honours by loading every glyph
 as with FT_LOAD_NO_HINTING (and, the program being present, without its auto-hinter). Nothing else in the
 font changes: cmap, GSUB/GPOS, metrics and outlines are the file's own bytes. CFF-outline fonts (no
-TrueType bytecode) are loaded as they are.
+TrueType bytecode) are loaded as they are. The copies are kept in thaigen's cache by the font's sha256 and
+this code (making one takes 5 ms; loading it by name lets FreeType map it rather than copy it per size).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from pathlib import Path
 
+import fontTools
 from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables import ttProgram
 from PIL import ImageFont
+
+from thaigen import cache
 
 INHIBIT_INSTRUCTIONS = ("PUSHB[ ]", "1 1", "INSTCTRL[ ]")
 """CVT program that sets instruction control selector 1 (inhibit grid-fitting) to on."""
 
 
-@functools.lru_cache(maxsize=64)
+_VERSION = cache.digest(Path(__file__).read_bytes(), fontTools.version)
+"""What an unhinted copy depends on besides the font's bytes."""
+
+
 def unhinted_bytes(path: Path) -> bytes:
     """The font file's bytes with its TrueType instructions inhibited (unchanged for CFF-outline fonts).
 
@@ -43,7 +51,23 @@ def unhinted_bytes(path: Path) -> bytes:
         return out.getvalue()
 
 
+@functools.lru_cache(maxsize=64)
+def _unhinted_source(path: Path) -> str | bytes:
+    """The cached unhinted copy's file name, or its bytes when the cache cannot hold it."""
+    name = f"{hashlib.sha256(path.read_bytes()).hexdigest()}-{_VERSION}{path.suffix.lower()}"
+    entry = cache.find("faces", name)
+    if entry is None:
+        data = unhinted_bytes(path)
+        cache.store("faces", name, data)
+        entry = cache.find("faces", name)
+        if entry is None:
+            return data
+    return str(entry)
+
+
 @functools.lru_cache(maxsize=1024)
 def pil_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     """The unhinted font at `size` px per em, with the raqm layout engine, cached per process."""
-    return ImageFont.truetype(io.BytesIO(unhinted_bytes(Path(path))), size, layout_engine=ImageFont.Layout.RAQM)
+    source = _unhinted_source(Path(path))
+    readable = source if isinstance(source, str) else io.BytesIO(source)
+    return ImageFont.truetype(readable, size, layout_engine=ImageFont.Layout.RAQM)
