@@ -205,3 +205,20 @@ def test_a_plugin_missing_its_dependencies_leaves_build_working(tmp_path: Path) 
     assert done.stderr.splitlines() == [
         "thaigen: error: 'serve' needs uvicorn, which is not installed: pip install -e '.[train]' (see README)"
     ]
+
+
+def test_build_loads_no_plugin_command_but_help_lists_them(tmp_path: Path) -> None:
+    """A built-in command skips the plugins' imports; the command list still shows every plugin."""
+    script = (
+        "import sys; from thaigen.cli import main; "
+        f"code = main(['build', '--recipe', 'digits', '--count', '4', '--out', {str(tmp_path / 'd')!r}, '--quiet']); "
+        "print(code, ' '.join(sorted({m.split('.')[1] for m in sys.modules if m.startswith('trainers.')})))"
+    )
+    built = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    code, *loaded = built.stdout.strip().splitlines()[-1].split()
+    assert code == "0", built.stderr
+    assert set(loaded) <= {"jobs", "aws"}  # only what the --engine plugin (SageMaker Processing) imports
+    listed = _thaigen("--help")
+    assert listed.returncode == 0
+    for command in ("train", "score", "read", "serve", "aws", "build", "lint"):
+        assert command in listed.stdout
