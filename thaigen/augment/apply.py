@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from dataclasses import dataclass
 import albumentations as A
 import numpy as np
 
-from thaigen.augment.presets import Step, cached_preset
+from thaigen.augment.presets import Step, cached_preset, canonical_steps
 from thaigen.errors import ConfigError
 from thaigen.rng import pick
 
@@ -48,7 +47,7 @@ def reseed(pipeline: A.Compose, seed: int) -> None:
     ``random.Random(seed)``; a new default_rng costs 30 us, so here each one's own numpy generator is set
     to the state a new one starts in instead (3 us). Every transform still draws from its own stream.
     """
-    start = np.random.default_rng(seed).bit_generator.state
+    start = np.random.PCG64(seed).state  # default_rng(seed)'s bit generator, without its type dispatch
     stack: list[A.BaseCompose | A.BasicTransform] = [pipeline]
     while stack:
         node = stack.pop()
@@ -82,7 +81,7 @@ def augment(
     `ink` is the label's coverage (H x W uint8); it goes through the same geometry, and a draw that
     pushes any of it onto the border is rejected.
     """
-    pipeline, moves = cached_preset(name, json.dumps(steps, sort_keys=True))
+    pipeline, moves = cached_preset(name, canonical_steps(steps))
     if pipeline is None:
         return Augmented(image, ink, name)
     if not moves:
@@ -112,7 +111,7 @@ def augment_page(
     image: np.ndarray, ids: np.ndarray, points: np.ndarray, name: str, steps: Sequence[Step], rng: np.random.Generator
 ) -> AugmentedPage:
     """Apply preset `name` to a page; its line-id mask (nearest) and polygon keypoints move with the pixels."""
-    steps_json = json.dumps(steps, sort_keys=True)
+    steps_json = canonical_steps(steps)
     pipeline, moves = cached_preset(name, steps_json)
     if pipeline is None:
         return AugmentedPage(image, ids, points, name)

@@ -219,6 +219,20 @@ def build_preset(name: str, steps: Sequence[Step], keypoints: bool = False) -> A
     return A.Compose(transforms)
 
 
+_CANONICAL: dict[int, tuple[Sequence[Step], str]] = {}
+"""id(steps) -> (steps, their canonical JSON); holding the steps keeps their id from being reused."""
+
+
+def canonical_steps(steps: Sequence[Step]) -> str:
+    """A preset's steps as canonical JSON (cached_preset's key), worked out once per steps object."""
+    known = _CANONICAL.get(id(steps))
+    if known is None or known[0] is not steps:
+        if len(_CANONICAL) >= 256:
+            _CANONICAL.clear()  # a caller that makes its steps anew each time: stay bounded
+        known = _CANONICAL[id(steps)] = (steps, json.dumps(steps, sort_keys=True))
+    return known[1]
+
+
 @functools.cache
 def cached_preset(name: str, steps_json: str, keypoints: bool = False) -> tuple[A.Compose | None, bool]:
     """build_preset, once per process per (name, steps as canonical JSON), and whether it moves pixels."""
