@@ -107,6 +107,22 @@ def test_rebuild_is_up_to_date_and_overwrite_replaces(tmp_path: Path) -> None:
     ) == 12
 
 
+def test_a_folder_of_another_drawing_format_is_never_resumed(tmp_path: Path) -> None:
+    """A half-built folder from a thaigen that drew other bytes (format 1 wrote no drawing_format) is not mixed in."""
+    from thaigen.pipeline.sample import DRAWING_FORMAT
+
+    small = make_config(count=10, seed=3)
+    out = tmp_path / "d"
+    manifest = build(small, out, workers=1, progress=False).manifest
+    assert manifest["drawing_format"] == DRAWING_FORMAT == json.loads((out / paths.STATE).read_bytes())["drawing_format"]
+    state = json.loads((out / paths.STATE).read_bytes())
+    del state["drawing_format"]
+    (out / paths.STATE).write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+    with pytest.raises(DatasetError, match=f"drawn in drawing format 1 and this thaigen draws format {DRAWING_FORMAT}"):
+        build(small, out, workers=1, mode=Mode.RESUME, progress=False)
+    assert not build(small, out, workers=1, mode=Mode.OVERWRITE, progress=False).up_to_date
+
+
 @pytest.mark.slow
 def test_resume_after_kill_gives_identical_bytes(tmp_path: Path) -> None:
     count = CHUNK_SIZE * 30
@@ -129,3 +145,16 @@ def test_resume_after_kill_gives_identical_bytes(tmp_path: Path) -> None:
     resumed = subprocess.run([*command, "--out", str(out), "--resume", "--quiet"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert _tree(out) == _tree(reference)
+
+
+def test_images_are_never_written_through_a_hard_link(tmp_path: Path) -> None:
+    """Redrawing an image of a resumed chunk replaces the file; a merged dataset linking the old one keeps it."""
+    from thaigen.dataset.atomic import write_in_place
+
+    shard_image, merged_image = tmp_path / "shard.png", tmp_path / "merged.png"
+    shard_image.write_bytes(b"drawn once")
+    os.link(shard_image, merged_image)
+    write_in_place(shard_image, b"drawn again")
+    assert shard_image.read_bytes() == b"drawn again" and merged_image.read_bytes() == b"drawn once"
+    write_in_place(tmp_path / "new.png", b"first")
+    assert (tmp_path / "new.png").read_bytes() == b"first"

@@ -43,10 +43,15 @@ def write_in_place(path: Path, data: bytes) -> None:
 
     Only for files that count as written once a later atomic write says so (a chunk's images, before its
     record file): a torn file can then only belong to unfinished work, which is redone. File creation is
-    the costly step on many file systems; this halves it against atomic_bytes.
+    the costly step on many file systems; this halves it against atomic_bytes. A file already there is
+    unlinked first, never truncated: it may be a hard link into another dataset (merge links shard images).
     """
     try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            path.unlink()
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
             while view:

@@ -96,6 +96,14 @@ def _is_thaigen_folder(out: Path) -> bool:
     return (out / paths.STATE).is_file()
 
 
+def _drawing_format(out: Path) -> int | None:
+    """The drawing format named in a thaigen folder's build.json (None: before formats were recorded, or unreadable)."""
+    try:
+        return json.loads((out / paths.STATE).read_text(encoding="utf-8")).get("drawing_format")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def prepare(out: Path, state: str, mode: Mode) -> bool:
     """Make `out` ready for the build whose build.json is `state`; return True when it already holds it.
 
@@ -111,6 +119,12 @@ def prepare(out: Path, state: str, mode: Mode) -> bool:
     if occupied and mode is Mode.NEW:
         raise DatasetError(f"output folder {out} is not empty; pass --resume to finish it or --overwrite to replace it")
     if occupied and mode is Mode.RESUME and not same:
+        drawn = _drawing_format(out)
+        if drawn != json.loads(state)["drawing_format"] and _is_thaigen_folder(out):
+            raise DatasetError(
+                f"cannot resume into {out}: it was drawn in drawing format {drawn or 1} and this thaigen draws format "
+                f"{DRAWING_FORMAT} (other bytes for the same config); rebuild it with --overwrite"
+            )
         raise DatasetError(f"cannot resume into {out}: it was started with a different config (or is not a thaigen build)")
     if occupied and mode is Mode.OVERWRITE:
         if not _is_thaigen_folder(out):
