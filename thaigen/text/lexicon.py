@@ -79,7 +79,8 @@ def _derive() -> dict[str, Any]:
         for ch in word:
             characters[ch] += count
     total = sum(characters.values())
-    words = tuple(sorted({w for w in itertools.chain(thai_words(), thai_orst_words(), thai_volubilis_words()) if _is_word(w)}))
+    listed = itertools.chain(thai_words(), thai_orst_words(), thai_volubilis_words())
+    words = tuple(sorted({w for w in listed if _is_word(w)}))
     lexicon = importlib.resources.files("pythainlp.corpus") / "tdtb-unigram_tagger.json"
     tags: dict[str, list[str]] = defaultdict(list)
     for word, tag in json.loads(lexicon.read_text(encoding="utf-8-sig")).items():
