@@ -1,1 +1,2 @@
-"""Typesetting: font scanning and coverage, font-fallback runs, text styles, and raqm rendering to ink."""
+"""Typesetting: font scanning and coverage, unhinted Pillow fonts, font-fallback runs, text styles, and raqm
+rendering to ink."""
