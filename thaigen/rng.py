@@ -21,6 +21,9 @@ class Stage(IntEnum):
     LAYOUT = 8
 
 
+_WORD = 1 << 32
+
+
 def stage_rng(seed: int, index: int, stage: Stage, attempt: int = 0) -> np.random.Generator:
     """Return the generator for one stage of one sample (and one retry `attempt`).
 
@@ -32,8 +35,6 @@ def stage_rng(seed: int, index: int, stage: Stage, attempt: int = 0) -> np.rando
     entropy = np.array(words, dtype=np.uint32) if all(0 <= w < _WORD for w in words) else list(words)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
-
-_WORD = 1 << 32
 
 
 def pick(u: float, weights: Sequence[float]) -> int:

@@ -97,10 +97,17 @@ def _derive() -> dict[str, Any]:
 
 
 _TABLES_VERSION = cache.digest(
-    Path(__file__).read_bytes(), Path(thai.__file__).read_bytes(), pythainlp.__version__, sys.version, str(marshal.version)
+    Path(__file__).read_bytes(),
+    Path(thai.__file__).read_bytes(),
+    pythainlp.__version__,
+    sys.version,
+    str(marshal.version),
 )
 """What the tables depend on besides pythainlp's corpora (which its version pins): this code, the mark-order
 rules, and marshal's format."""
+
+
+_TABLE_KEYS = {"tnc", "character_shares", "words", "by_tag", "common", "stacked"}
 
 
 @functools.cache
@@ -119,8 +126,6 @@ def _tables() -> dict[str, Any]:
     cache.store("lexicon", name, marshal.dumps(tables))
     return tables
 
-
-_TABLE_KEYS = {"tnc", "character_shares", "words", "by_tag", "common", "stacked"}
 
 
 def tnc_frequencies() -> dict[str, int]:

@@ -1,8 +1,8 @@
 """Pillow font objects that draw every line: raqm (HarfBuzz) layout, TrueType hinting switched off.
 
 Hinting (the font's TrueType bytecode, run by FreeType for every glyph it loads) fits outlines to a
-screen's pixel grid. It was three quarters of a line's rasterising time and is no part of print, scans or
-photos, so thaigen draws unhinted outlines: each TrueType font is loaded from a copy whose CVT program
+screen's pixel grid. It was 55-87 % of a glyph's rasterising time (shipped fonts) and is no part of print,
+scans or photos, so thaigen draws unhinted outlines: each TrueType font is loaded from a copy whose CVT program
 (``prep``) only sets INSTCTRL's "inhibit instructions" bit, which FreeType honours by loading every glyph
 as with FT_LOAD_NO_HINTING (and, the program being present, without its auto-hinter). Nothing else in the
 font changes: cmap, GSUB/GPOS, metrics and outlines are the file's own bytes. CFF-outline fonts (no

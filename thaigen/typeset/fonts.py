@@ -42,7 +42,7 @@ _SCAN_VERSION = cache.digest(
     Path(faces.__file__).read_bytes(),
     repr([Image.__version__, *(features.version(f) for f in ("freetype2", "raqm", "harfbuzz"))]),
 )
-"""What a scan result depends on besides the font's bytes: this module's and faces' code and the rendering libraries."""
+"""What a scan result depends on besides the font's bytes: this module's and faces' code, the rendering libraries."""
 
 
 class MarkPositioningWarning(UserWarning):
