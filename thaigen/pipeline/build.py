@@ -120,7 +120,7 @@ def prepare(out: Path, state: str, mode: Mode) -> bool:
         raise DatasetError(f"output folder {out} is not empty; pass --resume to finish it or --overwrite to replace it")
     if occupied and mode is Mode.RESUME and not same:
         drawn = _drawing_format(out)
-        if drawn != json.loads(state)["drawing_format"] and _is_thaigen_folder(out):
+        if drawn != DRAWING_FORMAT and _is_thaigen_folder(out):
             raise DatasetError(
                 f"cannot resume into {out}: it was drawn in drawing format {drawn or 1} and this thaigen draws format "
                 f"{DRAWING_FORMAT} (other bytes for the same config); rebuild it with --overwrite"
