@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +154,11 @@ def test_reseed_draws_exactly_as_set_random_seed(pool: FontPool, preset: str) ->
         expected = theirs(image=line.pixels, mask=line.ink)
         got = ours(image=line.pixels, mask=line.ink)
         assert np.array_equal(got["image"], expected["image"]) and np.array_equal(got["mask"], expected["mask"])
+
+
+def test_building_never_asks_pypi_for_albumentations_updates() -> None:
+    """albumentations checks PyPI on import unless NO_ALBUMENTATIONS_UPDATE is set: thaigen sets it first."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_ALBUMENTATIONS_UPDATE"}
+    code = "import thaigen.pipeline.build, albumentations.check_version as c; print(c.opener is None)"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"  # the opener is made only when the check runs

@@ -17,14 +17,11 @@ import difflib
 import functools
 import inspect
 import json
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import cv2
-
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # no version check over the network
 import albumentations as A
+import cv2
 from albumentations.core.transforms_interface import BasicTransform
 from pydantic import JsonValue
 
