@@ -12,6 +12,8 @@ Each round runs, one after the other and as separate processes:
                placement misplaces Thai marks), Gaussian-noise background (its default), fonts from the
                repository's fonts/tlwg (Thai fonts that also cover the Latin letters and digits in the labels:
                TRDG has no fallback font).
+Each engine writes into an empty folder: the previous run's output is removed, and the file system synced,
+before its clock starts (deleting thousands of files just before a build slows its own file creation).
 Two figures per run: img/s of wall time, and img per CPU second (user + system time of the process and all its
 workers, from getrusage): the per-core rate, which other work on a shared machine barely moves. The ratios
 thaigen/TRDG are taken within each round (same moment, same machine load) and their medians printed.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -49,6 +52,13 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _fresh(out: Path) -> None:
+    """Remove a previous run's `out` and let the file system finish with it (untimed, before either engine)."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    os.sync()
+
+
 def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
     """Run `command` to completion (output kept only on failure); return its wall and CPU seconds."""
     cpu, start = _cpu_seconds(), time.perf_counter()
@@ -62,8 +72,9 @@ def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
 def thaigen_build(count: int, workers: int) -> tuple[tuple[float, float], Path]:
     """Wall and CPU seconds of one `python -m thaigen build` process, and its output folder."""
     out = OUT / f"thaigen-w{workers}"
+    _fresh(out)
     command = [sys.executable, "-m", "thaigen", "build", "--count", str(count), "--workers", str(workers),
-               "--out", str(out), "--quiet", "--overwrite"]
+               "--out", str(out), "--quiet"]
     return _timed(command, ROOT), out
 
 
@@ -76,8 +87,7 @@ def labels_of(dataset: Path) -> list[str]:
 def trdg_run(trdg: Path, texts: Path, count: int, workers: int) -> tuple[float, float]:
     """Wall and CPU seconds of one TRDG CLI process writing `count` PNG lines from `texts`."""
     out = OUT / f"trdg-t{workers}"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    _fresh(out)
     command = [str(trdg), "-i", str(texts), "-c", str(count), "-f", str(HEIGHT_PX), "-ws", "-fd",
                str(ROOT / "fonts" / "tlwg"), "-t", str(workers), "-e", "png", "-na", "2", "--output_dir", str(out)]
     seconds = _timed(command, OUT)
