@@ -11,7 +11,7 @@ import pytest
 
 from thaigen.text.balance import ALPHABET, PUNCTUATION, rare_characters
 from thaigen.text.catalog import BUDGETED, sources_for
-from thaigen.text.lexicon import STACKED, tnc_character_shares, words_by_tag
+from thaigen.text.lexicon import STACKED, all_words, tnc_character_shares, words_by_tag, words_with
 from thaigen.text.phrases import SLOT, SLOTS, templates
 from thaigen.text.sources import corpus, ctc_steps, is_clean, sample_text
 
@@ -87,3 +87,9 @@ def test_budgeted_sources_through_sample_text_honour_both_limits() -> None:
     for _ in range(1500):
         sample = sample_text(rng, weights, 25, 30, sources_for(25))
         assert len(sample.text) <= 25 and ctc_steps(sample.text) <= 30 and sample.category in BUDGETED
+
+
+@pytest.mark.parametrize("character", [*rare_characters(), "ก", "่", "ำ", "กา", "x", "\n", ""])
+def test_words_with_finds_exactly_the_words_holding_the_character(character: str) -> None:
+    expected = sorted((w for w in all_words() if character and character in w), key=lambda w: (len(w), w))
+    assert list(words_with(character)) == expected
