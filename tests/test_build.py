@@ -140,9 +140,11 @@ def test_resume_after_kill_gives_identical_bytes(tmp_path: Path) -> None:
     finished = len(list(parts.glob("*.jsonl")))
     assert 4 <= finished < 30, "the build must be killed mid-run for this test to mean anything"
     assert not (out / "manifest.json").exists()
-    refused = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True)
+    refused = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True, check=False)
     assert refused.returncode == 2 and "--resume" in refused.stderr
-    resumed = subprocess.run([*command, "--out", str(out), "--resume", "--quiet"], capture_output=True, text=True)
+    resumed = subprocess.run(
+        [*command, "--out", str(out), "--resume", "--quiet"], capture_output=True, text=True, check=False
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert _tree(out) == _tree(reference)
 
