@@ -36,7 +36,7 @@ import thaigen
 from thaigen.augment.apply import reseed
 from thaigen.augment.presets import cached_preset
 from thaigen.config.schema import GenConfig
-from thaigen.dataset.png import encode_png, is_gray
+from thaigen.dataset.png import encode_png, is_gray, opencv_plane
 from thaigen.pipeline import sample as pipeline_module
 from thaigen.pipeline.build import Mode
 from thaigen.pipeline.sample import choose_runs, make_sample
@@ -231,8 +231,7 @@ def encode_variants(pixels: list[np.ndarray]) -> dict[str, Any]:
         return buffer.tell()
 
     def opencv(array: np.ndarray, *params: int) -> int:
-        plane = np.ascontiguousarray(array[..., 0]) if is_gray(array) else cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
-        return len(cv2.imencode(".png", plane, params)[1])
+        return len(cv2.imencode(".png", opencv_plane(array), params)[1])
 
     variants = {
         "thaigen (OpenCV, Up filter, level 1, gray as L)": lambda a: len(encode_png(a)),
