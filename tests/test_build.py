@@ -11,14 +11,16 @@ import time
 import unicodedata
 from pathlib import Path
 
+import cv2
 import pytest
+from threadpoolctl import threadpool_info
 
 from thaigen.config.loading import make_config
 from thaigen.config.schema import GenConfig
 from thaigen.dataset import paths
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import lint_dataset
-from thaigen.pipeline.build import CHUNK_SIZE, Mode, build
+from thaigen.pipeline.build import CHUNK_SIZE, Mode, build, one_thread
 from thaigen.typeset.fonts import FontPool
 
 
@@ -160,3 +162,16 @@ def test_images_are_never_written_through_a_hard_link(tmp_path: Path) -> None:
     assert shard_image.read_bytes() == b"drawn again" and merged_image.read_bytes() == b"drawn once"
     write_in_place(tmp_path / "new.png", b"first")
     assert (tmp_path / "new.png").read_bytes() == b"first"
+
+
+def _blas_threads() -> set[int]:
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_samples_render_on_one_thread_and_the_caller_gets_its_threads_back() -> None:
+    cv2.setNumThreads(2)
+    blas = _blas_threads()
+    with one_thread():
+        assert cv2.getNumThreads() == 1
+        assert _blas_threads() <= {1}
+    assert cv2.getNumThreads() == 2 and _blas_threads() == blas

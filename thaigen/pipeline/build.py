@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import multiprocessing
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from thaigen.compose.backgrounds import check_images
@@ -147,10 +150,37 @@ def _init_worker(config: GenConfig, pool: FontPool, out: Path) -> None:
     _WORKER.update(config=config, pool=pool, out=out)
 
 
+def _init_spawned_worker(config: GenConfig, pool: FontPool, out: Path) -> None:
+    """A spawned worker starts afresh (nothing inherited): one thread for its whole life, as one_thread sets."""
+    _init_worker(config, pool, out)
+    cv2.setNumThreads(1)
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def build_chunk(config: GenConfig, pool: FontPool, out: Path, start: int) -> int:
     """Render one chunk into `out` in this process (what any engine runs per chunk); returns its sample count."""
     _init_worker(config, pool, out)
-    return _build_chunk(start)
+    with one_thread():
+        return _build_chunk(start)
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """OpenCV and the BLAS library on one thread each while samples render, then as they were.
+
+    Workers are the parallelism: more threads per worker only oversubscribe the cores, and idle BLAS threads
+    spin. Samples are small images that gain nothing from threads; one thread also keeps floating-point sums
+    in one order on machines with any number of cores. Set in the parent before worker processes fork, which
+    inherit it: changing OpenCV's thread count in a forked child whose parent had started OpenCV's thread
+    pool deadlocks.
+    """
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def _build_chunk(start: int) -> int:
@@ -201,8 +231,10 @@ def _run_chunks(pending: list[int], workers: int, config: GenConfig, pool: FontP
         _init_worker(config, pool, out)
         yield from map(_build_chunk, pending)
         return
-    context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
-    with context.Pool(workers, initializer=_init_worker, initargs=(config, pool, out)) as processes:
+    spawn = sys.platform == "darwin"
+    context = multiprocessing.get_context("spawn" if spawn else "fork")
+    initializer = _init_spawned_worker if spawn else _init_worker
+    with context.Pool(workers, initializer=initializer, initargs=(config, pool, out)) as processes:
         yield from processes.imap_unordered(_build_chunk, pending)
 
 
@@ -239,7 +271,7 @@ def build(
     sizes = {s: min(chunk_size(config), config.count - s) for s in starts}
     total = sum(sizes.values())
     done = total - sum(sizes[s] for s in pending)
-    with tqdm(total=total, initial=done, unit="img", disable=not progress, file=sys.stderr) as bar:
+    with tqdm(total=total, initial=done, unit="img", disable=not progress, file=sys.stderr) as bar, one_thread():
         for finished in (engine or local_engine(workers))(pending, config, pool, out):
             bar.update(finished)
     end = min(starts[-1] + chunk_size(config), config.count)
