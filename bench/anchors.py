@@ -2,7 +2,7 @@
 
 Not a test: it prints figures (and writes them to bench/out/anchors.json).
 
-    python bench/anchors.py [--count 4000] [--workers 1 2] [--repeat 3] [--trdg PATH/TO/trdg]
+    python bench/anchors.py [--count 4000] [--workers 1 2] [--repeat 3] [--trdg PATH/TO/trdg] [--scratch DIR]
 
 Each round runs, one after the other and as separate processes:
   thaigen wN   `python -m thaigen build` of the default recipe ('mixed'), --count lines, --workers N:
@@ -13,7 +13,10 @@ Each round runs, one after the other and as separate processes:
                repository's fonts/tlwg (Thai fonts that also cover the Latin letters and digits in the labels:
                TRDG has no fallback font).
 Each engine writes into an empty folder: the previous run's output is removed, and the file system synced,
-before its clock starts (deleting thousands of files just before a build slows its own file creation).
+before its clock starts (deleting thousands of files just before a build slows its own file creation). On ext4 that is not enough:
+its inode allocator checks each recently freed inode before reusing it (recently_deleted() in the kernel
+profile), up to a fifth of a thaigen run's CPU time after earlier rounds' deletes, a smaller share of TRDG's
+slower runs. --scratch on a tmpfs (e.g. /dev/shm) leaves that out of both engines.
 Two figures per run: img/s of wall time, and img per CPU second (user + system time of the process and all its
 workers, from getrusage): the per-core rate, which other work on a shared machine barely moves. The ratios
 thaigen/TRDG are taken within each round (same moment, same machine load) and their medians printed.
@@ -39,7 +42,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out" / "anchors"
+REPORT = ROOT / "bench" / "out" / "anchors.json"
+SCRATCH = ROOT / "bench" / "out" / "anchors"
+"""Default folder for both engines' images (--scratch)."""
 DEFAULT_TRDG = Path("/work/scratch/trdg-venv/bin/trdg")
 FACTS_TRDG_IMG_S = 106.0
 """TRDG 1.8.0 -ws on one core, whole process, 4,000 lines at 48 px (shared/FACTS.md, Dec 2026: 104-109 img/s)."""
@@ -69,9 +74,9 @@ def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return seconds, _cpu_seconds() - cpu
 
 
-def thaigen_build(count: int, workers: int) -> tuple[tuple[float, float], Path]:
+def thaigen_build(scratch: Path, count: int, workers: int) -> tuple[tuple[float, float], Path]:
     """Wall and CPU seconds of one `python -m thaigen build` process, and its output folder."""
-    out = OUT / f"thaigen-w{workers}"
+    out = scratch / f"thaigen-w{workers}"
     _fresh(out)
     command = [sys.executable, "-m", "thaigen", "build", "--count", str(count), "--workers", str(workers),
                "--out", str(out), "--quiet"]
@@ -84,13 +89,13 @@ def labels_of(dataset: Path) -> list[str]:
         return [json.loads(line)["label"] for line in handle]
 
 
-def trdg_run(trdg: Path, texts: Path, count: int, workers: int) -> tuple[float, float]:
+def trdg_run(trdg: Path, scratch: Path, texts: Path, count: int, workers: int) -> tuple[float, float]:
     """Wall and CPU seconds of one TRDG CLI process writing `count` PNG lines from `texts`."""
-    out = OUT / f"trdg-t{workers}"
+    out = scratch / f"trdg-t{workers}"
     _fresh(out)
     command = [str(trdg), "-i", str(texts), "-c", str(count), "-f", str(HEIGHT_PX), "-ws", "-fd",
                str(ROOT / "fonts" / "tlwg"), "-t", str(workers), "-e", "png", "-na", "2", "--output_dir", str(out)]
-    seconds = _timed(command, OUT)
+    seconds = _timed(command, scratch)
     written = len(list(out.glob("*.png")))
     if written != count:
         raise SystemExit(f"TRDG wrote {written} images, not {count}")
@@ -104,22 +109,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--trdg", type=Path, default=DEFAULT_TRDG)
+    parser.add_argument("--scratch", type=Path, default=SCRATCH,
+                        help="folder for both engines' images (e.g. on tmpfs, to leave the disk's file creation out)")
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.scratch.mkdir(parents=True, exist_ok=True)
     has_trdg = args.trdg.is_file()
     if not has_trdg:
         print(f"TRDG not found at {args.trdg}: ratios are against FACTS.md's {FACTS_TRDG_IMG_S} img/s per core, "
               "not measured in this run")
     rows: dict[str, dict[str, list[float]]] = {}
     ratios: dict[str, list[float]] = {}
-    texts = OUT / "texts.txt"
+    texts = args.scratch / "texts.txt"
     for round_ in range(args.repeat):
         for workers in args.workers:
-            (wall, cpu), dataset = thaigen_build(args.count, workers)
+            (wall, cpu), dataset = thaigen_build(args.scratch, args.count, workers)
             ours = {"wall": args.count / wall, "cpu": args.count / cpu}
             if has_trdg:
                 texts.write_text("\n".join(labels_of(dataset)) + "\n", encoding="utf-8")
-                wall, cpu = trdg_run(args.trdg, texts, args.count, workers)
+                wall, cpu = trdg_run(args.trdg, args.scratch, texts, args.count, workers)
                 theirs = {"wall": args.count / wall, "cpu": args.count / cpu}
             else:
                 theirs = {"wall": FACTS_TRDG_IMG_S * workers, "cpu": FACTS_TRDG_IMG_S}
@@ -140,11 +147,11 @@ def main() -> None:
         label = "img/s wall" if kind == "wall" else "img per CPU s (per core)"
         print(f"  thaigen/TRDG {workers} by {label}: {statistics.median(values):.2f}x  (rounds: {', '.join(f'{v:.2f}' for v in values)})")
     report: dict[str, Any] = {
-        "count": args.count, "height_px": HEIGHT_PX, "repeat": args.repeat, "trdg_measured": has_trdg,
+        "count": args.count, "scratch": str(args.scratch), "height_px": HEIGHT_PX, "repeat": args.repeat, "trdg_measured": has_trdg,
         "median": {name: {kind: statistics.median(v) for kind, v in kinds.items()} for name, kinds in rows.items()},
         "runs": rows, "ratio_thaigen_over_trdg": {key: statistics.median(v) for key, v in ratios.items()},
     }
-    (OUT.parent / "anchors.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
