@@ -48,7 +48,6 @@ def stage_rng(seed: int, index: int, stage: Stage, attempt: int = 0) -> np.rando
     return np.random.Generator(np.random.PCG64(_SeedSequence(entropy)))
 
 
-
 def pick(u: float, weights: Sequence[float]) -> int:
     """The index a uniform draw `u` in [0, 1) picks, each with probability proportional to its weight."""
     cumulative = list(itertools.accumulate(weights))

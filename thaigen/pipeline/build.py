@@ -153,8 +153,7 @@ def _init_worker(config: GenConfig, pool: FontPool, out: Path) -> None:
 def _init_spawned_worker(config: GenConfig, pool: FontPool, out: Path) -> None:
     """A spawned worker starts afresh (nothing inherited): one thread for its whole life, as one_thread sets."""
     _init_worker(config, pool, out)
-    cv2.setNumThreads(1)
-    threadpool_limits(limits=1, user_api="blas")
+    _limit_threads()
 
 
 def build_chunk(config: GenConfig, pool: FontPool, out: Path, start: int) -> int:
@@ -174,13 +173,24 @@ def one_thread() -> Iterator[None]:
     inherit it: changing OpenCV's thread count in a forked child whose parent had started OpenCV's thread
     pool deadlocks.
     """
+    restore = _limit_threads()
+    try:
+        yield
+    finally:
+        restore()
+
+
+def _limit_threads() -> Callable[[], None]:
+    """Put OpenCV and the BLAS library on one thread each; return what sets them back."""
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
-    try:
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
-    finally:
+    blas = threadpool_limits(limits=1, user_api="blas")
+
+    def restore() -> None:
+        blas.restore_original_limits()
         cv2.setNumThreads(threads)
+
+    return restore
 
 
 def _build_chunk(start: int) -> int:

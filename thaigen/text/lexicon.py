@@ -127,7 +127,6 @@ def _tables() -> dict[str, Any]:
     return tables
 
 
-
 def tnc_frequencies() -> dict[str, int]:
     """Word -> count in the Thai National Corpus."""
     return _tables()["tnc"]
