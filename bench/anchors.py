@@ -12,11 +12,13 @@ Each round runs, one after the other and as separate processes:
                placement misplaces Thai marks), Gaussian-noise background (its default), fonts from the
                repository's fonts/tlwg (Thai fonts that also cover the Latin letters and digits in the labels:
                TRDG has no fallback font).
-Each engine writes into an empty folder: the previous run's output is removed, and the file system synced,
-before its clock starts (deleting thousands of files just before a build slows its own file creation). On ext4 that is not enough:
-its inode allocator checks each recently freed inode before reusing it (recently_deleted() in the kernel
-profile), up to a fifth of a thaigen run's CPU time after earlier rounds' deletes, a smaller share of TRDG's
-slower runs. --scratch on a tmpfs (e.g. /dev/shm) leaves that out of both engines.
+Each run writes into a new folder of its own (scratch/round-R/ENGINE), and nothing is deleted while the rounds
+run: the images of every round stay until the end. Deleting files just before a run slows that run's own file
+creation, on ext4 without a journal (this machine's disk) by a lot: its inode allocator skips every inode freed
+in the last dirty_expire_centisecs (30 s) + 5 s, checking each in the inode table (recently_deleted() in a kernel
+profile: a fifth of a thaigen run's CPU time when each run deleted the one before, a smaller share of TRDG's
+slower runs). So a previous bench's leftovers are removed first, then the bench waits out that window, and the
+images go at the end. --scratch on a tmpfs (e.g. /dev/shm) leaves the disk out of both engines.
 Two figures per run: img/s of wall time, and img per CPU second (user + system time of the process and all its
 workers, from getrusage): the per-core rate, which other work on a shared machine barely moves. The ratios
 thaigen/TRDG are taken within each round (same moment, same machine load) and their medians printed.
@@ -45,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "bench" / "out" / "anchors.json"
 SCRATCH = ROOT / "bench" / "out" / "anchors"
 """Default folder for both engines' images (--scratch)."""
+CLEARED = "cleared"
+"""File in the scratch folder touched whenever earlier rounds' images were deleted there."""
 DEFAULT_TRDG = Path("/work/scratch/trdg-venv/bin/trdg")
 FACTS_TRDG_IMG_S = 106.0
 """TRDG 1.8.0 -ws on one core, whole process, 4,000 lines at 48 px (shared/FACTS.md, Dec 2026: 104-109 img/s)."""
@@ -57,15 +61,37 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _fresh(out: Path) -> None:
-    """Remove a previous run's `out` and let the file system finish with it (untimed, before either engine)."""
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    os.sync()
+def _recency_s() -> float:
+    """Seconds after a delete during which ext4 (no journal) skips the freed inode: dirty_expire_centisecs + 5 s."""
+    try:
+        return int(Path("/proc/sys/vm/dirty_expire_centisecs").read_text()) / 100 + 5
+    except (OSError, ValueError):
+        return 35.0
+
+
+def _clear(scratch: Path) -> None:
+    """Remove earlier rounds' folders from `scratch` and note when (untimed; the texts file stays)."""
+    rounds = sorted(scratch.glob("round-*"))
+    for folder in rounds:
+        shutil.rmtree(folder)
+    if rounds:
+        os.sync()
+        (scratch / CLEARED).touch()
+
+
+def _settle(scratch: Path) -> None:
+    """Wait until nothing was deleted in `scratch` for the kernel's recency window (see the module docstring)."""
+    stamp = scratch / CLEARED
+    if stamp.exists():
+        wait = stamp.stat().st_mtime + _recency_s() - time.time()
+        if wait > 0:
+            print(f"waiting {wait:.0f} s: files were deleted in {scratch} and ext4 would skip their inodes", flush=True)
+            time.sleep(wait)
 
 
 def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Run `command` to completion (output kept only on failure); return its wall and CPU seconds."""
+    """Run `command` to completion (output kept only on failure), after a sync; return its wall and CPU seconds."""
+    os.sync()
     cpu, start = _cpu_seconds(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -74,10 +100,9 @@ def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return seconds, _cpu_seconds() - cpu
 
 
-def thaigen_build(scratch: Path, count: int, workers: int) -> tuple[tuple[float, float], Path]:
-    """Wall and CPU seconds of one `python -m thaigen build` process, and its output folder."""
-    out = scratch / f"thaigen-w{workers}"
-    _fresh(out)
+def thaigen_build(folder: Path, count: int, workers: int) -> tuple[tuple[float, float], Path]:
+    """Wall and CPU seconds of one `python -m thaigen build` process into a new folder in `folder`, and that folder."""
+    out = folder / f"thaigen-w{workers}"
     command = [sys.executable, "-m", "thaigen", "build", "--count", str(count), "--workers", str(workers),
                "--out", str(out), "--quiet"]
     return _timed(command, ROOT), out
@@ -89,13 +114,13 @@ def labels_of(dataset: Path) -> list[str]:
         return [json.loads(line)["label"] for line in handle]
 
 
-def trdg_run(trdg: Path, scratch: Path, texts: Path, count: int, workers: int) -> tuple[float, float]:
-    """Wall and CPU seconds of one TRDG CLI process writing `count` PNG lines from `texts`."""
-    out = scratch / f"trdg-t{workers}"
-    _fresh(out)
+def trdg_run(trdg: Path, folder: Path, texts: Path, count: int, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds of one TRDG CLI process writing `count` PNG lines from `texts` into a new folder in `folder`."""
+    out = folder / f"trdg-t{workers}"
+    out.mkdir()
     command = [str(trdg), "-i", str(texts), "-c", str(count), "-f", str(HEIGHT_PX), "-ws", "-fd",
                str(ROOT / "fonts" / "tlwg"), "-t", str(workers), "-e", "png", "-na", "2", "--output_dir", str(out)]
-    seconds = _timed(command, scratch)
+    seconds = _timed(command, folder)
     written = len(list(out.glob("*.png")))
     if written != count:
         raise SystemExit(f"TRDG wrote {written} images, not {count}")
@@ -120,13 +145,17 @@ def main() -> None:
     rows: dict[str, dict[str, list[float]]] = {}
     ratios: dict[str, list[float]] = {}
     texts = args.scratch / "texts.txt"
+    _clear(args.scratch)
+    _settle(args.scratch)
     for round_ in range(args.repeat):
+        folder = args.scratch / f"round-{round_ + 1}"
+        folder.mkdir()
         for workers in args.workers:
-            (wall, cpu), dataset = thaigen_build(args.scratch, args.count, workers)
+            (wall, cpu), dataset = thaigen_build(folder, args.count, workers)
             ours = {"wall": args.count / wall, "cpu": args.count / cpu}
             if has_trdg:
                 texts.write_text("\n".join(labels_of(dataset)) + "\n", encoding="utf-8")
-                wall, cpu = trdg_run(args.trdg, args.scratch, texts, args.count, workers)
+                wall, cpu = trdg_run(args.trdg, folder, texts, args.count, workers)
                 theirs = {"wall": args.count / wall, "cpu": args.count / cpu}
             else:
                 theirs = {"wall": FACTS_TRDG_IMG_S * workers, "cpu": FACTS_TRDG_IMG_S}
@@ -152,6 +181,7 @@ def main() -> None:
         "runs": rows, "ratio_thaigen_over_trdg": {key: statistics.median(v) for key, v in ratios.items()},
     }
     REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    _clear(args.scratch)
 
 
 if __name__ == "__main__":

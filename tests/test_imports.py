@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import graphlib
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,46 @@ def test_thaigen_never_imports_trainers() -> None:
 def test_every_package_says_what_lives_there(package: str) -> None:
     docstring = importlib.import_module(package).__doc__
     assert docstring and docstring.strip(), f"{package}/__init__.py has no docstring"
+
+
+def _fresh(code: str, **environ: str) -> str:
+    """stdout of `code` in a new interpreter (the environment without OPENBLAS_NUM_THREADS, plus `environ`)."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"} | environ
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    return done.stdout.strip()
+
+
+def test_import_thaigen_loads_no_numerical_library_until_a_name_is_used() -> None:
+    code = (
+        "import sys, thaigen\nheavy = ('numpy', 'cv2', 'albumentations')\n"
+        "print(any(m in sys.modules for m in heavy), thaigen.build.__module__, any(m in sys.modules for m in heavy))"
+    )
+    assert _fresh(code) == "False thaigen.pipeline.build True"
+
+
+def test_every_public_name_is_its_modules_own() -> None:
+    import thaigen
+
+    assert set(thaigen.__all__) == set(thaigen._HOMES) | {"ConfigError", "DatasetError", "FontError", "ThaigenError"}
+    assert set(thaigen.__all__) <= set(dir(thaigen))
+    for name in thaigen.__all__:
+        value = getattr(thaigen, name)
+        assert getattr(importlib.import_module(value.__module__), name) is value
+    with pytest.raises(AttributeError, match="no attribute 'mkae_sample'"):
+        thaigen.mkae_sample  # noqa: B018
+
+
+_CLI_THREADS = (
+    "import os\nfrom threadpoolctl import threadpool_info\nfrom thaigen.__main__ import one_blas_thread_at_load\n"
+    "with one_blas_thread_at_load():\n    import thaigen.cli\n"
+    "blas = sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'})\n"
+    "print(blas, len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS'))"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS starts no extra thread on one core")
+def test_the_command_line_loads_blas_without_spare_threads_and_leaves_the_environment_as_it_was() -> None:
+    assert _fresh(_CLI_THREADS) == "[1] 1 None"  # one thread in the process: no OpenBLAS servers spinning
+    blas, threads, environ = _fresh(_CLI_THREADS, OPENBLAS_NUM_THREADS="2").split(" ")  # the user's own choice
+    assert (blas, environ) == ("[2]", "2") and int(threads) > 1
