@@ -4,7 +4,7 @@ Not a test: it prints figures (and writes them to bench/out/anchors.json).
 
     python bench/anchors.py [--count 4000] [--workers 1 2] [--repeat 3] [--trdg PATH/TO/trdg] [--scratch DIR]
 
-Each round runs, one after the other and as separate processes:
+Each round runs, for each worker count N, one after the other and as separate processes:
   thaigen wN   `python -m thaigen build` of the default recipe ('mixed'), --count lines, --workers N:
                wall time of the whole process (start-up, font scan, PNG files, merge, manifest).
   TRDG tN      `trdg -i TEXTS -c COUNT -f 48 -ws -fd FONTS -t N -e png -na 2`: TRDG's CLI on thaigen's own labels
@@ -12,6 +12,10 @@ Each round runs, one after the other and as separate processes:
                placement misplaces Thai marks), Gaussian-noise background (its default), fonts from the
                repository's fonts/tlwg (Thai fonts that also cover the Latin letters and digits in the labels:
                TRDG has no fallback font).
+  thaigen wN   the same build again (its labels must be the first one's): thaigen's rate in the round is that of
+               the two builds together (all their images over all their seconds), one just before and one just
+               after TRDG's, which runs five times longer. On a shared machine whose speed drifts by a third
+               within minutes, one short run beside one long one made single-round ratios range 4-6x.
 Each run writes into a new folder of its own (scratch/round-R/ENGINE), and nothing is deleted while the rounds
 run: the images of every round stay until the end. Deleting files just before a run slows that run's own file
 creation, on ext4 without a journal (this machine's disk) by a lot: its inode allocator skips every inode freed
@@ -103,6 +107,7 @@ def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
 def thaigen_build(folder: Path, count: int, workers: int) -> tuple[tuple[float, float], Path]:
     """Wall and CPU seconds of one `python -m thaigen build` process into a new folder in `folder`, and that folder."""
     out = folder / f"thaigen-w{workers}"
+    folder.mkdir(exist_ok=True)
     command = [sys.executable, "-m", "thaigen", "build", "--count", str(count), "--workers", str(workers),
                "--out", str(out), "--quiet"]
     return _timed(command, ROOT), out
@@ -151,14 +156,18 @@ def main() -> None:
         folder = args.scratch / f"round-{round_ + 1}"
         folder.mkdir()
         for workers in args.workers:
-            (wall, cpu), dataset = thaigen_build(folder, args.count, workers)
-            ours = {"wall": args.count / wall, "cpu": args.count / cpu}
+            (wall, cpu), dataset = thaigen_build(folder / "before", args.count, workers)
+            labels = labels_of(dataset)
             if has_trdg:
-                texts.write_text("\n".join(labels_of(dataset)) + "\n", encoding="utf-8")
-                wall, cpu = trdg_run(args.trdg, folder, texts, args.count, workers)
-                theirs = {"wall": args.count / wall, "cpu": args.count / cpu}
+                texts.write_text("\n".join(labels) + "\n", encoding="utf-8")
+                trdg_wall, trdg_cpu = trdg_run(args.trdg, folder, texts, args.count, workers)
+                theirs = {"wall": args.count / trdg_wall, "cpu": args.count / trdg_cpu}
             else:
                 theirs = {"wall": FACTS_TRDG_IMG_S * workers, "cpu": FACTS_TRDG_IMG_S}
+            (wall_after, cpu_after), again = thaigen_build(folder / "after", args.count, workers)
+            if labels_of(again) != labels:
+                raise SystemExit(f"thaigen's two builds in round {round_ + 1} differ: {dataset}, {again}")
+            ours = {"wall": 2 * args.count / (wall + wall_after), "cpu": 2 * args.count / (cpu + cpu_after)}
             for name, rates in ((f"thaigen w{workers}", ours), (f"TRDG t{workers}", theirs)):
                 for kind, rate in rates.items():
                     rows.setdefault(name, {}).setdefault(kind, []).append(rate)
