@@ -16,7 +16,7 @@ Each round runs, for each worker count N, one after the other and as separate pr
                the two builds together (all their images over all their seconds), one just before and one just
                after TRDG's, which runs five times longer. On a shared machine whose speed drifts by a third
                within minutes, one short run beside one long one made single-round ratios range 4-6x.
-Each run writes into a new folder of its own (scratch/round-R/ENGINE), and nothing is deleted while the rounds
+Each run writes into a new folder of its own (under scratch/round-R/), and nothing is deleted while the rounds
 run: the images of every round stay until the end. Deleting files just before a run slows that run's own file
 creation, on ext4 without a journal (this machine's disk) by a lot: its inode allocator skips every inode freed
 in the last dirty_expire_centisecs (30 s) + 5 s, checking each in the inode table (recently_deleted() in a kernel
