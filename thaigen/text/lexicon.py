@@ -168,17 +168,24 @@ def _word_block() -> str:
 
 @functools.cache
 def words_with(character: str) -> tuple[str, ...]:
-    """Words holding `character`, shortest first (ties by code point).
+    """Words holding `character`, shortest first (ties by code point)."""
+    return tuple(sorted(_holding(character), key=lambda w: (len(w), w)))
+
+
+def _holding(character: str) -> list[str]:
+    """The words of all_words() that hold `character` (every word holds the empty string).
 
     Found with str.find in one block of all the words (9x faster than testing each of 200,000 words for the
     rare characters, which only a few words hold).
     """
-    if not character or "\n" in character:
-        return ()
+    if not character:
+        return list(all_words())
+    if "\n" in character:
+        return []
     block, found = _word_block(), []
     at = block.find(character)
     while at != -1:
         end = block.find("\n", at)
         found.append(block[block.rfind("\n", 0, at) + 1 : end])
         at = block.find(character, end)
-    return tuple(sorted(found, key=lambda w: (len(w), w)))
+    return found
