@@ -17,7 +17,7 @@ def one_blas_thread_at_load() -> Iterator[None]:
     then put back, so processes this one starts (training, scoring) get the user's environment.
 
     Left to itself each OpenBLAS starts a thread per extra core at load, and each spins about 0.1 s before it
-    sleeps: 0.5 s of a command's CPU time on two cores (1.6 against 1.1 s to import the build). A build
+    sleeps: about 0.45 s of a command's CPU time on two cores (1.6 against 1.1 s to import the build). A build
     gains nothing from them: its arrays are small, its workers are the parallelism (pipeline.build.one_thread
     keeps BLAS on one thread while samples render either way).
     """
