@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from thaigen.cli import main
 from thaigen.text.balance import ALPHABET, PUNCTUATION, rare_characters
 from thaigen.text.catalog import BUDGETED, sources_for
 from thaigen.text.lexicon import STACKED, all_words, tnc_character_shares, words_by_tag, words_with
@@ -27,6 +29,23 @@ def _draw(name: str, budget: int, count: int = 600, seed: int = 0) -> list[str]:
 def test_word_sources_never_pass_their_budget(name: str, budget: int) -> None:
     texts = _draw(name, budget)
     assert all(0 < len(t) <= budget and is_clean(t) for t in texts), [t for t in texts if len(t) > budget][:3]
+
+
+@pytest.mark.parametrize("name", sorted(BUDGETED))
+def test_a_budget_no_word_fits_ends_the_draw(name: str) -> None:
+    """At a budget of one code point (a valid max_text_length) every source returns: hard_words and running
+    used to draw first words for ever; a line too long for the budget is sample_text's to refuse."""
+    texts = _draw(name, 1, count=20)
+    assert all(t and is_clean(t) for t in texts)
+
+
+def test_a_label_limit_no_source_meets_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("max_text_length: 1\nsources: {hard_words: 1}\n", encoding="utf-8")
+    code = main(["build", "--config", str(config), "--count", "2", "--out", str(tmp_path / "d"), "--quiet"])
+    error = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(error) == 1
+    assert error[0].startswith("thaigen: error: text source 'hard_words' made no text within 1 code points")
 
 
 def test_running_lines_grow_with_the_budget() -> None:

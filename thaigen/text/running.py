@@ -32,6 +32,11 @@ CURATED_SHARE = 0.3
 """Share of hard words drawn from corpora/hard_words_th.txt rather than mined from the word lists."""
 
 
+FIRST_WORD_TRIES = 50
+"""Words drawn for a line's first word before a budget that none fits is given up on: the source then returns
+the last word drawn, too long, and sample_text draws again or names the source that makes nothing that fits."""
+
+
 def _target(rng: np.random.Generator, budget: int, shortest: int) -> int:
     """A line length to aim for, uniform in [min(shortest, budget), budget]."""
     low = min(shortest, budget)
@@ -53,12 +58,17 @@ def running(rng: np.random.Generator, budget: int) -> str:
     tags = words_by_tag()
     target = _target(rng, budget, MIN_CODE_POINTS)
     words: list[str] = []
+    misses = 0
     while sum(map(len, words)) < target:
         clause = CLAUSES[int(rng.integers(len(CLAUSES)))]
         gap = " " if words and rng.random() < 0.4 else ""
-        if not _fill(words, tags[clause[0]].draw(rng), gap, budget):
+        first = tags[clause[0]].draw(rng)
+        if not _fill(words, first, gap, budget):
             if words:
                 break
+            misses += 1
+            if misses == FIRST_WORD_TRIES:
+                return first
             continue
         for tag in clause[1:]:
             if not _fill(words, tags[tag].draw(rng), "", budget):
@@ -72,10 +82,15 @@ def hard_words(rng: np.random.Generator, budget: int) -> str:
     mined = stacked_words()
     target = _target(rng, budget, MIN_CODE_POINTS // 2)
     words: list[str] = []
+    misses = 0
     while sum(map(len, words)) < target:
         word = curated[int(rng.integers(len(curated)))] if rng.random() < CURATED_SHARE else mined.draw(rng)
-        if not _fill(words, word, " " if rng.random() < 0.5 else "", budget) and words:
-            break
+        if not _fill(words, word, " " if rng.random() < 0.5 else "", budget):
+            if words:
+                break
+            misses += 1
+            if misses == FIRST_WORD_TRIES:
+                return word
     return "".join(words)
 
 
