@@ -62,7 +62,8 @@ def test_each_polygon_holds_all_its_ink_and_no_other_lines(pool: FontPool, prese
             ink = page.ids == number
             if label.ignore == "cut":
                 continue
-            assert ink.any(), f"page {index} line {number} {label.line.text!r}: no ink left"
+            # fine print (###) may be drawn too faint for any pixel to reach INK_LEVEL; labelled lines may not
+            assert ink.any() or label.ignore == "illegible", f"page {index} line {number} {label.line.text!r}: no ink left"
             grown = _polygon_mask(ink.shape, label.points, TOLERANCE_PX[preset])
             outside = int((ink & ~grown).sum())
             assert outside == 0, f"page {index} ({page.sample.layout}) line {label.line.text!r}: {outside} ink px outside"

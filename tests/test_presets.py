@@ -6,13 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import albumentations as A
 import numpy as np
 import pytest
 
-from thaigen.augment.apply import ink_inside
-from thaigen.augment.presets import BUILTIN
+from thaigen.augment.apply import drive, ink_inside
+from thaigen.augment.presets import BUILTIN, build_preset
 from thaigen.cli import main
 from thaigen.config.loading import load_config, make_config
 from thaigen.config.schema import GenConfig
@@ -133,27 +137,74 @@ NESTED: tuple[dict[str, object], ...] = (
                 "n": 2, "p": 0.9}},
     {"Affine": {"rotate": [-3, 3], "fit_output": True, "p": 0.7}},
 )
-"""Composes inside the Compose and thaigen's own transforms: every level must be reseeded."""
+"""Composes inside the Compose and thaigen's own transforms: every level must draw from the sample's stream."""
+
+
+def _nodes(pipeline: A.BaseCompose) -> list[A.BaseCompose | A.BasicTransform]:
+    """The Compose and every transform or compose inside it, depth first."""
+    found: list[A.BaseCompose | A.BasicTransform] = [pipeline]
+    for child in getattr(pipeline, "transforms", ()):
+        found.extend(_nodes(child) if isinstance(child, A.BaseCompose) else [child])
+    return found
+
+
+def _step_count(steps: Sequence[Mapping[str, Any]]) -> int:
+    """Transforms and composes a preset's steps make, nested ones included."""
+    count = 0
+    for step in steps:
+        (parameters,) = step.values()
+        count += 1 + _step_count((parameters or {}).get("transforms", ()))
+    return count
 
 
 @pytest.mark.parametrize("preset", [*(p for p in sorted(BUILTIN) if BUILTIN[p]), "nested"])
-def test_reseed_draws_exactly_as_set_random_seed(pool: FontPool, preset: str) -> None:
-    """reseed is albumentations' set_random_seed, faster: the same images and masks, seed after seed."""
-    from thaigen.augment.apply import reseed
-    from thaigen.augment.presets import build_preset
-
+def test_drive_puts_every_level_on_the_samples_stream(pool: FontPool, preset: str) -> None:
+    """All transforms, nested ones too, share the sample's generator; the same stream gives the same images."""
     steps = NESTED if preset == "nested" else BUILTIN[preset]
-    config = make_config(count=8, seed=3)
-    lines = [compose_sample(config, pool, i) for i in range(8)]
-    theirs, ours = build_preset(preset, steps), build_preset(preset, steps)
-    assert theirs is not None and ours is not None
-    for n, seed in enumerate((11, 11, 2**31 - 2, 0, 977, 11, 5, 40_000)):
-        line = lines[n % len(lines)]
-        theirs.set_random_seed(seed)
-        reseed(ours, seed)
-        expected = theirs(image=line.pixels, mask=line.ink)
-        got = ours(image=line.pixels, mask=line.ink)
-        assert np.array_equal(got["image"], expected["image"]) and np.array_equal(got["mask"], expected["mask"])
+    pipeline = build_preset(preset, steps)
+    assert pipeline is not None
+    line = compose_sample(make_config(count=1, seed=3), pool, 0)
+    outputs = []
+    for seed in (11, 12, 11):
+        rng = np.random.default_rng(seed)
+        drive(pipeline, rng)
+        nodes = _nodes(pipeline)
+        assert len(nodes) == 1 + _step_count(steps)
+        assert all(n.random_generator is rng and n.py_random is pipeline.py_random for n in nodes)
+        outputs.append(pipeline(image=line.pixels, mask=line.ink)["image"])
+    assert np.array_equal(outputs[0], outputs[2]) and not np.array_equal(outputs[0], outputs[1])
+
+
+def test_a_presets_transforms_are_drawn_independently(pool: FontPool) -> None:
+    """Each transform of 'light' is applied at its own p, whatever the others do: all 16 combinations occur.
+
+    Seeding every transform alike (albumentations' set_random_seed, drawing format 2) made one draw decide
+    all four, and only 4 combinations ever occurred.
+    """
+    pipeline = build_preset("light", BUILTIN["light"])
+    assert pipeline is not None
+    applied: list[str] = []
+    for transform in pipeline.transforms:
+        apply = transform.apply_with_params
+
+        def record(params: dict[str, object], *args: object, _apply=apply, _name=type(transform).__name__, **kw: object):
+            applied.append(_name)
+            return _apply(params, *args, **kw)
+
+        transform.apply_with_params = record
+    line = compose_sample(make_config(count=1, seed=3), pool, 0).pixels
+    rng = np.random.default_rng(7)
+    seen: Counter[frozenset[str]] = Counter()
+    for _ in range(600):
+        applied.clear()
+        drive(pipeline, rng)
+        pipeline(image=line)
+        seen[frozenset(applied)] += 1
+    assert len(seen) == 16
+    for step in BUILTIN["light"]:
+        (name, parameters), = step.items()
+        rate = sum(n for combination, n in seen.items() if name in combination) / 600
+        assert parameters is not None and abs(rate - float(parameters["p"])) < 0.07, (name, rate)
 
 
 def test_building_never_asks_pypi_for_albumentations_updates() -> None:

@@ -1,4 +1,4 @@
-"""Apply an augmentation preset to a composed line, reseeded for every sample, keeping the text inside."""
+"""Apply an augmentation preset to a composed line, drawing from the sample's own stream, keeping the text inside."""
 
 from __future__ import annotations
 
@@ -40,22 +40,17 @@ def ink_inside(ink: np.ndarray) -> bool:
     return bool(ink.any()) and not (ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any())
 
 
-def reseed(pipeline: A.Compose, seed: int) -> None:
-    """Exactly ``pipeline.set_random_seed(seed)`` (albumentations 2.0.8), at about half its cost.
+def drive(pipeline: A.Compose, rng: np.random.Generator) -> None:
+    """Make every transform in `pipeline` (nested ones too) draw from the sample's own stream: `rng` for numpy
+    draws, and for Python draws one random.Random seeded from it. Both are shared, so transforms draw one after
+    another (albumentations' set_random_state).
 
-    That call gives the Compose and every transform in it a new ``np.random.default_rng(seed)`` and
-    ``random.Random(seed)``; a new default_rng costs 30 us, so here each one's own numpy generator is set
-    to the state a new one starts in instead (3 us). Every transform still draws from its own stream.
+    Drawing format 2 called albumentations' set_random_seed(seed), which starts *each* transform's own
+    generators from the same seed: their first draws coincide, so a preset's on/off draws were one draw and
+    its transforms came all together or not at all ('light' made 4 of its 16 combinations, GaussianBlur
+    never without ImageCompression), and their parameters were correlated too.
     """
-    start = np.random.PCG64(seed).state  # default_rng(seed)'s bit generator, without its type dispatch
-    stack: list[A.BaseCompose | A.BasicTransform] = [pipeline]
-    while stack:
-        node = stack.pop()
-        node.seed = seed
-        node.random_generator.bit_generator.state = start
-        node.py_random = random.Random(seed)
-        if isinstance(node, A.BaseCompose):
-            stack.extend(t for t in node.transforms if isinstance(t, (A.BasicTransform, A.BaseCompose)))
+    pipeline.set_random_state(rng, random.Random(int(rng.integers(0, 2**63 - 1))))
 
 
 def _rgb8(name: str, image: object) -> np.ndarray:
@@ -85,10 +80,10 @@ def augment(
     if pipeline is None:
         return Augmented(image, ink, name)
     if not moves:
-        reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
+        drive(pipeline, rng)
         return Augmented(_rgb8(name, pipeline(image=image)["image"]), ink, name)
     for _ in range(GEOMETRY_TRIES):
-        reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
+        drive(pipeline, rng)
         out = pipeline(image=image, mask=ink)
         moved = np.asarray(out["mask"])
         if ink_inside(moved):
@@ -116,11 +111,11 @@ def augment_page(
     if pipeline is None:
         return AugmentedPage(image, ids, points, name)
     if not moves:
-        reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
+        drive(pipeline, rng)
         return AugmentedPage(_rgb8(name, pipeline(image=image)["image"]), ids, points, name)
     pipeline, _ = cached_preset(name, steps_json, keypoints=True)
     assert pipeline is not None
-    reseed(pipeline, int(rng.integers(0, 2**31 - 1)))
+    drive(pipeline, rng)
     out = pipeline(image=image, mask=ids, keypoints=points)
     moved = np.asarray(out["keypoints"], dtype=np.float32).reshape(-1, 2)
     return AugmentedPage(_rgb8(name, out["image"]), np.asarray(out["mask"]), moved, name)

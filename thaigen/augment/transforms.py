@@ -1,7 +1,7 @@
 """Albumentations transforms for effects albumentations 2.0.8 lacks: binarisation, fax streaks, sub-pixel
 fringes, and a fast page curl that moves keypoints exactly (its own warps map keypoints at 2-8 s per page).
 
-Each draws its parameters from the transform's own generators (seeded by Compose.set_random_seed), so
+Each draws its parameters from the generators the preset shares (thaigen.augment.apply.drive sets them), so
 presets that use them stay a pure function of (seed, index). Pixels are changed with OpenCV calls.
 """
 
