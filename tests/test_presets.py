@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,14 +184,18 @@ def test_a_presets_transforms_are_drawn_independently(pool: FontPool) -> None:
     pipeline = build_preset("light", BUILTIN["light"])
     assert pipeline is not None
     applied: list[str] = []
+
+    def recording(transform: A.BasicTransform) -> Callable[..., Any]:
+        apply, name = transform.apply_with_params, type(transform).__name__
+
+        def record(*args: Any, **kwargs: Any) -> Any:
+            applied.append(name)
+            return apply(*args, **kwargs)
+
+        return record
+
     for transform in pipeline.transforms:
-        apply = transform.apply_with_params
-
-        def record(params: dict[str, object], *args: object, _apply=apply, _name=type(transform).__name__, **kw: object):
-            applied.append(_name)
-            return _apply(params, *args, **kw)
-
-        transform.apply_with_params = record
+        transform.apply_with_params = recording(transform)
     line = compose_sample(make_config(count=1, seed=3), pool, 0).pixels
     rng = np.random.default_rng(7)
     seen: Counter[frozenset[str]] = Counter()
