@@ -79,11 +79,10 @@ def augment(
     pipeline, moves = cached_preset(name, canonical_steps(steps))
     if pipeline is None:
         return Augmented(image, ink, name)
+    drive(pipeline, rng)  # once: every try draws on from the same shared streams
     if not moves:
-        drive(pipeline, rng)
         return Augmented(_rgb8(name, pipeline(image=image)["image"]), ink, name)
     for _ in range(GEOMETRY_TRIES):
-        drive(pipeline, rng)
         out = pipeline(image=image, mask=ink)
         moved = np.asarray(out["mask"])
         if ink_inside(moved):
