@@ -122,6 +122,13 @@ def test_no_counts_give_zeros() -> None:
     assert summarize_e2e([]).accuracy == 0.0
 
 
+def test_cer_over_no_matched_line_is_undefined_not_zero() -> None:
+    assert summarize_e2e([]).cer is None
+    missed = summarize_e2e([LineResult("ไม่พบ", None, 0), LineResult("2566", None, 0)])
+    assert (missed.missed_share, missed.accuracy, missed.cer) == (1.0, 0.0, None)
+    assert summarize_e2e([LineResult("ไม่พบ", None, 0), LineResult("ab", "ab", 0)]).cer == 0.0
+
+
 def test_e2e_reads_misses_and_cer_over_matched_lines_only() -> None:
     a = [(0, 0), (100, 0), (100, 20), (0, 20)]
     b = [(0, 40), (100, 40), (100, 60), (0, 60)]

@@ -109,7 +109,14 @@ def test_e2e_reads_matched_lines(
     assert (e2e["lines"], e2e["missed"], e2e["read"]) == (6, 1, read)
     assert e2e["missed_share"] == pytest.approx(1 / 6) and e2e["accuracy"] == pytest.approx(read / 6)
     assert 0 <= e2e["cer"] <= 1 and report["models"]["recognizer"].startswith("onnx")
-    assert f"e2e acc {read / 6:.3f}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"e2e acc {read / 6:.3f}" in printed
+    # the 'label' element is the ghost line alone: no line matched, so its CER is undefined, not 0
+    assert report["by_element"]["label"]["e2e"] | {"cer": "?"} == {
+        "lines": 1, "read": 0, "missed": 1, "accuracy": 0.0, "cer": "?", "missed_share": 1.0,
+    }  # fmt: skip
+    assert report["by_element"]["label"]["e2e"]["cer"] is None
+    assert "element label: R 0.000 (0/1)  |  e2e acc 0.000  CER n/a (no line matched)  missed 1.000" in printed
 
 
 def test_score_pages_refuses_bad_input_in_one_line(

@@ -202,22 +202,23 @@ class E2ESummary:
     missed: int
     accuracy: float
     """Read exactly / true lines."""
-    cer: float
-    """Character edits / truth code points, over matched lines only."""
+    cer: float | None
+    """Character edits / truth code points, over matched lines only; None when no line matched (undefined)."""
     missed_share: float
     """True lines no box matched / true lines."""
 
 
 def summarize_e2e(results: Iterable[LineResult]) -> E2ESummary:
-    """Aggregate line results (zeros for none)."""
+    """Aggregate line results (zeros for none, but CER None: it is over matched lines only)."""
     lines = list(results)
     matched = [r for r in lines if not r.missed]
     read, missed = sum(r.read for r in lines), len(lines) - len(matched)
+    truth_points = sum(len(r.truth) for r in matched)
     return E2ESummary(
         lines=len(lines),
         read=read,
         missed=missed,
         accuracy=_rate(read, len(lines)),
-        cer=_rate(sum(r.char_edits for r in matched), sum(len(r.truth) for r in matched)),
+        cer=sum(r.char_edits for r in matched) / truth_points if truth_points else None,
         missed_share=_rate(missed, len(lines)),
     )

@@ -87,7 +87,8 @@ def _det_cells(det: DetSummary) -> str:
 def _e2e_cells(e2e: E2ESummary | None) -> str:
     if e2e is None:
         return ""
-    return f"  |  e2e acc {e2e.accuracy:.3f}  CER {e2e.cer:.3f}  missed {e2e.missed_share:.3f}"
+    cer = "n/a (no line matched)" if e2e.cer is None else f"{e2e.cer:.3f}"
+    return f"  |  e2e acc {e2e.accuracy:.3f}  CER {cer}  missed {e2e.missed_share:.3f}"
 
 
 def summary_text(scores: PageScores) -> str:
