@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from thaigen.cli import main as cli
 from thaigen.errors import ConfigError, DatasetError
 from trainers.jobs import channels
 from trainers.jobs import sagemaker as sagemaker_job
@@ -160,3 +161,15 @@ def test_job_spec_from_cli_options_requires_bucket_image_and_role() -> None:
     assert spec.hyperparameters["use_gpu"] == "true" and spec.spot and spec.instance_type == "ml.g5.xlarge"
     with pytest.raises(ConfigError, match="--role-arn is required for --backend sagemaker"):
         sagemaker_job.JobSpec.from_args(argparse.Namespace(**(vars(args) | {"role_arn": None})), {})
+
+
+def test_cli_refuses_local_pretrained_weights_for_sagemaker(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A path on this machine means nothing in the training container: refused before anything is uploaded."""
+    weights = tmp_path / "w.pdparams"
+    weights.write_bytes(b"")
+    args = ["train", str(data), "--arch", "crnn", "--backend", "sagemaker", "--pretrained", str(weights)]
+    assert cli([*args, "--bucket", "b", "--image-uri", IMAGE, "--role-arn", ROLE]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"thaigen: error: --pretrained {weights} is a file on this machine") and "\n" not in err

@@ -23,7 +23,7 @@ from trainers.paddleocr.configs import Arch
 pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
 
 
-def test_paths_follow_sagemaker_and_env_overrides(tmp_path: Path) -> None:
+def test_paths_follow_sagemaker_and_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     default = entrypoint.ContractPaths.from_env({})
     assert default.hyperparameters == Path("/opt/ml/input/config/hyperparameters.json")
     assert default.train_channel == Path("/opt/ml/input/data/train")
@@ -35,6 +35,9 @@ def test_paths_follow_sagemaker_and_env_overrides(tmp_path: Path) -> None:
     assert paths.train_channel == Path("/data/t") and paths.model_dir == Path("/m")
     assert paths.validation_channel == tmp_path / "input/data/validation"
     assert paths.output_dir == tmp_path / "output"
+    monkeypatch.chdir(tmp_path)  # relative overrides are made absolute: PaddleOCR's tools run in their own folder
+    assert entrypoint.ContractPaths.from_env({"SM_MODEL_DIR": "m"}).model_dir == tmp_path / "m"
+    assert entrypoint.ContractPaths.local(Path("data"), Path("run")).checkpoint_dir == tmp_path / "run/checkpoints"
 
 
 def test_hyperparameters_are_typed_and_checked(tmp_path: Path) -> None:
@@ -166,6 +169,24 @@ def test_cpu_smoke_run_trains_exports_converts_and_describes(
     probs = OnnxBackend(model / "inference.onnx", threads=2).run(batch)
     assert probs.shape == (1, 80, card["dict"]["size"] + 2)
     assert np.allclose(probs.sum(axis=-1), 1.0, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_train_with_relative_paths_from_another_working_folder(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A relative DATASET and the default (relative) --out, as every documented command has them: PaddleOCR's tools
+    run with the source as working folder, so each path handed to them must be absolute."""
+    monkeypatch.chdir(tmp_path)
+    thaigen.build(make_config(recipe="digits", count=24, seed=3), Path("datasets/digits"), workers=1, progress=False)
+    args = ["train", "datasets/digits", "--arch", "crnn", "--device", "cpu", "--epochs", "1", "--batch-size", "8"]
+    assert cli([*args, "--workers", "0"]) == 0
+    model = tmp_path / "runs/digits-crnn/model"
+    assert f"model: {model}" in capsys.readouterr().out
+    assert (model / "inference.onnx").is_file() and (model / "model_card.json").is_file()
+    config = yaml.safe_load((model / "train_config.yml").read_text(encoding="utf-8"))
+    assert config["Global"]["save_model_dir"] == str(tmp_path / "runs/digits-crnn/checkpoints")
+    assert config["Train"]["dataset"]["data_dir"] == str(tmp_path / "datasets/digits")
 
 
 def test_paddleocr_source_command_reports_a_configured_checkout(

@@ -74,7 +74,7 @@ def add_train(parser: argparse.ArgumentParser) -> Runner:
 
 
 def _train(args: argparse.Namespace) -> int:
-    out = args.out or Path("runs") / f"{args.dataset.name}-{args.arch}"
+    out = args.out or Path("runs") / f"{args.dataset.resolve().name}-{args.arch}"
     hyperparameters = _hyperparameters(args)
     if args.backend == "local":
         from trainers.jobs.entrypoint import ContractPaths, train_and_export
@@ -84,6 +84,11 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     if args.device == "cpu":
         raise ConfigError("--device cpu is for --backend local; SageMaker runs train on the instance's GPU")
+    if args.pretrained is not None:
+        raise ConfigError(
+            f"--pretrained {args.pretrained} is a file on this machine, which --backend sagemaker does not upload; "
+            "fine-tune with --backend local"
+        )
     from trainers.jobs import sagemaker as sagemaker_job
 
     require_valid(Layout.of(args.dataset), Arch(args.arch))  # before uploading anything

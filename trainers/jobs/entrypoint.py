@@ -58,21 +58,28 @@ class ContractPaths:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> ContractPaths:
-        """Paths from SM_* variables (THAIGEN_* for the ones SageMaker does not name), else the defaults."""
+        """Paths from SM_* variables (THAIGEN_* for the ones SageMaker does not name), else the defaults; made
+        absolute, since PaddleOCR's tools run with their source folder as working folder."""
         ml = Path(env.get("SM_ROOT", "/opt/ml"))
+
+        def path(name: str, default: Path | str) -> Path:
+            return Path(env.get(name, default)).resolve()
+
         return cls(
-            hyperparameters=Path(env.get("SM_HYPERPARAMETERS", ml / "input/config/hyperparameters.json")),
-            train_channel=Path(env.get("SM_CHANNEL_TRAIN", ml / "input/data" / channels.TRAIN)),
-            validation_channel=Path(env.get("SM_CHANNEL_VALIDATION", ml / "input/data" / channels.VALIDATION)),
-            model_dir=Path(env.get("SM_MODEL_DIR", ml / "model")),
-            output_dir=Path(env.get("SM_OUTPUT_DIR", ml / "output")),
-            checkpoint_dir=Path(env.get("THAIGEN_CHECKPOINT_DIR", ml / "checkpoints")),
-            work_dir=Path(env.get("THAIGEN_WORK_DIR", "/tmp/thaigen")),
+            hyperparameters=path("SM_HYPERPARAMETERS", ml / "input/config/hyperparameters.json"),
+            train_channel=path("SM_CHANNEL_TRAIN", ml / "input/data" / channels.TRAIN),
+            validation_channel=path("SM_CHANNEL_VALIDATION", ml / "input/data" / channels.VALIDATION),
+            model_dir=path("SM_MODEL_DIR", ml / "model"),
+            output_dir=path("SM_OUTPUT_DIR", ml / "output"),
+            checkpoint_dir=path("THAIGEN_CHECKPOINT_DIR", ml / "checkpoints"),
+            work_dir=path("THAIGEN_WORK_DIR", "/tmp/thaigen"),
         )
 
     @classmethod
     def local(cls, dataset_dir: Path, out: Path) -> ContractPaths:
-        """Paths for a local run: the dataset folder is both channels; everything else under `out`."""
+        """Paths for a local run: the dataset folder is both channels; everything else under `out`. Made
+        absolute, since PaddleOCR's tools run with their source folder as working folder."""
+        dataset_dir, out = dataset_dir.resolve(), out.resolve()
         return cls(
             out / "hyperparameters.json",
             dataset_dir,

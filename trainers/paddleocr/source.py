@@ -17,8 +17,9 @@ ENV_VAR = "PADDLEOCR_SRC"
 
 
 def cache_dir() -> Path:
-    """Where `thaigen paddleocr-source` puts the clone: ~/.cache/thaigen/PaddleOCR-v3.0.0 (XDG_CACHE_HOME honoured)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    """Where `thaigen paddleocr-source` puts the clone: ~/.cache/thaigen/PaddleOCR-v3.0.0 (XDG_CACHE_HOME honoured),
+    absolute (PaddleOCR's tools run with the source as working folder)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").resolve()
     return base / "thaigen" / f"PaddleOCR-{PINNED_TAG}"
 
 
