@@ -1,0 +1,164 @@
+"""The documentation as a test: the READMEs' commands, run as written in a fresh folder, or parsed where CI lacks
+what they need (markers: tests/documented.py)."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import builtins
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from documented import ROOT, Block, Command, bash_blocks, python_blocks, synopsis_args
+from thaigen.cli import _parser
+from thaigen.errors import EnvironmentProblem
+from trainers.paddleocr import source as paddle_source
+
+pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
+
+RUN_DOCS = [ROOT / "README.md", ROOT / "trainers/README.md"]
+"""The READMEs whose commands run."""
+DOCS = [*RUN_DOCS, ROOT / "trainers/serving/README.md"]
+COMMAND_TIMEOUT_S = 600
+
+
+def _blocks(doc: Path) -> list[Block]:
+    return [block for block in bash_blocks(doc) if isinstance(block, Block)]
+
+
+def _parse(args: list[str]) -> str:
+    """The real CLI parser's complaint about `args` ('' when they parse)."""
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+            _parser().parse_args(args)
+    except SystemExit:
+        return stderr.getvalue().strip().splitlines()[-1]
+    return ""
+
+
+def _command_parser(args: list[str]) -> argparse.ArgumentParser:
+    """The (sub)parser of the command `args` name: `train`, `aws cleanup`, ..."""
+    parser = _parser()
+    for word in args:
+        commands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not commands or word not in commands[0].choices:
+            break
+        parser = commands[0].choices[word]
+    return parser
+
+
+def _usage_problems(commands: list[Command]) -> list[str]:
+    """What usage lines get wrong: lines that do not parse once their `[...]` groups are dropped, options in the
+    groups that do not exist, and `a|b|c` choice lists that leave a choice out (over all the lines given)."""
+    problems = []
+    listed: dict[str, set[str]] = {}
+    actions: dict[str, argparse.Action] = {}
+    for command in commands:
+        args = command.thaigen_args
+        if args is None:
+            continue
+        kept, groups = synopsis_args(args)
+        if complaint := _parse(kept):
+            problems.append(f"`{command}` does not parse: {complaint}")
+        parser = _command_parser(kept)
+        for group in groups:
+            options = [word for word in group if word.startswith("-")]
+            problems += [f"`{command}`: {parser.prog} has no option {o}" for o in options
+                         if o not in parser._option_string_actions]
+            choices = [word for word in group if "|" in word and not word.startswith("-")]
+            if len(options) == 1 and choices and options[0] in parser._option_string_actions:
+                name = f"{parser.prog} {options[0]}"
+                actions[name] = parser._option_string_actions[options[0]]
+                listed.setdefault(name, set()).update(choices[0].split("|"))
+    for name, names in listed.items():
+        choices = set(actions[name].choices or ())
+        if choices and names != choices:
+            problems.append(f"{name} lists {sorted(names)}, the parser takes {sorted(choices)}")
+    return problems
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_every_bash_block_is_marked(doc: Path) -> None:
+    unmarked = [line for line in bash_blocks(doc) if isinstance(line, int)]
+    assert not unmarked, f"{doc.relative_to(ROOT)}: ```bash blocks without a `<!-- doctest: ... -->` line: {unmarked}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_usage_blocks_name_real_options_and_every_choice(doc: Path) -> None:
+    problems = [f"{b.where}: {p}" for b in _blocks(doc) if b.kind == "synopsis" for p in _usage_problems(b.commands())]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_commands_needing_what_ci_lacks_parse_and_are_named(doc: Path) -> None:
+    """Not run here (AWS, Docker, network, a download), so each thaigen command is at least parsed as written."""
+    not_run = [
+        (block, command)
+        for block in _blocks(doc)
+        if block.kind != "synopsis"
+        for command in block.commands()
+        if command.needs
+    ]
+    problems = [f"{block.where}: {p}" for block, command in not_run for p in _usage_problems([command])]
+    assert not problems, "\n".join(problems)
+    if not_run:
+        pytest.skip("not run here: " + "; ".join(f"`{command}` (needs {command.needs})" for _, command in not_run))
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_python_snippets_define_every_name_they_use(doc: Path) -> None:
+    problems = []
+    for line, code in python_blocks(doc):
+        tree = ast.parse(code)
+        defined = set(dir(builtins))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                defined.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+        used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        problems += [f"{doc.relative_to(ROOT)}:{line}: {name} is used but never imported" for name in used - defined]
+    assert not problems, "\n".join(sorted(problems))
+
+
+def _run(command: Command, workdir: Path, block: Block) -> None:
+    args = command.thaigen_args
+    assert args is not None, f"{block.where}: `{command}` is not `python -m thaigen ...`: mark it `needs WHAT: ...`"
+    completed = subprocess.run(
+        [sys.executable, "-m", "thaigen", *args],
+        cwd=workdir,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
+        check=False,
+    )
+    tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-8:])
+    assert completed.returncode == 0, f"{block.where}: `{command}` exit {completed.returncode}:\n{tail}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doc", RUN_DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_documented_commands_run_as_written(doc: Path, tmp_path: Path) -> None:
+    """Each run block's commands, in order, in a fresh folder (relative paths as a user types them), on CPU."""
+    blocks = [block for block in _blocks(doc) if block.kind in ("run", "train")]
+    assert blocks, f"{doc.relative_to(ROOT)} marks no block to run"
+    for block in blocks:
+        if block.kind == "train":
+            try:
+                paddle_source.locate()
+            except EnvironmentProblem as problem:
+                pytest.skip(f"{block.where} and after need PaddleOCR v3.0.0 source: {problem}")
+        for command in block.commands():
+            if not command.needs:
+                _run(command, tmp_path, block)
+
