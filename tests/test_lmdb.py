@@ -163,3 +163,51 @@ def test_an_lmdb_set_travels_as_channels_and_feeds_the_onnx_check(lmdb_set: Path
     assert config["Eval"]["dataset"]["data_dir"] == str(layout.val_dir / lmdb.VAL)
     batch = sample_batch(layout, Arch.CRNN, config)
     assert batch.shape[:3] == (8, 3, 32)
+
+
+def test_lint_and_report_read_an_lmdb_set(lmdb_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from thaigen.cli import main
+
+    assert main(["lint", str(lmdb_set)]) == 0
+    assert capsys.readouterr().out == f"0 problem(s) in {lmdb_set}\n"
+    assert main(["report", str(lmdb_set), "--out", str(tmp_path / "r"), "--samples", "8"]) == 0
+    assert "(150 images" in capsys.readouterr().out
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "mixed" in page and "light" in page  # samples.jsonl's records, matched to the LMDB samples
+    from PIL import Image
+
+    with Image.open(tmp_path / "r" / "contact_sheet.png") as sheet:
+        row = np.asarray(sheet.convert("RGB"))[6:54].astype(int)
+    placeholder = (row[..., 0] > 200) & (row[..., 1] < 60) & (row[..., 2] < 60)
+    assert placeholder.mean() < 0.01 and (row.max(axis=-1) < 128).mean() > 0.01  # the LMDB's images, not red squares
+    samples = list(lmdb.read_lmdb_set(lmdb_set))
+    assert [(s.split, s.number) for s in samples[:1]] == [("train", 1)] and samples[0].key == "label-000000001"
+    assert [(s.png, s.label) for s in samples if s.split == "val"] == list(lmdb.read_lmdb(lmdb_set / lmdb.VAL))
+
+
+def test_lint_names_an_lmdb_sample_by_its_key(lmdb_set: Path, tmp_path: Path) -> None:
+    from thaigen.inspect.lint import lint_dataset
+
+    bad = tmp_path / "bad"
+    png = next(lmdb.read_lmdb(lmdb_set / lmdb.TRAIN))[0]
+    with lmdb.LmdbWriter(bad / lmdb.TRAIN) as writer:
+        for image, label in ((png, "ก"), (png, " กZ"), (b"not a png", "ข")):
+            writer.add(image, label)
+    (bad / paths.DICT).write_text("ก\nข\n", encoding="utf-8")
+    found = [(f.file.relative_to(bad).as_posix(), f.problem.split(":")[0]) for f in lint_dataset(bad)]
+    assert found == [
+        ("train/label-000000002", "label starts or ends with a space"),
+        ("train/label-000000002", "characters not in the dictionary"),
+        ("train/label-000000003", "image not readable (PaddleOCR substitutes a random sample)"),
+    ]
+
+
+def test_reading_lmdb_without_the_package_is_one_line(lmdb_set: Path) -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['lmdb'] = None; from thaigen.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", code, "lint", str(lmdb_set)], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "LMDB" in result.stderr and "pip install -e '.[train]'" in result.stderr

@@ -14,12 +14,12 @@ from thaigen.config.focus import focus, read_score_report
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
-from thaigen.dataset import paths
+from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset, lint_dictionary
 from thaigen.inspect.page_report import write_page_report
-from thaigen.inspect.report import write_report
+from thaigen.inspect.report import dataset_root, write_report
 from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine
 from thaigen.pipeline.merge_shards import merge_shards
 from thaigen.pipeline.shards import Shard
@@ -242,8 +242,8 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    root, files = paths.label_files(args.dataset)
-    if is_det_set(files):
+    root = dataset_root(args.dataset)
+    if not lmdb.is_lmdb_set(root) and is_det_set(paths.label_files(args.dataset)[1]):
         pages = write_page_report(args.dataset, args.out or root / "report", samples=min(args.samples, 12), seed=args.seed)
         print(f"report: {pages.html} and {pages.sheet} ({pages.entries} pages)")
         return 0

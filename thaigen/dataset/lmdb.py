@@ -10,6 +10,7 @@ Writes go in bounded transactions (TXN_SAMPLES samples or TXN_BYTES bytes), the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -33,7 +34,9 @@ def _lmdb() -> Any:
     try:
         import lmdb
     except ImportError:
-        raise EnvironmentProblem("--format lmdb needs the lmdb package: pip install lmdb (or -e '.[train]')") from None
+        raise EnvironmentProblem(
+            "LMDB sets (build --format lmdb, and reading them) need the lmdb package: pip install -e '.[train]' (or pip install lmdb)"
+        ) from None
     return lmdb
 
 
@@ -123,6 +126,71 @@ def read_lmdb(folder: Path) -> Iterator[tuple[bytes, str]]:
                 yield bytes(image), bytes(label).decode("utf-8")
     finally:
         env.close()
+
+
+@dataclass(frozen=True)
+class LmdbSample:
+    """One sample of an LMDB set, as PaddleOCR's LMDBDataSet reads it."""
+
+    folder: Path
+    """The split's LMDB folder (DIR/train, DIR/val)."""
+    number: int
+    """1-based: the sample's keys are `image-%09d` and `label-%09d` of it."""
+    png: bytes
+    label: str
+
+    @property
+    def split(self) -> str:
+        """The split's name (its folder's)."""
+        return self.folder.name
+
+    @property
+    def key(self) -> str:
+        """The label key, e.g. `label-000000001`."""
+        return label_key(self.number).decode()
+
+
+def lmdb_splits(target: Path) -> list[Path] | None:
+    """The LMDBs of `target`: its train/ and val/ when it is an LMDB set, itself when it is one LMDB (None: neither)."""
+    if is_lmdb(target):
+        return [target]
+    if not is_lmdb_set(target):
+        return None
+    return [target / split for split in SPLITS if is_lmdb(target / split)]
+
+
+def read_lmdb_set(target: Path) -> Iterator[LmdbSample]:
+    """Every sample of an LMDB set (DIR/train then DIR/val) or of one LMDB, in key order: the one reader of them.
+
+    Raises:
+        DatasetError: `target` is neither an LMDB set nor an LMDB, or a key is missing.
+        EnvironmentProblem: the lmdb package is not installed.
+    """
+    folders = lmdb_splits(target)
+    if folders is None:
+        raise DatasetError(f"not an LMDB set: {target} (no {TRAIN}/{DATA_FILE})")
+    for folder in folders:
+        for number, (png, label) in enumerate(read_lmdb(folder), start=1):
+            yield LmdbSample(folder, number, png, label)
+
+
+def read_image(folder: Path, number: int) -> bytes:
+    """The PNG bytes of sample `number` (1-based) of one LMDB.
+
+    Raises:
+        DatasetError: the folder is not an LMDB, or has no such sample.
+    """
+    if not is_lmdb(folder):
+        raise DatasetError(f"not an LMDB: {folder} ({DATA_FILE} missing)")
+    env = _lmdb().open(str(folder), readonly=True, lock=False, readahead=False, meminit=False)
+    try:
+        with env.begin() as txn:
+            image = txn.get(image_key(number))
+    finally:
+        env.close()
+    if image is None:
+        raise DatasetError(f"{folder}: no {image_key(number).decode()}")
+    return bytes(image)
 
 
 def count_samples(folder: Path) -> int:

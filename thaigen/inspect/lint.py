@@ -3,6 +3,7 @@ and the defects of a character dictionary."""
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from thaigen.dataset import paths
+from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import DetPage, det_page, is_det_set
 from thaigen.dataset.dictionary import read_dictionary
 from thaigen.dataset.labels import LabelLine, read_label_lines
@@ -43,7 +44,8 @@ class Finding:
 
     file: Path
     line: int | None
-    """1-based line number; None for a defect of the whole file (a dictionary's missing character)."""
+    """1-based line number; None for a defect of the whole file (a dictionary's missing character) or of one
+    LMDB sample (`file` is then its LMDB folder / its label key)."""
     problem: str
 
     def __str__(self) -> str:
@@ -136,6 +138,16 @@ def check_label(label: str, rules: LintRules) -> list[str]:
     return problems
 
 
+def label_problems(label: str, rules: LintRules) -> list[str]:
+    """Where PaddleOCR's reading of one label (from a label file or an LMDB) differs from what its author meant."""
+    problems = []
+    if label.endswith("\r"):
+        problems.append("ends in \\r (a CRLF file): PaddleOCR keeps it in the label")
+    if label != label.strip(" "):
+        problems.append("label starts or ends with a space: PaddleOCR keeps it")
+    return problems + check_label(label, rules)
+
+
 def line_problems(line: LabelLine, root: Path, rules: LintRules) -> list[str]:
     """Where PaddleOCR's reading of one label line differs from what its author meant, or drops it."""
     if line.label is None:
@@ -145,13 +157,9 @@ def line_problems(line: LabelLine, root: Path, rules: LintRules) -> list[str]:
         problems.append("starts with a byte order mark: PaddleOCR takes it as part of the image path")
     if line.ignored is not None:
         problems.append("more than one TAB: PaddleOCR keeps only the text before the second")
-    if line.label.endswith("\r"):
-        problems.append("ends in \\r (a CRLF file): PaddleOCR keeps it in the label")
-    if line.label != line.label.strip(" "):
-        problems.append("label starts or ends with a space: PaddleOCR keeps it")
     if not (root / line.path).is_file():
         problems.append(f"image not found: {line.path} (PaddleOCR substitutes a random sample)")
-    return problems + check_label(line.label, rules)
+    return problems + label_problems(line.label, rules)
 
 
 def lint_file(labels: Path, root: Path, rules: LintRules) -> Iterator[Finding]:
@@ -159,6 +167,20 @@ def lint_file(labels: Path, root: Path, rules: LintRules) -> Iterator[Finding]:
     for line in read_label_lines(labels):
         for problem in line_problems(line, root, rules):
             yield Finding(labels, line.number, problem)
+
+
+def lint_lmdb(target: Path, rules: LintRules) -> Iterator[Finding]:
+    """Check every sample of an LMDB set (or of one LMDB): its label as `label_problems` does, and that its
+    image decodes (LMDBDataSet substitutes a random sample for one that does not)."""
+    for sample in lmdb.read_lmdb_set(target):
+        problems = label_problems(sample.label, rules)
+        try:
+            with Image.open(io.BytesIO(sample.png)):
+                pass
+        except (OSError, UnidentifiedImageError):
+            problems.append("image not readable (PaddleOCR substitutes a random sample)")
+        for problem in problems:
+            yield Finding(sample.folder / sample.key, None, problem)
 
 
 def rules_for(folder: Path, max_text_length: int | None, time_steps: int | None, dict_path: Path | None) -> LintRules:
@@ -208,11 +230,16 @@ def lint_det_file(labels: Path, root: Path) -> Iterator[Finding]:
 def lint_dataset(
     target: Path, *, max_text_length: int | None = None, time_steps: int | None = None, dict_path: Path | None = None
 ) -> list[Finding]:
-    """Lint a dataset folder (train.txt + val.txt) or one label file.
+    """Lint a dataset folder (train.txt + val.txt), one label file, an LMDB set (train/ + val/) or one LMDB.
 
     Raises:
         DatasetError: the target, its label files or its dictionary are missing.
+        EnvironmentProblem: an LMDB set, without the lmdb package.
     """
+    splits = lmdb.lmdb_splits(target)
+    if splits is not None:
+        root = target.parent if splits == [target] else target
+        return list(lint_lmdb(target, rules_for(root, max_text_length, time_steps, dict_path)))
     folder, files = paths.label_files(target)
     if is_det_set(files):
         return [finding for labels in files for finding in lint_det_file(labels, folder)]

@@ -1,6 +1,6 @@
 """What a PaddleOCR recognition dataset holds: a contact sheet (PNG) and an HTML page of counts and histograms.
 
-Works on any `path<TAB>label` dataset; thaigen's samples.jsonl and manifest.json add recipe, preset, font,
+Works on any `path<TAB>label` dataset and on LMDB sets (`build --format lmdb`); thaigen's samples.jsonl and manifest.json add recipe, preset, font,
 category, background and furniture counts when present.
 """
 
@@ -17,12 +17,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from thaigen.config.schema import FontsConfig
-from thaigen.dataset import paths
+from thaigen.dataset import lmdb, paths
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import read_dictionary
 from thaigen.dataset.labels import read_label_lines
 from thaigen.dataset.manifest import read_manifest
-from thaigen.dataset.samples import records_by_image
+from thaigen.dataset.samples import read_records, records_by_image
 from thaigen.errors import DatasetError
 from thaigen.typeset.faces import pil_font
 from thaigen.typeset.fonts import FontInfo, load_pool
@@ -41,10 +41,26 @@ class Entry:
     """One labelled image of the dataset."""
 
     image: Path
+    """The image file; for an LMDB sample, its split's LMDB folder."""
     label: str
     split: str
     meta: Mapping[str, object] = field(default_factory=dict)
     """Its samples.jsonl record, when the dataset has one."""
+    number: int | None = None
+    """An LMDB sample's 1-based number in `image` (None: `image` is a file)."""
+    size: tuple[int, int] | None = None
+    """(width, height) px when known without opening the image again."""
+
+    def open(self) -> Image.Image:
+        """The image (from its file or its LMDB).
+
+        Raises:
+            OSError: it cannot be read or decoded.
+            DatasetError: its LMDB sample is missing.
+        """
+        if self.number is None:
+            return Image.open(self.image)
+        return Image.open(io.BytesIO(lmdb.read_image(self.image, self.number)))
 
 
 @dataclass(frozen=True)
@@ -57,8 +73,51 @@ class Report:
     rare_characters: tuple[str, ...]
 
 
+def _png_size(png: bytes) -> tuple[int, int] | None:
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            return image.size
+    except OSError:
+        return None
+
+
+def read_lmdb_entries(target: Path, root: Path) -> list[Entry]:
+    """Every sample of an LMDB set (or one LMDB) under `root`, with samples.jsonl's records when present (the
+    n-th record of a split is its sample n)."""
+    records: dict[tuple[str, int], dict[str, object]] = {}
+    if (root / paths.SAMPLES).is_file():
+        numbers: Counter[str] = Counter()
+        for record in read_records(root / paths.SAMPLES):
+            numbers[str(record["split"])] += 1
+            records[(str(record["split"]), numbers[str(record["split"])])] = record
+    entries = [
+        Entry(s.folder, s.label, s.split, records.get((s.split, s.number), {}), s.number, _png_size(s.png))
+        for s in lmdb.read_lmdb_set(target)
+    ]
+    if not entries:
+        raise DatasetError(f"no samples in the LMDB set {target}")
+    return entries
+
+
+def dataset_root(target: Path) -> Path:
+    """The folder holding the dataset's dict.txt and manifest.json: `target`, or the folder above a label file or
+    above one LMDB split.
+
+    Raises:
+        DatasetError: no dataset at `target`.
+    """
+    if lmdb.lmdb_splits(target) == [target]:
+        return target.parent
+    if lmdb.is_lmdb_set(target):
+        return target
+    return paths.label_files(target)[0]
+
+
 def read_entries(target: Path) -> list[Entry]:
-    """Every line PaddleOCR can use in the dataset's label files, with thaigen's per-sample records when present."""
+    """Every line PaddleOCR can use in the dataset's label files (or every sample of its LMDBs), with thaigen's
+    per-sample records when present."""
+    if lmdb.lmdb_splits(target) is not None:
+        return read_lmdb_entries(target, dataset_root(target))
     root, files = paths.label_files(target)
     records = records_by_image(root)
     entries = [
@@ -102,9 +161,9 @@ def contact_sheet(entries: Sequence[Entry], count: int, seed: int, out: Path) ->
     for n, entry in enumerate(chosen):
         left, top = (n % SHEET_COLUMNS) * CELL_WIDTH + 8, (n // SHEET_COLUMNS) * cell_height + 6
         try:
-            with Image.open(entry.image) as image:
+            with entry.open() as image:
                 picture = image.convert("RGB")
-        except OSError:
+        except (OSError, DatasetError):
             picture = Image.new("RGB", (IMAGE_HEIGHT, IMAGE_HEIGHT), (255, 0, 0))
         scale = min(IMAGE_HEIGHT / picture.height, (CELL_WIDTH - 16) / picture.width)
         picture = picture.resize((max(1, round(picture.width * scale)), max(1, round(picture.height * scale))))
@@ -133,12 +192,14 @@ def _counts(entries: Iterable[Entry], key: str) -> Counter[str]:
 
 
 def _image_size(entry: Entry) -> tuple[int, int] | None:
+    if entry.size is not None:
+        return entry.size
     if "width" in entry.meta and "height" in entry.meta:
         return int(entry.meta["width"]), int(entry.meta["height"])  # type: ignore[call-overload]
     try:
-        with Image.open(entry.image) as image:
+        with entry.open() as image:
             return image.size
-    except OSError:
+    except (OSError, DatasetError):
         return None
 
 
@@ -169,7 +230,7 @@ def write_report(
         DatasetError: no dataset, no label files, or no labelled lines.
     """
     entries = read_entries(target)
-    root, _ = paths.label_files(target)
+    root = dataset_root(target)
     out.mkdir(parents=True, exist_ok=True)
     sheet = out / "contact_sheet.png"
     contact_sheet(entries, samples, seed, sheet)
