@@ -9,6 +9,7 @@ import builtins
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
 RUN_DOCS = [ROOT / "README.md", ROOT / "trainers/README.md"]
 """The READMEs whose commands run."""
 DOCS = [*RUN_DOCS, ROOT / "trainers/serving/README.md"]
+CITING = [*DOCS, ROOT / "bench/README.md"]
+"""The READMEs whose repository paths and links must exist in a clone."""
 COMMAND_TIMEOUT_S = 600
+
+
+CITED_PATH = re.compile(r"(?<![\w/.~-])((?:thaigen|trainers|tests|bench|examples|scripts|fonts|corpora)/[a-z_][\w./-]*\w)")
+"""A repository path as the docs and `thaigen cost` cite it (`trainers/jobs/cost.py`, `tests/fixtures/...`)."""
+GENERATED = ("bench/out",)
+"""Folders the benches write (gitignored): cited, never in a clone."""
 
 
 def _blocks(doc: Path) -> list[Block]:
@@ -142,8 +151,8 @@ def _run(command: Command, workdir: Path, block: Block) -> None:
         timeout=COMMAND_TIMEOUT_S,
         check=False,
     )
-    tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-8:])
-    assert completed.returncode == 0, f"{block.where}: `{command}` exit {completed.returncode}:\n{tail}"
+    code, tail = completed.returncode, "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-8:])
+    assert code == 0, f"{block.where}: `{command}` exit {code}:\n{tail}"
 
 
 @pytest.mark.slow
@@ -162,3 +171,22 @@ def test_documented_commands_run_as_written(doc: Path, tmp_path: Path) -> None:
             if not command.needs:
                 _run(command, tmp_path, block)
 
+
+
+def _missing_citations(text: str, folder: Path) -> list[str]:
+    """Repository paths and relative links in `text` that a clone lacks, and any citation of FACTS.md (not in it)."""
+    paths = [p for p in CITED_PATH.findall(text) if not p.startswith(GENERATED) and not (ROOT / p).exists()]
+    links = [t for t in re.findall(r"\]\(([^)#:]+)\)", text) if not (folder / t).exists()]
+    return paths + links + (["FACTS.md"] if "FACTS.md" in text else [])
+
+
+@pytest.mark.parametrize("doc", CITING, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_docs_cite_only_what_a_clone_holds(doc: Path) -> None:
+    assert not _missing_citations(doc.read_text(encoding="utf-8"), doc.parent)
+
+
+def test_cost_cites_only_what_a_clone_holds() -> None:
+    from trainers.jobs import cost
+
+    text = cost.report("svtr", 9408, 100) + "\n" + (cost.__doc__ or "")
+    assert "trainers/jobs/cost.py" in text and not _missing_citations(text, ROOT)

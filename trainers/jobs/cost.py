@@ -15,7 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PRICES_DATE = "2026-11"
-PRICES_NOTE = "us-east-1 on-demand $/h seen in public code (shared/FACTS.md); verify on the AWS pricing page"
+PRICES_NOTE = (
+    "us-east-1 on-demand $/h seen in public code (the INSTANCES table in trainers/jobs/cost.py);"
+    " verify on https://aws.amazon.com/sagemaker/pricing/"
+)
 GPU_UTILISATION = 0.3
 """Assumed share of peak FP32 a small conv/CTC net reaches at batch 128 (this machine's CPU reached 0.1-0.25)."""
 
@@ -107,7 +110,7 @@ def report(arch: str, samples: int, epochs: int, spot_discount: float = 0.0) -> 
         f"prices: {PRICES_DATE}, {PRICES_NOTE}",
         (
             f"estimates: {GPU_UTILISATION:.0%} of the GPU's peak FP32 / (6 x forward MACs per image), capped by CPU"
-            " data loading; see trainers/cost.py"
+            " data loading; see trainers/jobs/cost.py"
         ),
     ]
     return "\n".join(lines)
