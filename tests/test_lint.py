@@ -1,15 +1,22 @@
 """Label lint: every way PaddleOCR's SimpleDataSet + CTC label encoder would drop or mangle a label; dictionary lint."""
 
 import hashlib
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from thaigen.config.loading import make_config
+from thaigen.config.schema import GenConfig
 from thaigen.dataset.dictionary import read_dictionary, write_dictionary
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import THAI_BLOCK, lint_dataset, lint_dictionary
+from thaigen.pipeline.build import Storage, build, build_chunk
 from thaigen.text.thai import DIGITS, SYMBOLS, THAI_LETTERS
+from thaigen.typeset.fonts import FontPool
 
 
 @pytest.fixture
@@ -55,6 +62,37 @@ def test_missing_inputs(tmp_path: Path) -> None:
     (tmp_path / "l.txt").write_text("a.png\tก\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="character dictionary not found"):
         lint_dataset(tmp_path / "l.txt")
+
+
+def test_the_wrong_kind_of_input_is_named(tmp_path: Path, small_dataset: Callable[[str, int, int], Path]) -> None:
+    folder = small_dataset("mixed", 150, 7)
+    image = next((folder / "images").rglob("*.png"))
+    with pytest.raises(DatasetError, match=f"^{image} is an image; give a dataset folder or a label file"):
+        lint_dataset(image)
+    with pytest.raises(DatasetError, match=r"is a character dictionary; check it with `thaigen lint --dict .*dict.txt`"):
+        lint_dataset(folder / "dict.txt")
+    pages = tmp_path / "pages"
+    build(make_config(task="det", count=2), pages, workers=1, progress=False)
+    assert lint_dataset(pages) == []
+    with pytest.raises(DatasetError, match=f"is a det set .* are for rec sets .*lint {pages / 'crops'}"):
+        lint_dataset(pages, dict_path=folder / "dict.txt")
+
+
+def test_an_unfinished_build_is_pointed_to_resume(tmp_path: Path) -> None:
+    def first_chunk_then_interrupt(pending: list[int], config: GenConfig, pool: FontPool, out: Path) -> Iterator[int]:
+        yield build_chunk(config, pool, out, pending[0])
+        raise KeyboardInterrupt
+
+    half = tmp_path / "half"
+    with pytest.raises(KeyboardInterrupt):
+        build(make_config(count=150, seed=1), half, progress=False, storage=Storage.LMDB, engine=first_chunk_then_interrupt)
+    resume = f"finish it with `thaigen build --out {half} --resume --format lmdb` and the options it was started with"
+    for command in ("lint", "report"):
+        result = subprocess.run([sys.executable, "-m", "thaigen", command, str(half)], capture_output=True, text=True,
+                                timeout=120, check=False)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1
+        assert f"{half} is an unfinished build" in result.stderr and resume in result.stderr
+        assert f"its config is in {half / 'build.json'}" in result.stderr
 
 
 # --- dictionaries (`thaigen lint --dict FILE`) -------------------------------------------------------------

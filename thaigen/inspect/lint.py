@@ -242,6 +242,9 @@ def lint_dataset(
         return list(lint_lmdb(target, rules_for(root, max_text_length, time_steps, dict_path)))
     folder, files = paths.label_files(target)
     if is_det_set(files):
+        if dict_path or max_text_length or time_steps:
+            raise DatasetError(f"{target} is a det set (pages with boxes): --dict, --max-text-length and --time-steps "
+                               f"are for rec sets (a det build's line crops: build --crops, then lint {folder / paths.CROPS})")
         return [finding for labels in files for finding in lint_det_file(labels, folder)]
     rules = rules_for(folder, max_text_length, time_steps, dict_path)
     return [finding for labels in files for finding in lint_file(labels, folder, rules)]
