@@ -18,7 +18,7 @@ from thaigen.dataset import paths
 from thaigen.errors import DatasetError
 from trainers.evaluation.metrics import fold_sara_am, score_line
 from trainers.evaluation.report import write_report
-from trainers.evaluation.score import labelled_lines, load_images, score
+from trainers.evaluation.score import labelled_lines, lmdb_lines, load_images, score
 from trainers.inference.engine import Reading
 from trainers.inference.image import Image
 
@@ -176,3 +176,35 @@ def test_tesseract_reads_thai_and_writes_sara_am_its_own_way(pool: object, tmp_p
     readings = TesseractEngine().read(images)
     assert "120" in readings[0].text and 0.0 < readings[0].confidence <= 1.0
     assert fold_sara_am(readings[1].text) == "ชะอำ"
+
+
+def test_an_lmdb_set_scores_as_its_folder_twin(
+    tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for storage in ("folder", "lmdb"):
+        args = ["build", "--recipe", "digits", "--count", "24", "--workers", "1", "--quiet", "--format", storage]
+        assert main([*args, "--out", str(tmp_path / storage)]) == 0
+    folder, lmdb = labelled_lines(tmp_path / "folder" / "val.txt"), lmdb_lines(tmp_path / "lmdb" / "val")
+    assert [(a.truth, a.category) for a in folder] == [(b.truth, b.category) for b in lmdb]
+    assert all(b.category for b in lmdb) and str(lmdb[0].image).endswith("val/image-000000001")
+    for a, b in zip(load_images(folder), load_images(lmdb), strict=True):
+        assert np.array_equal(a, b)
+    reports = {}
+    for storage in ("folder", "lmdb"):
+        out = tmp_path / f"scores-{storage}"
+        assert main(["score", str(tiny_models.onnx), str(tmp_path / storage), "--out", str(out)]) == 0
+        reports[storage] = json.loads((out / "report.json").read_text(encoding="utf-8"))["engines"][0]
+    for key in ("summary", "by_category", "confusions"):
+        assert reports["folder"][key] == reports["lmdb"][key]
+    capsys.readouterr()
+    train = ["score", str(tiny_models.onnx), str(tmp_path / "lmdb"), "--labels", "train", "--out", str(tmp_path / "t")]
+    assert main(train) == 0
+    assert f"| {len(lmdb_lines(tmp_path / 'lmdb' / 'train'))} |" in capsys.readouterr().out
+    cases = [
+        (["--labels", "test.txt"], "is an LMDB set: --labels names its split (train or val), not test.txt"),
+        (["--data-dir", str(tmp_path)], "--data-dir is for label files"),
+    ]
+    for extra, message in cases:
+        assert main(["score", str(tiny_models.onnx), str(tmp_path / "lmdb"), *extra]) == 2
+        error = capsys.readouterr().err.strip().splitlines()
+        assert len(error) == 1 and message in error[0], error

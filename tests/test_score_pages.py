@@ -123,8 +123,14 @@ def test_score_pages_refuses_bad_input_in_one_line(
     detector_dir: Path, tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _write_set(tmp_path / "set")
+    lmdb_set = ["build", "--recipe", "digits", "--count", "8", "--format", "lmdb", "--workers", "1", "--quiet"]
+    assert cli([*lmdb_set, "--out", str(tmp_path / "lmdb")]) == 0
     cases = [
         (["--task", "det", str(tmp_path / "set")], "--task det needs a detector: --det MODEL"),
+        (
+            ["--task", "det", str(tmp_path / "lmdb"), "--det", str(detector_dir)],
+            "is an LMDB set of recognition lines, not det pages: score it with --task rec",
+        ),
         (["--task", "e2e", str(tmp_path / "set"), "--det", str(detector_dir)], "--task e2e needs a recognizer"),
         (
             ["--task", "det", str(tiny_models.data), "--det", str(detector_dir)],

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from thaigen.cli import Runner
 from thaigen.dataset.detection import is_det_set
+from thaigen.dataset.lmdb import is_lmdb, is_lmdb_set
 from thaigen.errors import ConfigError
 from trainers.inference.cli import add_detector_options, add_model_options, load_detector, load_recognizer
 
@@ -25,7 +26,7 @@ PAGES_DRAWN = 12
 def add_score(parser: argparse.ArgumentParser) -> Runner:
     """score recognizers (and Tesseract, ensembles) on a label file or dataset folder; detectors with --task det|e2e"""
     parser.add_argument("model", nargs="?", help=f"recognizer folder, or '{TESSERACT}' (rec; e2e: or --rec)")
-    parser.add_argument("dataset", type=Path, help="label file or dataset folder (its val.txt)")
+    parser.add_argument("dataset", type=Path, help="label file, dataset folder (its val.txt) or LMDB set (its val/)")
     parser.add_argument(
         "--task",
         choices=TASKS,
@@ -46,7 +47,9 @@ def add_score(parser: argparse.ArgumentParser) -> Runner:
         choices=("confidence", "vote"),
         help="also score all engines combined (repeatable)",
     )
-    parser.add_argument("--labels", help="label file inside a dataset folder (default val.txt)")
+    parser.add_argument(
+        "--labels", help="label file inside a dataset folder (default val.txt); of an LMDB set, its split (val, train)"
+    )
     parser.add_argument(
         "--data-dir", type=Path, help="folder the image paths are relative to (default: the label file's)"
     )
@@ -72,13 +75,19 @@ def _score(args: argparse.Namespace) -> int:
     if args.model is None:
         raise ConfigError(f"give a recognizer folder or '{TESSERACT}' to score")
     from trainers.evaluation.report import summary_table, write_report
-    from trainers.evaluation.score import label_file_for, labelled_lines, load_images, score
+    from trainers.evaluation.score import label_file_for, labelled_lines, lmdb_for, lmdb_lines, load_images, score
     from trainers.inference.ensemble import Combiner, Ensemble
 
-    label_file = label_file_for(args.dataset, args.labels)
-    if is_det_set([label_file]):
-        raise ConfigError(f"{label_file} holds det boxes, not line labels: score it with --task det or --task e2e")
-    lines = labelled_lines(label_file, args.data_dir)[: args.limit]
+    source = lmdb_for(args.dataset, args.labels)
+    if source is not None:
+        if args.data_dir is not None:
+            raise ConfigError(f"--data-dir is for label files; {args.dataset} is an LMDB set (its images are inside)")
+        lines = lmdb_lines(source)[: args.limit]
+    else:
+        source = label_file_for(args.dataset, args.labels)
+        if is_det_set([source]):
+            raise ConfigError(f"{source} holds det boxes, not line labels: score it with --task det or --task e2e")
+        lines = labelled_lines(source, args.data_dir)[: args.limit]
     engines = [_engine(spec, args) for spec in [args.model, *args.engine]]
     if args.ensemble and len(engines) < 2:
         raise ConfigError("--ensemble needs at least two engines: add --engine")
@@ -88,8 +97,8 @@ def _score(args: argparse.Namespace) -> int:
         raise ConfigError(f"the same engine is listed twice: {', '.join(names)}")
     images = load_images(lines)
     scores = score(engines, lines, images)
-    out = args.out or Path("scores") / (args.dataset.name if args.dataset.is_dir() else label_file.stem)
-    report = write_report(out, str(label_file), scores, lines, images)
+    out = args.out or Path("scores") / (args.dataset.name if args.dataset.is_dir() else source.stem)
+    report = write_report(out, str(source), scores, lines, images)
     print(summary_table(scores))
     print(f"report: {report} (+ report.json, worst-*.png)")
     return 0
@@ -109,6 +118,10 @@ def _score_pages(args: argparse.Namespace) -> int:
         raise ConfigError("--task e2e needs a recognizer: --rec MODEL")
     if args.task == "det" and rec is not None:
         raise ConfigError("--task det scores boxes only: drop the recognizer, or use --task e2e")
+    if is_lmdb(args.dataset) or is_lmdb_set(args.dataset):
+        raise ConfigError(
+            f"{args.dataset} is an LMDB set of recognition lines, not det pages: score it with --task rec"
+        )
     label_file = label_file_for(args.dataset, args.labels)
     pages = true_pages(label_file, args.data_dir)[: args.limit]
     detector = load_detector(args.det, args)

@@ -1,8 +1,9 @@
 """Score engines on a PaddleOCR recognition label file: every engine reads the same lines, once.
 
-A dataset is a label file (`image path<TAB>label` per line, paths relative to a data folder) or a
-thaigen dataset folder (its val.txt by default). A thaigen folder's samples.jsonl gives each line a
-category, and the figures are also reported per category.
+A dataset is a label file (`image path<TAB>label` per line, paths relative to a data folder), a
+thaigen dataset folder (its val.txt by default), or an LMDB set (`build --format lmdb`: its val/ LMDB by
+default) or one LMDB. A thaigen set's samples.jsonl gives each line a category, and the figures are also
+reported per category.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from thaigen.dataset import paths
+from thaigen.dataset import lmdb, paths
 from thaigen.dataset.labels import read_labels
-from thaigen.dataset.samples import records_by_image
-from thaigen.errors import DatasetError
+from thaigen.dataset.samples import read_records, records_by_image
+from thaigen.errors import ConfigError, DatasetError
 from trainers.evaluation.metrics import LineScore, Summary, confusions, score_line, summarize
 from trainers.inference import image as inference_image
 from trainers.inference.engine import Engine, Reading
@@ -35,7 +36,9 @@ class LabelledLine:
     truth: str
     category: str | None
     source: str
-    """label_file:line_number, for messages."""
+    """label_file:line_number (an LMDB: folder:sample number), for messages."""
+    png: bytes | None = None
+    """An LMDB sample's image bytes (`image` then names its key); None: read the image file."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,54 @@ def labelled_lines(label_file: Path, data_dir: Path | None = None) -> list[Label
     return lines
 
 
+def lmdb_for(target: Path, labels: str | None) -> Path | None:
+    """The LMDB to score when `target` is an LMDB set (`labels` names its split: val, the default, or train)
+    or one LMDB; None for anything else.
+
+    Raises:
+        DatasetError: an LMDB set without that split.
+        ConfigError: `labels` names no split.
+    """
+    if lmdb.is_lmdb(target):
+        return target
+    if not lmdb.is_lmdb_set(target):
+        return None
+    split = Path(labels).stem if labels else lmdb.VAL
+    if split not in lmdb.SPLITS:
+        splits = " or ".join(lmdb.SPLITS)
+        raise ConfigError(f"{target} is an LMDB set: --labels names its split ({splits}), not {labels}")
+    if not lmdb.is_lmdb(target / split):
+        missing = target / split / lmdb.DATA_FILE
+        raise DatasetError(f"{target} is an LMDB set without a {split} LMDB ({missing} missing)")
+    return target / split
+
+
+def lmdb_lines(folder: Path) -> list[LabelledLine]:
+    """Read one LMDB in PaddleOCR's layout; in a thaigen LMDB set, samples.jsonl gives each line its category.
+
+    Raises:
+        DatasetError: a missing key, or no samples at all.
+    """
+    samples = list(lmdb.read_lmdb(folder))
+    if not samples:
+        raise DatasetError(f"{folder} has no samples (num-samples is 0)")
+    records = _split_records(folder.parent, folder.name, [label for _, label in samples])
+    return [
+        LabelledLine(folder / lmdb.image_key(n).decode(), label, _category(record), f"{folder}:{n}", png)
+        for n, ((png, label), record) in enumerate(zip(samples, records, strict=True), start=1)
+    ]
+
+
+def _split_records(root: Path, split: str, labels: Sequence[str]) -> Sequence[dict[str, Any] | None]:
+    """The samples.jsonl records of `split` in `root`, one per label, when they describe exactly these labels."""
+    path = root / paths.SAMPLES
+    if split in lmdb.SPLITS and path.is_file():
+        records = [r for r in read_records(path) if r.get("split") == split]
+        if [str(r.get("label")) for r in records] == list(labels):
+            return records
+    return [None] * len(labels)
+
+
 def _category(record: dict[str, Any] | None) -> str | None:
     return None if record is None else str(record["category"])
 
@@ -104,7 +155,10 @@ def load_images(lines: Sequence[LabelledLine]) -> list[Image]:
     images = []
     for line in lines:
         try:
-            images.append(inference_image.load(line.image))
+            if line.png is None:
+                images.append(inference_image.load(line.image))
+            else:
+                images.append(inference_image.decode(line.png, str(line.image)))
         except DatasetError as exc:
             raise DatasetError(f"{line.source}: {exc}") from None
     return images
