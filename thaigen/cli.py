@@ -229,8 +229,10 @@ def _started(out: Path) -> bool:
 def _lint(args: argparse.Namespace) -> int:
     if args.dataset is None and args.dict is None:
         raise ConfigError("lint needs a dataset (folder or label file) or --dict FILE")
+    note = None
     if args.dataset is None:
-        findings = lint_dictionary(args.dict)
+        linted = lint_dictionary(args.dict)
+        findings, note = linted.defects, linted.coverage_note()
     else:
         findings = lint_dataset(
             args.dataset, max_text_length=args.max_text_length, time_steps=args.time_steps, dict_path=args.dict
@@ -238,6 +240,8 @@ def _lint(args: argparse.Namespace) -> int:
     for finding in findings:
         print(finding)
     print(f"{len(findings)} problem(s) in {args.dataset or args.dict}")
+    if note:
+        print(note)
     return 1 if findings else 0
 
 

@@ -92,8 +92,29 @@ def entry_problem(entry: str, entries: frozenset[str] = frozenset()) -> str | No
     return None
 
 
-def lint_dictionary(path: Path) -> list[Finding]:
-    """A character dictionary's defects as PaddleOCR reads it: bad entries, duplicates, Thai characters missing.
+@dataclass(frozen=True)
+class DictionaryLint:
+    """A character dictionary's defects, and the Thai characters it has no class for."""
+
+    defects: list[Finding]
+    """What makes the dictionary wrong: an entry no label reaches, a duplicate, a Thai character lost inside
+    such an entry (its author meant it; no label can teach it)."""
+    absent: str
+    """Thai-block characters found in no entry at all: coverage, not a defect (a dictionary built from
+    labels lacks whatever was never drawn; thaigen leaves out the Pali signs ฺ ํ ๎ on purpose)."""
+
+    def coverage_note(self) -> str | None:
+        """One line naming the absent Thai characters (None: none absent)."""
+        if not self.absent:
+            return None
+        shown = ", ".join(f"{ch} U+{ord(ch):04X} {unicodedata.name(ch).removeprefix('THAI CHARACTER ')}" for ch in self.absent)
+        return (f"note: {len(self.absent)} Thai character(s) have no class, so a model with this dictionary cannot "
+                f"read them (coverage, not a defect): {shown}")
+
+
+def lint_dictionary(path: Path) -> DictionaryLint:
+    """A character dictionary's defects as PaddleOCR reads it (bad entries, duplicates, Thai characters lost inside
+    a bad entry), and the Thai characters it lacks.
 
     Raises:
         DatasetError: the file is missing or not UTF-8 (PaddleOCR fails on it too).
@@ -113,12 +134,17 @@ def lint_dictionary(path: Path) -> list[Finding]:
         first_line.setdefault(entry, number)
     if not entries:
         findings.append(Finding(path, None, "no entries"))
+    absent = []
     for ch in THAI_BLOCK:
-        if ch not in every:
-            inside = next((n for n, e in enumerate(entries, start=1) if len(e) > 1 and ch in e), None)
-            note = f" (only inside line {inside} {entries[inside - 1]!r})" if inside else ""
-            findings.append(Finding(path, None, f"Thai character missing: {_shown(ch)} {unicodedata.name(ch)}{note}"))
-    return findings
+        if ch in every:
+            continue
+        inside = next((n for n, e in enumerate(entries, start=1) if len(e) > 1 and ch in e), None)
+        if inside is None:
+            absent.append(ch)
+        else:
+            findings.append(Finding(path, None, f"Thai character missing: {_shown(ch)} {unicodedata.name(ch)} "
+                                                f"(only inside line {inside} {entries[inside - 1]!r})"))
+    return DictionaryLint(findings, "".join(absent))
 
 
 def check_label(label: str, rules: LintRules) -> list[str]:
