@@ -154,7 +154,22 @@ def test_unparsable_labels_are_one_line_naming_the_line(tmp_path: Path) -> None:
 def test_a_recognition_set_is_not_a_det_set(tmp_path: Path) -> None:
     folder = det_set(tmp_path, [[TEXT]])
     (folder / "val.txt").write_text("images/0.png\tข้อความ\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match=r"val\.txt is not a detection label file; --arch db trains on a detection set"):
+    with pytest.raises(
+        DatasetError, match=r"val\.txt is not a detection label file; --arch db trains on a detection set \(thaigen "
+        r"build --task det\); this is a recognition set: train it with --arch crnn, svtr, ppocrv5-th$"
+    ):
         validate(Layout.of(folder), Arch.DB)
     (folder / "val.txt").write_text("images/0.png\t[{]\n", encoding="utf-8")
     assert "boxes are not JSON" in str(validate(Layout.of(folder), Arch.DB)[0])
+
+
+def test_an_empty_det_split_is_refused_before_training(tmp_path: Path) -> None:
+    """A 2-page build put both pages in val: an empty train.txt, once called 'not a detection label file'."""
+    folder = det_set(tmp_path, [[TEXT]])
+    (folder / "train.txt").write_text("", encoding="utf-8")
+    with pytest.raises(DatasetError, match=f"dataset {folder} has an empty train split .*a larger --count"):
+        require_valid(Layout.of(folder), Arch.DB)
+    (folder / "train.txt").write_text((folder / "val.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "val.txt").write_text("", encoding="utf-8")
+    with pytest.raises(DatasetError, match=f"dataset {folder} has an empty val split .*--val-fraction above 0"):
+        require_valid(Layout.of(folder), Arch.DB)

@@ -217,6 +217,44 @@ def test_validation_reports_missing_images_and_label_files(tmp_path: Path) -> No
 
 
 
+@pytest.mark.parametrize(("split", "fix"), [("train", "a larger --count"), ("val", "--val-fraction above 0")])
+def test_an_empty_split_is_refused_before_training(tmp_path: Path, split: str, fix: str) -> None:
+    """--val-fraction 0 used to train to the end, then fail in export (`need at least one array to stack`)."""
+    folder = _handmade(tmp_path, ["12", "34"])
+    (folder / f"{split}.txt").write_text("", encoding="utf-8")
+    with pytest.raises(DatasetError, match=f"dataset {folder} has an empty {split} split .*; rebuild it with {fix}"):
+        require_valid(Layout.of(folder), Arch.CRNN)
+
+
+def test_an_lmdb_set_with_an_empty_val_split_or_for_db_is_refused(tmp_path: Path) -> None:
+    import thaigen
+    from thaigen.config.loading import make_config
+    from thaigen.pipeline.build import Storage
+
+    for name, val_fraction in (("lmdb", 0.25), ("no-val", 0.0)):
+        config = make_config(recipe="digits", count=8, val_fraction=val_fraction)
+        thaigen.build(config, tmp_path / name, workers=1, progress=False, storage=Storage.LMDB)
+    with pytest.raises(DatasetError, match=f"dataset {tmp_path / 'no-val'} has an empty val split"):
+        require_valid(Layout.of(tmp_path / "no-val"), Arch.CRNN)
+    require_valid(Layout.of(tmp_path / "lmdb"), Arch.CRNN)
+    with pytest.raises(DatasetError, match=r"--arch db trains on a detection set .*train it with --arch crnn, svtr"):
+        require_valid(Layout.of(tmp_path / "lmdb"), Arch.DB)
+
+
+def test_a_det_set_given_to_a_recogniser_says_to_use_db(tmp_path: Path) -> None:
+    """It used to ask for the dict.txt a det set does not have."""
+    folder = tmp_path / "pages"
+    (folder / "images").mkdir(parents=True)
+    Image.new("RGB", (200, 100), "white").save(folder / "images/0.png")
+    line = 'images/0.png\t[{"transcription": "12", "points": [[10, 10], [90, 10], [90, 40], [10, 40]]}]\n'
+    for name in ("train.txt", "val.txt"):
+        (folder / name).write_text(line, encoding="utf-8")
+    with pytest.raises(
+        DatasetError, match=r"train\.txt is not a recognition label file; --arch svtr trains on a recognition set "
+        r"\(thaigen build --task rec\); this is a detection set: train it with --arch db$"
+    ):
+        require_valid(Layout.of(folder), Arch.SVTR)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 OFFICIAL_YAML = "configs/rec/PP-OCRv5/multi_language/th_PP-OCRv5_mobile_rec.yaml"
 

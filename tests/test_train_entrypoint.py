@@ -189,6 +189,19 @@ def test_train_with_relative_paths_from_another_working_folder(
     assert config["Train"]["dataset"]["data_dir"] == str(tmp_path / "datasets/digits")
 
 
+def test_a_dataset_without_val_samples_is_refused_before_training(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`build --val-fraction 0` used to train to the end and fail in export; now nothing starts or is written."""
+    data = tmp_path / "no-val"
+    thaigen.build(make_config(recipe="digits", count=8, val_fraction=0), data, workers=1, progress=False)
+    out = tmp_path / "run"
+    assert cli(["train", str(data), "--arch", "crnn", "--device", "cpu", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"thaigen: error: dataset {data} has an empty val split") and "\n" not in err
+    assert not out.exists()
+
+
 def test_paddleocr_source_command_reports_a_configured_checkout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

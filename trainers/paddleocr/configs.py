@@ -305,7 +305,7 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
     epochs = options.epochs or spec.epochs
     learning_rate = options.learning_rate or spec.learning_rate
     batch_size = options.batch_size or spec.batch_size
-    per_epoch = iterations_per_epoch(train_samples(layout), batch_size)
+    per_epoch = iterations_per_epoch(split_samples(layout, lmdb.TRAIN), batch_size)
     out = options.output_dir.resolve()
     global_: dict[str, Any] = {
         "model_name": options.model_name or spec.model_name,
@@ -381,30 +381,80 @@ def write_config(config: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def train_samples(layout: Layout) -> int:
-    """Training samples: lines of train.txt, or num-samples of the train LMDB (build --format lmdb).
+def split_samples(layout: Layout, split: str) -> int:
+    """Samples in a split (lmdb.TRAIN or lmdb.VAL): lines of its label file, or num-samples of its LMDB
+    (build --format lmdb).
 
     Raises:
         DatasetError: neither is there.
     """
-    if lmdb.is_lmdb_set(layout.train_dir):
-        return lmdb.count_samples(layout.train_dir / lmdb.TRAIN)
-    if not layout.train_labels.is_file():
-        raise DatasetError(f"training labels not found: {layout.train_labels}")
-    return count_lines(layout.train_labels)
+    train = split == lmdb.TRAIN
+    folder, labels = (layout.train_dir, layout.train_labels) if train else (layout.val_dir, layout.val_labels)
+    if lmdb.is_lmdb(folder / split):
+        return lmdb.count_samples(folder / split)
+    if not labels.is_file():
+        raise DatasetError(f"label file not found: {labels}")
+    return count_lines(labels)
+
+
+EMPTY_SPLIT_FIX = {
+    lmdb.TRAIN: "rebuild it with a larger --count (or a smaller --val-fraction)",
+    lmdb.VAL: "rebuild it with --val-fraction above 0 (PaddleOCR evaluates on it and the export is checked on it)",
+}
+
+
+def require_samples(layout: Layout) -> None:
+    """Refuse a dataset with an empty split before training starts (an empty val split used to fail only in export).
+
+    Raises:
+        DatasetError: a split has no samples or no label file.
+    """
+    for split, folder in ((lmdb.TRAIN, layout.train_dir), (lmdb.VAL, layout.val_dir)):
+        if split_samples(layout, split) == 0:
+            raise DatasetError(f"dataset {folder} has an empty {split} split (0 samples); {EMPTY_SPLIT_FIX[split]}")
+
+
+KIND_NAMES = {"rec": ("recognition", "--task rec"), "det": ("detection", "--task det")}
+"""ArchSpec.model_type -> the kind of dataset it trains on, and the build option that makes one."""
+
+
+def _kind_hint(model_type: str) -> str:
+    """Which architectures train on a dataset of this kind, for an error naming the wrong one."""
+    fitting = ", ".join(arch.value for arch in Arch if ARCHS[arch].model_type == model_type)
+    return f"this is a {KIND_NAMES[model_type][0]} set: train it with --arch {fitting}"
 
 
 def _validate_lmdb(layout: Layout, arch: Arch) -> list[Finding]:
     """An LMDB set by its manifest: thaigen wrote it, so its longest label and most CTC steps are recorded there.
 
     Raises:
-        DatasetError: the manifest is missing or the labels do not fit the architecture.
+        DatasetError: the manifest is missing, the arch is a detector, or the labels do not fit the architecture.
     """
+    steps = ARCHS[arch].time_steps
+    if steps is None:
+        raise DatasetError(f"{layout.train_dir} holds LMDBs (build --format lmdb writes recognition sets only); --arch "
+                           f"{arch} trains on a detection set (thaigen build --task det); {_kind_hint('rec')}")
     manifest = read_manifest(layout.manifest_path)
-    steps, limit = ARCHS[arch].time_steps, int(manifest["paddleocr"]["max_text_length"])
-    if steps is None or int(manifest["most_ctc_steps"]) > steps or int(manifest["longest_label_code_points"]) > limit:
+    limit = int(manifest["paddleocr"]["max_text_length"])
+    if int(manifest["most_ctc_steps"]) > steps or int(manifest["longest_label_code_points"]) > limit:
         raise DatasetError(f"LMDB set {layout.train_dir} does not fit --arch {arch} (labels, CTC steps: see its manifest)")
     return []
+
+
+def _require_kind(labels: Path, arch: Arch) -> None:
+    """Refuse a label file of the other kind (a det set given to a recogniser, or the reverse).
+
+    Raises:
+        DatasetError: naming the file, what --arch trains on, and which --arch fits the file.
+    """
+    wanted = ARCHS[arch].model_type
+    found = "det" if is_det_set([labels]) else "rec"
+    if found != wanted:
+        kind, build = KIND_NAMES[wanted]
+        raise DatasetError(
+            f"{labels} is not a {kind} label file; --arch {arch} trains on a {kind} set (thaigen build {build}); "
+            f"{_kind_hint(found)}"
+        )
 
 
 def validate(layout: Layout, arch: Arch) -> list[Finding]:
@@ -415,30 +465,19 @@ def validate(layout: Layout, arch: Arch) -> list[Finding]:
     for). DB: every page's image exists, has at least one box that is not `###` and holds all its points.
 
     Raises:
-        DatasetError: a label file or the dictionary is missing, or a det label line does not parse.
+        DatasetError: a split is empty, a label file or the dictionary is missing, the data is of the other kind
+            (det for a recogniser, rec for DB), or a det label line does not parse.
     """
+    require_samples(layout)
     if lmdb.is_lmdb_set(layout.train_dir):
         return _validate_lmdb(layout, arch)
-    spec = ARCHS[arch]
-    findings: list[Finding] = []
-    rules = (
-        rules_for(layout.manifest_path.parent, None, spec.time_steps, layout.dict_path)
-        if spec.model_type == "rec"
-        else None
-    )
-    for labels, root in ((layout.train_labels, layout.train_dir), (layout.val_labels, layout.val_dir)):
-        if not labels.is_file():
-            raise DatasetError(f"label file not found: {labels}")
-        if is_det_set([labels]) != (spec.model_type == "det"):
-            kind, build = ("detection", "--task det") if spec.model_type == "det" else ("recognition", "--task rec")
-            raise DatasetError(
-                f"{labels} is not a {kind} label file; --arch {arch} trains on a {kind} set (thaigen build {build})"
-            )
-        if rules is not None:
-            findings.extend(lint_file(labels, root, rules))
-            continue
-        findings.extend(lint_det_file(labels, root))
-    return findings
+    splits = ((layout.train_labels, layout.train_dir), (layout.val_labels, layout.val_dir))
+    for labels, _root in splits:
+        _require_kind(labels, arch)
+    if ARCHS[arch].model_type == "det":
+        return [finding for labels, root in splits for finding in lint_det_file(labels, root)]
+    rules = rules_for(layout.manifest_path.parent, None, ARCHS[arch].time_steps, layout.dict_path)
+    return [finding for labels, root in splits for finding in lint_file(labels, root, rules)]
 
 
 def require_valid(layout: Layout, arch: Arch) -> None:
