@@ -17,7 +17,7 @@ from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
-from thaigen.inspect.lint import lint_dataset, lint_dictionary
+from thaigen.inspect.lint import lint_dataset, lint_dictionary, warn_dictionary_defects
 from thaigen.inspect.page_report import write_page_report
 from thaigen.inspect.report import dataset_root, write_report
 from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine
@@ -170,6 +170,8 @@ def _build(args: argparse.Namespace) -> int:
         args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page,
         dictionary=args.dict,
     )
+    if config.dictionary:
+        warn_dictionary_defects(config.dictionary)
     if args.focus:
         config = focus(config, read_score_report(args.focus))
     out = args.out or DEFAULT_OUT / config.recipe

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ THAI_BLOCK: str = "".join(chr(c) for c in range(0x0E00, 0x0E80) if unicodedata.c
 """Every assigned character of Unicode's Thai block (87: consonants, vowels, marks, digits, signs ฯ ๆ ฿ ๏ ๚ ๛)."""
 INVISIBLE_CATEGORIES = {"Cc": "a control character", "Cf": "a format character", "Co": "a private-use character",
                         "Cn": "unassigned in Unicode", "Cs": "a lone surrogate"}
+
+
+class DictionaryDefectWarning(UserWarning):
+    """A target dictionary (build --dict) has a defect `thaigen lint --dict` names."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,16 @@ def lint_dictionary(path: Path) -> DictionaryLint:
             findings.append(Finding(path, None, f"Thai character missing: {_shown(ch)} {unicodedata.name(ch)} "
                                                 f"(only inside line {inside} {entries[inside - 1]!r})"))
     return DictionaryLint(findings, "".join(absent))
+
+
+def warn_dictionary_defects(path: Path) -> None:
+    """Warn once per defect of a target dictionary, in `thaigen lint --dict`'s words.
+
+    Raises:
+        DatasetError: the file is missing or not UTF-8.
+    """
+    for finding in lint_dictionary(path).defects:
+        warnings.warn(str(finding), DictionaryDefectWarning, stacklevel=2)
 
 
 def check_label(label: str, rules: LintRules) -> list[str]:
