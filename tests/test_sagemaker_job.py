@@ -13,6 +13,7 @@ import pytest
 
 from thaigen.cli import main as cli
 from thaigen.errors import ConfigError, DatasetError
+from trainers.aws.calls import CHAIN_HINT
 from trainers.jobs import channels
 from trainers.jobs import sagemaker as sagemaker_job
 from trainers.paddleocr.configs import Arch, Layout, validate
@@ -173,3 +174,47 @@ def test_cli_refuses_local_pretrained_weights_for_sagemaker(
     assert cli([*args, "--bucket", "b", "--image-uri", IMAGE, "--role-arn", ROLE]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"thaigen: error: --pretrained {weights} is a file on this machine") and "\n" not in err
+
+
+NO_CREDENTIALS_ENV = {
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",  # no instance-role lookup (and no wait on it)
+}
+"""The standard credential chain with nothing in it: no keys, no profile, no container or instance role."""
+UNSET_CREDENTIALS = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "first_call"),
+    [
+        (["train", "{data}", "--arch", "crnn", "--backend", "sagemaker", "--out", "{tmp}/run"],
+         "upload_file s3://b/thaigen/channels/thaigen-crnn-"),
+        (["build", "--engine", "sagemaker-processing", "--recipe", "digits", "--count", "20", "--instance-count", "1",
+          "--out", "{tmp}/built"], "PutObject s3://b/thaigen/datasets/thaigen-build-"),
+    ],
+    ids=["train", "build"],
+)  # fmt: skip
+def test_sagemaker_launches_without_credentials_say_so_in_one_line(
+    command: list[str],
+    first_call: str,
+    data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Both launchers once printed botocore's NoCredentialsError traceback; now the `aws` commands' one line."""
+    for name in UNSET_CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in NO_CREDENTIALS_ENV.items():
+        monkeypatch.setenv(name, value)
+    aws = ["--bucket", "b", "--image-uri", IMAGE, "--role-arn", ROLE, "--region", "us-east-1"]
+    args = [part.format(data=data, tmp=tmp_path) for part in command]
+    assert cli([*args, *aws, "--endpoint-url", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"thaigen: error: {first_call}") and "\n" not in err
+    assert err.endswith(f": no credentials ({CHAIN_HINT})")

@@ -4,7 +4,8 @@ the launcher downloads them and merges them into the output folder (the same byt
 The build request goes to S3 as the job's one input; each instance runs trainers/jobs/build_shard.py
 (same image as training, trainers/jobs/Dockerfile) and writes /opt/ml/processing/output/shard-K-of-N/,
 uploaded by the job's one ProcessingOutput at the end. boto3 clients are passed in (trainers.jobs.sagemaker
-Clients), so tests run the whole flow against a local AWS-speaking server.
+Clients), so tests run the whole flow against a local AWS-speaking server; every AWS call goes through
+trainers.aws.calls (a failure, no credentials included, is one line naming the call and the resource).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.build import BuildResult, Mode, Storage, chunk_starts
 from thaigen.pipeline.merge_shards import merge_shards
 from thaigen.pipeline.shards import Shard
+from trainers.aws.calls import call, pages
 from trainers.aws.tags import Kind, object_tagging, resource_tags
 from trainers.aws.tags import uri as s3_uri
 from trainers.jobs import build_shard
@@ -135,8 +137,9 @@ def launch(spec: ProcessingSpec, aws: Clients, config: GenConfig, storage: Stora
     request_uri = spec.uri("request") + "/"
     bucket, key = split_uri(request_uri + build_shard.REQUEST_FILE)
     body = json.dumps(build_shard.request(config, storage), sort_keys=True).encode("utf-8")
-    aws.s3.put_object(Bucket=bucket, Key=key, Body=body, Tagging=object_tagging(spec.job_name))
-    aws.sagemaker.create_processing_job(**processing_request(spec, request_uri))
+    tagging = object_tagging(spec.job_name)
+    call(aws.s3, "put_object", f"s3://{bucket}/{key}", Bucket=bucket, Key=key, Body=body, Tagging=tagging)
+    call(aws.sagemaker, "create_processing_job", spec.job_name, **processing_request(spec, request_uri))
     print(f"created {spec.job_name}: {spec.instance_count} x {spec.instance_type}")
 
 
@@ -147,11 +150,12 @@ def download_shards(s3: Any, spec: ProcessingSpec, work: Path) -> list[Path]:
         DatasetError: the job left no shard folders.
     """
     bucket, prefix = split_uri(spec.uri("output") + "/")
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    for page in pages(s3, "list_objects_v2", spec.uri("output") + "/", Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             target = work / item["Key"][len(prefix) :]
             target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, item["Key"], str(target))
+            key = item["Key"]
+            call(s3, "download_file", f"s3://{bucket}/{key}", Bucket=bucket, Key=key, Filename=str(target))
     folders = sorted(p for p in work.glob("shard-*") if p.is_dir())
     if not folders:
         raise DatasetError(f"processing job {spec.job_name} left no shard folders under {spec.uri('output')}")
@@ -171,6 +175,7 @@ def run(
 
     Raises:
         DatasetError: `out` is in use (checked before launching), or the job left no shards.
+        AwsError: an AWS call failed (no credentials, permissions, a missing bucket).
         ThaigenError: the job failed or was stopped.
     """
     if mode is Mode.NEW and out.is_dir() and any(out.iterdir()):

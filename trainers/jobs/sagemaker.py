@@ -1,7 +1,9 @@
 """SageMaker backend: channels to S3, a managed-spot training job with S3 checkpoints, then the model back.
 
 boto3 clients are passed in (endpoint_url configurable), so tests run the whole flow against a local
-AWS-speaking server. The job runs trainers/jobs/entrypoint.py inside the image built from trainers/jobs/Dockerfile.
+AWS-speaking server. Every AWS call goes through trainers.aws.calls: a failure (no credentials included) is one
+line naming the call and the resource. The job runs trainers/jobs/entrypoint.py inside the image built from
+trainers/jobs/Dockerfile.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from thaigen.errors import ConfigError, ThaigenError
+from trainers.aws.calls import call
 from trainers.aws.tags import Kind, object_tagging, resource_tags
 from trainers.aws.tags import uri as s3_uri
 from trainers.jobs import channels
@@ -115,7 +118,8 @@ def upload_channels(s3: Any, spec: JobSpec, dataset_dir: Path, work: Path) -> di
     for channel, tar in channels.pack(dataset_dir, work).items():
         uris[channel] = spec.uri(Kind.CHANNELS, channel) + "/"
         bucket, key = split_uri(uris[channel] + tar.name)
-        s3.upload_file(str(tar), bucket, key, ExtraArgs={"Tagging": object_tagging(spec.job_name)})
+        tagging = {"Tagging": object_tagging(spec.job_name)}
+        call(s3, "upload_file", uris[channel] + tar.name, Filename=str(tar), Bucket=bucket, Key=key, ExtraArgs=tagging)
     return uris
 
 
@@ -171,11 +175,11 @@ def wait(
 
     Raises:
         ThaigenError: the job failed or was stopped (with SageMaker's failure reason).
+        AwsError: a describe call failed.
     """
     seen, noun = "", JOB_KINDS[kind]
-    describe = getattr(sagemaker, f"describe_{kind}_job")
     while True:
-        description: dict[str, Any] = describe(**{f"{noun}Name": job_name})
+        description = call(sagemaker, f"describe_{kind}_job", job_name, **{f"{noun}Name": job_name})
         status = f"{description[f'{noun}Status']} / {description.get('SecondaryStatus', '')}"
         if status != seen:
             report(f"{job_name}: {status}")
@@ -191,20 +195,26 @@ def wait(
 
 def download_model(s3: Any, description: dict[str, Any], out: Path) -> Path:
     """Fetch the job's model.tar.gz and unpack it into `out`/model; returns that folder."""
-    bucket, key = split_uri(description["ModelArtifacts"]["S3ModelArtifacts"])
+    uri = description["ModelArtifacts"]["S3ModelArtifacts"]
+    bucket, key = split_uri(uri)
     model_dir = out / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     archive = out / "model.tar.gz"
-    s3.download_file(bucket, key, str(archive))
+    call(s3, "download_file", uri, Bucket=bucket, Key=key, Filename=str(archive))
     with tarfile.open(archive) as tar:
         tar.extractall(model_dir, filter="data")
     return model_dir
 
 
 def run(spec: JobSpec, aws: Clients, dataset_dir: Path, out: Path, poll_s: float = 30.0) -> Path:
-    """Upload, create, wait, download: the model folder of a finished job."""
+    """Upload, create, wait, download: the model folder of a finished job.
+
+    Raises:
+        AwsError: an AWS call failed (no credentials, permissions, a missing bucket).
+        ThaigenError: the job failed or was stopped.
+    """
     with tempfile.TemporaryDirectory(prefix="thaigen-channels-") as work:
         uris = upload_channels(aws.s3, spec, dataset_dir, Path(work))
-    aws.sagemaker.create_training_job(**training_request(spec, uris))
+    call(aws.sagemaker, "create_training_job", spec.job_name, **training_request(spec, uris))
     print(f"created {spec.job_name} on {spec.instance_count} x {spec.instance_type} ({'spot' if spec.spot else 'on-demand'})")
     return download_model(aws.s3, wait(aws.sagemaker, spec.job_name, poll_s=poll_s), out)
