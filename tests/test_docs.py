@@ -31,7 +31,9 @@ CITING = [*DOCS, ROOT / "bench/README.md"]
 COMMAND_TIMEOUT_S = 600
 
 
-CITED_PATH = re.compile(r"(?<![\w/.~-])((?:thaigen|trainers|tests|bench|examples|scripts|fonts|corpora)/[a-z_][\w./-]*\w)")
+CITED_PATH = re.compile(
+    r"(?<![\w/.~-])((?:thaigen|trainers|tests|bench|examples|scripts|fonts|corpora)/[a-z_][\w./-]*\w)"
+)
 """A repository path as the docs and `thaigen cost` cite it (`trainers/jobs/cost.py`, `tests/fixtures/...`)."""
 GENERATED = ("bench/out",)
 """Folders the benches write (gitignored): cited, never in a clone."""
@@ -139,38 +141,58 @@ def test_python_snippets_define_every_name_they_use(doc: Path) -> None:
     assert not problems, "\n".join(sorted(problems))
 
 
+NO_AWS = {
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+"""An AWS chain with a region and no credentials anywhere: what CI has (and a user who has not logged in)."""
+
+
 def _run(command: Command, workdir: Path, block: Block) -> None:
+    """Run `command` in `workdir`; one that needs AWS runs without credentials and must stop at them in one line."""
     args = command.thaigen_args
     assert args is not None, f"{block.where}: `{command}` is not `python -m thaigen ...`: mark it `needs WHAT: ...`"
+    env = os.environ.copy()
+    if command.needs == "aws":
+        args = synopsis_args(args)[0]
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_")} | NO_AWS
     completed = subprocess.run(
         [sys.executable, "-m", "thaigen", *args],
         cwd=workdir,
-        env=os.environ.copy(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT_S,
         check=False,
     )
     code, tail = completed.returncode, "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-8:])
-    assert code == 0, f"{block.where}: `{command}` exit {code}:\n{tail}"
+    if command.needs == "aws":
+        error = completed.stderr.strip()
+        assert code == 2 and "\n" not in error and re.match(r"thaigen: error: .*no credentials", error), (
+            f"{block.where}: `{command}` without AWS credentials: exit {code}, not one line naming them:\n{tail}"
+        )
+    else:
+        assert code == 0, f"{block.where}: `{command}` exit {code}:\n{tail}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("doc", RUN_DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
-def test_documented_commands_run_as_written(doc: Path, tmp_path: Path) -> None:
-    """Each run block's commands, in order, in a fresh folder (relative paths as a user types them), on CPU."""
-    blocks = [block for block in _blocks(doc) if block.kind in ("run", "train")]
-    assert blocks, f"{doc.relative_to(ROOT)} marks no block to run"
-    for block in blocks:
-        if block.kind == "train":
-            try:
-                paddle_source.locate()
-            except EnvironmentProblem as problem:
-                pytest.skip(f"{block.where} and after need PaddleOCR v3.0.0 source: {problem}")
-        for command in block.commands():
-            if not command.needs:
-                _run(command, tmp_path, block)
-
+def test_documented_commands_run_as_written(tmp_path: Path) -> None:
+    """The READMEs' run blocks in order, in one fresh folder (relative paths as a user types them), on CPU; the
+    commands that need AWS run too, without credentials, up to the one-line error that asks for them."""
+    for doc in RUN_DOCS:
+        blocks = [block for block in _blocks(doc) if block.kind in ("run", "train") or block.needs == "aws"]
+        assert any(block.kind in ("run", "train") for block in blocks), f"{doc.relative_to(ROOT)} runs nothing"
+        for block in blocks:
+            if block.kind == "train":
+                try:
+                    paddle_source.locate()
+                except EnvironmentProblem as problem:
+                    pytest.skip(f"{block.where} and after need PaddleOCR v3.0.0 source: {problem}")
+            for command in block.commands():
+                if command.needs in ("", "aws"):
+                    _run(command, tmp_path, block)
 
 
 def _missing_citations(text: str, folder: Path) -> list[str]:
