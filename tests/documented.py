@@ -9,7 +9,8 @@ KIND says what the test does with the block's commands:
 - `train`: as `run`, and needs PaddleOCR's training source ($PADDLEOCR_SRC or the cache, as the training tests).
 - `synopsis`: usage lines with placeholders; each thaigen line must parse once its `[...]` groups and `...`
   are dropped, every option named in a group must exist, and a group's `a|b|c` list must name every choice.
-- `needs WHAT`: what CI lacks (aws, docker, network, setup, weights); each thaigen line must parse, as above.
+- `needs WHAT`: what CI lacks (aws, docker, network, install, download); each thaigen line must parse, as above,
+  and one that needs aws runs without credentials and must stop at a one-line error asking for them.
 
 ITEMs: `OLD -> NEW` replaces text before a run (small counts: `--count 2000 -> --count 40`), and
 `needs WHAT: PREFIX` marks the commands starting with PREFIX in a run block as not run (`needs network: pip install`).

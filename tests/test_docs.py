@@ -212,3 +212,18 @@ def test_cost_cites_only_what_a_clone_holds() -> None:
 
     text = cost.report("svtr", 9408, 100) + "\n" + (cost.__doc__ or "")
     assert "trainers/jobs/cost.py" in text and not _missing_citations(text, ROOT)
+
+
+@pytest.mark.parametrize("doc", CITING, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_inline_commands_name_real_commands_and_options(doc: Path) -> None:
+    """`thaigen train --arch db ...` in the prose: its command exists and so does each --option it names."""
+    problems = []
+    for quoted in re.findall(r"`(?:python -m )?thaigen ([^`]+)`", doc.read_text(encoding="utf-8")):
+        words = quoted.split()
+        parser = _command_parser(words)
+        options = [word.strip("[]").split("=")[0] for word in words if word.strip("[").startswith("--")]
+        if parser.prog == "thaigen":
+            problems.append(f"`thaigen {quoted}`: no such command")
+        problems += [f"`thaigen {quoted}`: {parser.prog} has no option {o}" for o in options
+                     if o not in parser._option_string_actions]
+    assert not problems, "\n".join(problems)
