@@ -175,3 +175,15 @@ def test_samples_render_on_one_thread_and_the_caller_gets_its_threads_back() -> 
         assert cv2.getNumThreads() == 1
         assert _blas_threads() <= {1}
     assert cv2.getNumThreads() == 2 and _blas_threads() == blas
+
+
+def test_an_empty_split_is_warned_at_build_time(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "thaigen", "build", "--count", "8", "--workers", "1", "--quiet"]
+    result = subprocess.run([*command, "--val-fraction", "0", "--out", str(tmp_path / "d")], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0 and "(8 train, 0 val" in result.stdout
+    assert result.stderr == (f"thaigen: warning: {tmp_path / 'd'}: the val split is empty (0 samples); `thaigen train` "
+                             "will refuse it (change --count or --val-fraction)\n")
+    both = subprocess.run([*command, "--out", str(tmp_path / "e")], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert both.returncode == 0 and both.stderr == ""

@@ -180,8 +180,9 @@ def test_crops_match_their_lines_and_pass_lint(det_set: Path) -> None:
 def test_cli_builds_det_pages_and_rejects_crops_for_rec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from thaigen.cli import main
 
-    assert main(["build", "--task", "det", "--count", "2", "--out", str(tmp_path / "d"), "--quiet"]) == 0
-    assert "2 train" in capsys.readouterr().out or (tmp_path / "d" / paths.VAL_LABELS).read_text()
+    with pytest.warns(UserWarning, match="the train split is empty .0 pages.; `thaigen train` will refuse it"):
+        assert main(["build", "--task", "det", "--count", "2", "--out", str(tmp_path / "d"), "--quiet"]) == 0
+    assert "(0 train, 2 val pages" in capsys.readouterr().out  # two pages both fall in val: warned above
     assert main(["build", "--crops", "--count", "2", "--out", str(tmp_path / "r"), "--quiet"]) == 2
     assert "needs task: det" in capsys.readouterr().err
     assert main(["build", "--task", "rec", "--recipe", "receipts", "--out", str(tmp_path / "x")]) == 2

@@ -200,12 +200,14 @@ def _build(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt(RESUME_HINT) from None
         raise
     _say("already up to date" if result.up_to_date else "built", result)
+    _warn_empty_splits(result)
     return 0
 
 
 def _merge(args: argparse.Namespace) -> int:
     result = merge_shards(args.shards, args.out, Mode.OVERWRITE if args.overwrite else Mode.NEW)
     _say("already up to date" if result.up_to_date else f"merged {len(args.shards)} shards", result)
+    _warn_empty_splits(result)
     return 0
 
 
@@ -221,6 +223,16 @@ def _say(state: str, result: BuildResult) -> None:
         crops = f"; crops in {out / paths.CROPS}" if config["page"]["crops"] else ""
         print(f"{state}: {out} ({counts['train']} train, {counts['val']} val pages, {counts['lines']} lines,"
               f" {counts['ignored']} ###{crops})")
+
+
+def _warn_empty_splits(result: BuildResult) -> None:
+    """One warning per empty split: `thaigen train` refuses a set without train or val samples."""
+    counts = result.manifest["counts"]
+    for split in ("train", "val"):
+        if counts[split] == 0:
+            samples = "pages" if result.manifest["config"]["task"] == "det" else "samples"
+            warnings.warn(f"{result.out}: the {split} split is empty (0 {samples}); `thaigen train` will refuse it"
+                          f" (change --count or --val-fraction)", stacklevel=2)
 
 
 def _started(out: Path) -> bool:
