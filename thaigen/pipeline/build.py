@@ -107,6 +107,38 @@ def _drawing_format(out: Path) -> int | None:
         return None
 
 
+SHOWN_CHANGES = 4
+"""At most this many differing keys named when a resume is refused."""
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as {dotted.path: leaf}."""
+    if isinstance(value, dict) and value:
+        return {k: v for key, item in value.items() for k, v in _flat(item, f"{prefix}{key}.").items()}
+    return {prefix.rstrip("."): value}
+
+
+def state_changes(old: str, new: str) -> str:
+    """The keys in which two build.json states differ, as `dotted.path: old -> new` (config keys without the
+    `config.` prefix; the first SHOWN_CHANGES, then how many more)."""
+    try:
+        before = _flat(json.loads(old))
+    except ValueError:
+        return f"its {paths.STATE} is not JSON"
+    after = _flat(json.loads(new))
+    missing = object()
+    changed = [key for key in sorted(before.keys() | after.keys()) if before.get(key, missing) != after.get(key, missing)]
+
+    def shown(value: Any) -> str:
+        text = "(none)" if value is missing else json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    lines = [f"{key.removeprefix('config.')}: {shown(before.get(key, missing))} -> {shown(after.get(key, missing))}"
+             for key in changed[:SHOWN_CHANGES]]
+    more = f"; {len(changed) - SHOWN_CHANGES} more" if len(changed) > SHOWN_CHANGES else ""
+    return "; ".join(lines) + more
+
+
 def prepare(out: Path, state: str, mode: Mode) -> bool:
     """Make `out` ready for the build whose build.json is `state`; return True when it already holds it.
 
@@ -128,7 +160,11 @@ def prepare(out: Path, state: str, mode: Mode) -> bool:
                 f"cannot resume into {out}: it was drawn in drawing format {drawn or 1} and this thaigen draws format "
                 f"{DRAWING_FORMAT} (other bytes for the same config); rebuild it with --overwrite"
             )
-        raise DatasetError(f"cannot resume into {out}: it was started with a different config (or is not a thaigen build)")
+        if not _is_thaigen_folder(out):
+            raise DatasetError(f"cannot resume into {out}: it is not a thaigen build ({paths.STATE} missing)")
+        changes = state_changes((out / paths.STATE).read_text(encoding="utf-8"), state)
+        raise DatasetError(f"cannot resume into {out}: it was started with a different config ({changes}); rerun "
+                           f"with the options it was started with, or --overwrite")
     if occupied and mode is Mode.OVERWRITE:
         if not _is_thaigen_folder(out):
             raise DatasetError(f"refusing to overwrite {out}: it is not a thaigen dataset folder ({paths.STATE} missing)")
