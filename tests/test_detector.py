@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,11 +14,13 @@ import pytest
 import yaml
 from PIL import Image
 
+from thaigen.cli import main
 from thaigen.dataset.detection import DetBox, format_det_line
 from thaigen.errors import ConfigError, EnvironmentProblem
 from trainers.inference.db import Detection
-from trainers.inference.detector import Detector, preprocess
-from trainers.inference.recognizer import Runtime
+from trainers.inference.detector import Detector, NotADetector, preprocess
+from trainers.inference.folder import NotARecognizer
+from trainers.inference.recognizer import ModelLoadError, Recognizer, Runtime
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import Arch, Layout, TrainOptions, build_config, write_config
 from trainers.paddleocr.export import ONNX_TOLERANCE, convert_checked
@@ -36,6 +39,12 @@ def _det_set(root: Path) -> Path:
     (root / "train.txt").write_text(line, encoding="utf-8")
     (root / "val.txt").write_text(line, encoding="utf-8")
     return root
+
+
+def _digits(folder: Path) -> Path:
+    path = folder / "digits.txt"
+    path.write_text("".join(f"{digit}\n" for digit in range(10)), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +120,77 @@ def test_paddle_export_alone_loads_with_onednn_off(exported: Path) -> None:
         Detector.load(exported, runtime=Runtime.ONNX)
 
 
+@pytest.mark.slow
+def test_a_detector_given_as_a_recognizer_is_named_in_one_line(
+    converted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PaddleOCR's own DB export where a recognizer belongs: read, score and serve all load it through
+    Recognizer.load, which ran a line through it and died in onnxruntime ('Compute output and sum shape')."""
+    told = f"{converted} is a text detector (DBPostProcess), not a recognizer: pass it as --det"
+    with pytest.raises(NotARecognizer) as caught:
+        Recognizer.load(converted, runtime=Runtime.PADDLE)
+    assert str(caught.value) == told
+    Image.new("RGB", (200, 32), "white").save(tmp_path / "line.png")
+    (tmp_path / "val.txt").write_text("line.png\t12\n", encoding="utf-8")
+    score = ["score", str(converted), str(tmp_path / "val.txt"), "--out", str(tmp_path / "scores")]
+    for command in (["read", str(tmp_path / "line.png"), "--model", str(converted)], score):
+        assert main(command) == 2
+        assert capsys.readouterr().err.splitlines() == [f"thaigen: error: {told}"]  # no dictionary asked for first
+    assert not (tmp_path / "scores").exists()
+    serve = ["serve", "--rec", str(converted), "--host", "127.0.0.1", "--port", "0", "--quiet"]
+    done = subprocess.run(
+        [sys.executable, "-m", "thaigen", *serve], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr.splitlines()) == (2, [f"thaigen: error: {told}"])
+
+    bare = tmp_path / "no-yml"  # a PaddleOCR 2.8 or older export: nothing says what it is, and a line breaks it
+    shutil.copytree(converted, bare)
+    (bare / "inference.yml").unlink()
+    for runtime, error in ((Runtime.ONNX, r"\[ONNXRuntimeError\]"), (Runtime.PADDLE, "InvalidArgumentError")):
+        with pytest.raises(
+            ModelLoadError, match=r"fails on a blank 3 x 48 x 320 line \(a text detector\? pass it as --det\): " + error
+        ):
+            Recognizer.load(bare, runtime=runtime, dict_path=_digits(tmp_path))
+
+
+@pytest.mark.slow
+def test_doctor_describes_a_detector(converted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", str(converted)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"kind: text detector (DBPostProcess), not a recognizer: pass it as --det (thaigen read PAGE --det {converted}"
+        in out
+    )
+    assert "model_name: PP-OCRv4_mobile_det" in out
+    assert "longest side scaled down to at most 960 px (DetResizeForTest limit_type max" in out
+    assert "post-process: DBPostProcess; thaigen runs DB with thresh 0.3, box_thresh 0.6, unclip_ratio 1.5" in out
+    assert "onnxruntime on inference.onnx: loads (onnxruntime" in out
+    assert "paddlepaddle on inference.json: loads (paddlepaddle" in out
+    assert out.count("output [1, 1, 32, 32] for a blank 32 x 32 page") == 2
+    assert "problems: none" in out and "differs" not in out and "dictionary" not in out
+
+    folder = tmp_path / "det"
+    folder.mkdir()
+    for name in ("inference.json", "inference.pdiparams", "inference.yml"):
+        shutil.copy(converted / name, folder / name)
+    config = yaml.safe_load((folder / "inference.yml").read_text(encoding="utf-8"))
+    config["PreProcess"]["transform_ops"][2] = {"DetResizeForTest": {"limit_side_len": 736, "limit_type": "min"}}
+    config["PostProcess"]["box_thresh"] = 0.5
+    (folder / "inference.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    assert main(["doctor", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "shortest side scaled up to 736 px (DetResizeForTest limit_type min" in out
+    assert "inference.yml box_thresh 0.5 differs: thaigen uses 0.6" in out
+    assert (
+        f"thaigen doctor {folder} --to-onnx" in out and "onnxruntime" not in out.split("runtimes:")[1].split("hint")[0]
+    )
+
+    (folder / "inference.pdiparams").write_bytes(b"broken")
+    assert main(["doctor", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "  - inference.json: fails (paddlepaddle" in out and "Traceback" not in out
+
+
 def test_not_a_detector_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="model folder not found"):
         Detector.load(tmp_path / "missing")
@@ -118,7 +198,13 @@ def test_not_a_detector_is_refused(tmp_path: Path) -> None:
         Detector.load(tmp_path)
     config = {"Global": {"model_name": "PP-OCRv4_mobile_rec"}, "PostProcess": {"name": "CTCLabelDecode"}}
     (tmp_path / "inference.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    with pytest.raises(ConfigError, match="is not a DB detector: its post-process is CTCLabelDecode"):
+    with pytest.raises(
+        NotADetector, match=r"is a text recognizer \(CTCLabelDecode\), not a detector: pass it as --rec"
+    ):
+        Detector.load(tmp_path)
+    config["PostProcess"]["name"] = "EASTPostProcess"
+    (tmp_path / "inference.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    with pytest.raises(NotADetector, match=r"is not a DB detector: its post-process is EASTPostProcess \(a detector"):
         Detector.load(tmp_path)
 
 

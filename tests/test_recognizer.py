@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from ink_detector import write_ink_detector
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 from rapidfuzz.distance import Levenshtein
 from tiny_model import TinyModels
@@ -16,6 +17,7 @@ from thaigen.cli import main
 from thaigen.errors import ConfigError
 from trainers.inference import image as inference_image
 from trainers.inference.ctc import character_table, greedy_decode
+from trainers.inference.detector import Detector, NotADetector
 from trainers.inference.doctor import diagnose
 from trainers.inference.folder import CONFIG_FILE, read_folder
 from trainers.inference.image import BadImage, InputShape
@@ -158,3 +160,30 @@ def test_doctor_to_onnx_converts_a_2x_folder(
 def test_doctor_on_a_missing_folder_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", str(tmp_path / "nowhere")]) == 2
     assert "model folder not found" in capsys.readouterr().err
+
+
+def test_a_recognizer_given_as_a_detector_is_named(
+    tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tiny_models.data / (tiny_models.data / "val.txt").read_text(encoding="utf-8").split("\t")[0]
+    assert main(["read", str(page), "--det", str(tiny_models.onnx), "--rec", str(tiny_models.onnx)]) == 2
+    told = f"{tiny_models.onnx} is a text recognizer (CTCLabelDecode), not a detector: pass it as --rec"
+    assert capsys.readouterr().err.splitlines() == [f"thaigen: error: {told}"]
+    bare = tmp_path / "no-yml"
+    shutil.copytree(tiny_models.paddle2, bare)
+    (bare / CONFIG_FILE).unlink()
+    with pytest.raises(
+        NotADetector, match=r"output has shape \[1, 8, 40\] .* a text recognizer's output: pass it as --rec"
+    ):
+        Detector.load(bare)
+
+
+def test_a_detector_without_inference_yml_given_as_a_recognizer_is_named(tmp_path: Path) -> None:
+    """A DB-shaped network (1 x 1 x H x W out) and no inference.yml to say so: its output tells, before any dictionary."""
+    folder = write_ink_detector(tmp_path / "det")
+    with pytest.raises(
+        ConfigError, match=r"\[1, 1, 48, 320\], a probability map: a text detector, not a recognizer: pass it as --det"
+    ):
+        Recognizer.load(folder)
+    diagnosis = diagnose(folder)
+    assert not diagnosis.checks[0].ok and "a text detector, not a recognizer" in diagnosis.checks[0].detail

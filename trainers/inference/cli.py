@@ -59,8 +59,8 @@ def load_recognizer(path: Path, args: argparse.Namespace, batch_size: int | None
 
 
 def add_doctor(parser: argparse.ArgumentParser) -> Runner:
-    """say what a recognizer folder holds, which runtimes load it and what is wrong"""
-    parser.add_argument("model", type=Path, help="exported recognizer folder")
+    """say what a recognizer or detector folder holds, which runtimes load it and what is wrong"""
+    parser.add_argument("model", type=Path, help="exported recognizer or detector folder")
     parser.add_argument(
         "--dict", type=Path, help="character dictionary (default: inference.yml PostProcess.character_dict)"
     )

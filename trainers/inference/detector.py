@@ -23,10 +23,10 @@ import yaml
 
 from thaigen.errors import ConfigError
 from trainers.inference.db import DEFAULT_DB, DBParams, Detection, boxes_from_map, finish
-from trainers.inference.folder import CONFIG_FILE, ModelFormat
+from trainers.inference.folder import CONFIG_FILE, DETECTOR_POSTPROCESS, model_formats, postprocess_name
 from trainers.inference.image import Image
 from trainers.inference.reading_order import reading_order
-from trainers.inference.recognizer import DEFAULT_THREADS, Backend, ModelLoadError, Runtime
+from trainers.inference.recognizer import DEFAULT_THREADS, Backend, Runtime, choose_format, open_model, run_blank
 
 DEFAULT_LIMIT_SIDE = 960
 """Longest side, px, a page is scaled down to before detection (PaddleOCR's det_limit_side_len)."""
@@ -34,6 +34,12 @@ LIMIT_TYPES = ("max", "min")
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32).reshape(1, 1, 3)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32).reshape(1, 1, 3)
 SCALE = np.float32(1.0 / 255.0)
+PROBE_SIDE = 32
+"""Side, px, of the blank page a detector is checked with at load: its output must be a map of the same size."""
+
+
+class NotADetector(ConfigError):
+    """A folder given as a detector that holds something else, e.g. a recognizer."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +76,19 @@ def preprocess(image: Image, settings: DetectorSettings) -> np.ndarray:
     return scaled.transpose(2, 0, 1)[np.newaxis]
 
 
-def _settings(config: Mapping[str, Any], path: Path) -> DetectorSettings:
-    """Settings from inference.yml: its DetResizeForTest limit, when it gives one; DB defaults otherwise."""
-    post = config.get("PostProcess") or {}
-    if post and post.get("name") != "DBPostProcess":
-        raise ConfigError(f"{path} is not a DB detector: its post-process is {post.get('name')}")
+def read_settings(config: Mapping[str, Any], path: Path) -> DetectorSettings:
+    """Settings from inference.yml: its DetResizeForTest limit, when it gives one; DB defaults otherwise.
+
+    Raises:
+        NotADetector: inference.yml names a recognizer's or another detector's post-process.
+        ConfigError: an unknown DetResizeForTest limit_type.
+    """
+    name = postprocess_name(config)
+    if name is not None and name.endswith("LabelDecode"):
+        raise NotADetector(f"{path} is a text recognizer ({name}), not a detector: pass it as --rec")
+    if name is not None and name != "DBPostProcess":
+        known = " (a detector thaigen does not run)" if name in DETECTOR_POSTPROCESS else ""
+        raise NotADetector(f"{path} is not a DB detector: its post-process is {name}{known}")
     for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
         args = op.get("DetResizeForTest") if isinstance(op, Mapping) else None
         if isinstance(args, Mapping) and "limit_side_len" in args:
@@ -85,7 +99,12 @@ def _settings(config: Mapping[str, Any], path: Path) -> DetectorSettings:
     return DetectorSettings()
 
 
-def _read_config(folder: Path) -> Mapping[str, Any]:
+def read_config(folder: Path) -> Mapping[str, Any]:
+    """The folder's inference.yml, empty when there is none.
+
+    Raises:
+        ConfigError: it is not readable YAML or not a mapping.
+    """
     path = folder / CONFIG_FILE
     if not path.is_file():
         return {}
@@ -98,32 +117,18 @@ def _read_config(folder: Path) -> Mapping[str, Any]:
     return config
 
 
-def _model_file(folder: Path, runtime: Runtime) -> tuple[ModelFormat, Path]:
-    wanted = {
-        Runtime.AUTO: list(ModelFormat),
-        Runtime.ONNX: [ModelFormat.ONNX],
-        Runtime.PADDLE: [ModelFormat.PADDLE3, ModelFormat.PADDLE2],
-    }[runtime]
-    for model_format in wanted:
-        if (folder / model_format.value).is_file():
-            return model_format, folder / model_format.value
-    raise ConfigError(f"no {' or '.join(f.value for f in wanted)} in {folder}")
+def probe_map(backend: Backend, path: Path) -> tuple[tuple[int, ...], str | None]:
+    """The output shape for a blank 32 x 32 page, and what is wrong with it: it must be a 1 x 1 x 32 x 32 map.
 
-
-def _open(model_format: ModelFormat, path: Path, threads: int) -> Backend:
-    try:
-        if model_format is ModelFormat.ONNX:
-            from trainers.inference.onnx_backend import OnnxBackend
-
-            return OnnxBackend(path, threads)
-        from trainers.inference.paddle_backend import PaddleBackend
-
-        return PaddleBackend(path, threads)  # oneDNN off
-    except ConfigError:
-        raise
-    except Exception as exc:
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ModelLoadError(f"cannot load {path}: {detail}") from exc
+    Raises:
+        ModelLoadError: the network fails on it.
+    """
+    side = PROBE_SIDE
+    shape = run_blank(backend, (1, 3, side, side), f"{path} fails on a blank 3 x {side} x {side} page")
+    if shape == (1, 1, side, side):
+        return shape, None
+    hint = ": N x T x classes, a text recognizer's output: pass it as --rec" if len(shape) == 3 else ""
+    return shape, f"output has shape {list(shape)} for a {side} x {side} input, not a DB probability map{hint}"
 
 
 class Detector:
@@ -152,18 +157,20 @@ class Detector:
             db: DB post-process thresholds.
 
         Raises:
-            ConfigError: not a folder, no model file for `runtime`, or not a DB detector.
+            NotADetector: a recognizer's folder, or a network without a DB probability map.
+            ConfigError: not a folder, or no model file for `runtime`.
             ModelLoadError: the runtime cannot load the model.
         """
         if not path.is_dir():
             raise ConfigError(f"model folder not found: {path}")
-        settings = replace(_settings(_read_config(path), path), db=db)
+        settings = replace(read_settings(read_config(path), path), db=db)
         if limit_side_len is not None:
             settings = replace(settings, limit_side_len=limit_side_len)
-        backend = _open(*_model_file(path, runtime), threads)
-        shape = tuple(backend.run(np.zeros((1, 3, 32, 32), np.float32)).shape)
-        if shape != (1, 1, 32, 32):
-            raise ConfigError(f"{path}: output has shape {list(shape)} for a 32 x 32 input, not a DB probability map")
+        model_format = choose_format(path, model_formats(path)[0], runtime)
+        backend = open_model(path / model_format.value, model_format, threads)
+        _, problem = probe_map(backend, path)
+        if problem:
+            raise NotADetector(f"{path}: {problem}")
         return cls(path, backend, settings)
 
     @property

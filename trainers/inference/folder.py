@@ -32,6 +32,23 @@ IGNORED_OPS = frozenset(
 """Decoding and label-encoding ops: thaigen does the first itself and needs no labels at inference."""
 PADDLEOCR3_OPS = frozenset({"DecodeImage", "RecResizeImg", "MultiLabelEncode", "KeepKeys"})
 """The only pre-process ops paddleocr 3.x accepts in a rec model's inference.yml."""
+DETECTOR_POSTPROCESS = frozenset(
+    {
+        "DBPostProcess",
+        "DistillationDBPostProcess",
+        "EASTPostProcess",
+        "SASTPostProcess",
+        "PSEPostProcess",
+        "FCEPostProcess",
+        "CTPostProcess",
+        "DRRGPostProcess",
+    }
+)
+"""PaddleOCR's text-detection post-processes: a folder whose inference.yml names one holds a detector."""
+
+
+class NotARecognizer(ConfigError):
+    """A text detector's folder given where a recognizer is expected."""
 
 
 class ModelFormat(Enum):
@@ -81,6 +98,24 @@ class ModelFolder:
         return self.path / model_format.value
 
 
+def model_formats(path: Path) -> tuple[tuple[ModelFormat, ...], list[str]]:
+    """The model files in folder `path`, preferred first, and what is missing among them."""
+    formats = tuple(f for f in ModelFormat if (path / f.value).is_file())
+    problems = (
+        [] if formats else ["no model file: expected inference.onnx, inference.json (3.x) or inference.pdmodel (2.x)"]
+    )
+    if any(f is not ModelFormat.ONNX for f in formats) and not (path / PARAMS_FILE).is_file():
+        problems.append(f"{PARAMS_FILE} is missing: the Paddle program has no weights beside it")
+    return formats, problems
+
+
+def postprocess_name(config: Mapping[str, Any]) -> str | None:
+    """inference.yml's PostProcess name, e.g. CTCLabelDecode (a recognizer) or DBPostProcess (a detector)."""
+    post = config.get("PostProcess")
+    name = post.get("name") if isinstance(post, Mapping) else None
+    return None if name is None else str(name)
+
+
 def _read_config(path: Path) -> tuple[Mapping[str, Any], str | None]:
     """inference.yml (empty when absent or unreadable) and what is wrong with it."""
     if not path.is_file():
@@ -98,7 +133,8 @@ def _read_config(path: Path) -> tuple[Mapping[str, Any], str | None]:
     return config, None
 
 
-def _ops(config: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+def transform_ops(config: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """inference.yml's PreProcess ops as (name, arguments), in order."""
     ops = (config.get("PreProcess") or {}).get("transform_ops") or []
     return [(name, args or {}) for op in ops if isinstance(op, Mapping) for name, args in op.items()]
 
@@ -144,28 +180,26 @@ def read_folder(path: Path, dict_path: Path | None = None) -> ModelFolder:
     """Read a recognizer folder; `dict_path` overrides the dictionary in inference.yml.
 
     Raises:
+        NotARecognizer: inference.yml names a text detector's post-process.
         ConfigError: `path` is not a folder, or `dict_path` is unreadable.
     """
     if not path.is_dir():
         raise ConfigError(f"model folder not found: {path}")
-    formats = tuple(f for f in ModelFormat if (path / f.value).is_file())
-    problems = (
-        [] if formats else ["no model file: expected inference.onnx, inference.json (3.x) or inference.pdmodel (2.x)"]
-    )
-    if any(f is not ModelFormat.ONNX for f in formats) and not (path / PARAMS_FILE).is_file():
-        problems.append(f"{PARAMS_FILE} is missing: the Paddle program has no weights beside it")
+    formats, problems = model_formats(path)
     config, config_problem = _read_config(path / CONFIG_FILE)
+    postprocess = postprocess_name(config)
+    if postprocess in DETECTOR_POSTPROCESS:
+        raise NotARecognizer(f"{path} is a text detector ({postprocess}), not a recognizer: pass it as --det")
     problems += [config_problem] if config_problem else []
     model_name = (config.get("Global") or {}).get("model_name")
     if config and not model_name:
         problems.append(
             "inference.yml has no Global.model_name: paddleocr 3.x then tries to download a model and fails offline"
         )
-    ops = _ops(config)
+    ops = transform_ops(config)
     shape = _shape(ops, problems) if config else DEFAULT_SHAPE
     problems += _preprocess_problems([name for name, _ in ops])
     post = config.get("PostProcess") or {}
-    postprocess = post.get("name")
     if postprocess not in (None, "CTCLabelDecode"):
         problems.append(f"post-process {postprocess} is not CTCLabelDecode: thaigen decodes CTC heads only")
     if dict_path is not None:

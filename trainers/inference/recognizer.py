@@ -51,8 +51,8 @@ class ModelLoadError(ConfigError):
     """A model file that the chosen runtime cannot load or run."""
 
 
-def choose_format(folder: ModelFolder, runtime: Runtime) -> ModelFormat:
-    """The model file `runtime` runs in `folder`.
+def choose_format(path: Path, formats: Sequence[ModelFormat], runtime: Runtime) -> ModelFormat:
+    """The model file `runtime` runs among the `formats` found in folder `path`.
 
     Raises:
         ConfigError: the folder has no file for that runtime.
@@ -63,21 +63,26 @@ def choose_format(folder: ModelFolder, runtime: Runtime) -> ModelFormat:
         Runtime.PADDLE: [ModelFormat.PADDLE3, ModelFormat.PADDLE2],
     }[runtime]
     for model_format in wanted:
-        if model_format in folder.formats:
+        if model_format in formats:
             return model_format
     names = " or ".join(f.value for f in wanted)
-    hint = f" (make one: thaigen doctor {folder.path} --to-onnx)" if runtime is Runtime.ONNX else ""
-    raise ConfigError(f"no {names} in {folder.path}{hint}")
+    hint = f" (make one: thaigen doctor {path} --to-onnx)" if runtime is Runtime.ONNX else ""
+    raise ConfigError(f"no {names} in {path}{hint}")
 
 
-def open_backend(folder: ModelFolder, model_format: ModelFormat, threads: int = DEFAULT_THREADS) -> Backend:
-    """Load one of the folder's model files in the runtime that reads it.
+def runtime_message(exc: Exception) -> str:
+    """The line of a runtime's error that says what went wrong (paddle opens with 'In user code:')."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return next((line for line in lines if not line.endswith(":")), lines[0] if lines else type(exc).__name__)
+
+
+def open_model(path: Path, model_format: ModelFormat, threads: int = DEFAULT_THREADS) -> Backend:
+    """Load a model file in the runtime that reads it (Paddle with oneDNN off).
 
     Raises:
-        ModelLoadError: the runtime rejects the file (its own message, first line).
+        ModelLoadError: the runtime rejects the file (its own message, one line).
         EnvironmentProblem: the runtime is not installed.
     """
-    path = folder.model_file(model_format)
     try:
         if model_format is ModelFormat.ONNX:
             from trainers.inference.onnx_backend import OnnxBackend
@@ -89,14 +94,35 @@ def open_backend(folder: ModelFolder, model_format: ModelFormat, threads: int = 
     except ConfigError:
         raise
     except Exception as exc:
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ModelLoadError(f"cannot load {path}: {detail}") from exc
+        raise ModelLoadError(f"cannot load {path}: {runtime_message(exc)}") from exc
+
+
+def open_backend(folder: ModelFolder, model_format: ModelFormat, threads: int = DEFAULT_THREADS) -> Backend:
+    """Load one of the folder's model files in the runtime that reads it (see open_model)."""
+    return open_model(folder.model_file(model_format), model_format, threads)
+
+
+def run_blank(backend: Backend, shape: tuple[int, int, int, int], failure: str) -> tuple[int, ...]:
+    """Shape of the output for a blank N x C x H x W input, run at load time to check the model.
+
+    Raises:
+        ModelLoadError: the network fails on it: `failure` and the runtime's message, one line.
+    """
+    try:
+        return tuple(backend.run(np.zeros(shape, np.float32)).shape)
+    except Exception as exc:
+        raise ModelLoadError(f"{failure}: {runtime_message(exc)}") from exc
 
 
 def probe(backend: Backend, folder: ModelFolder) -> tuple[int, ...]:
-    """Shape of the output for one blank line of the model's own size."""
-    shape = folder.shape
-    return tuple(backend.run(np.zeros((1, shape.channels, shape.height, shape.width), np.float32)).shape)
+    """Shape of the output for one blank line of the model's own size.
+
+    Raises:
+        ModelLoadError: the network fails on a line of its own input size.
+    """
+    c, h, w = folder.shape.channels, folder.shape.height, folder.shape.width
+    failure = f"{folder.path} fails on a blank {c} x {h} x {w} line (a text detector? pass it as --det)"
+    return run_blank(backend, (1, c, h, w), failure)
 
 
 def to_probabilities(output: np.ndarray) -> np.ndarray:
@@ -135,12 +161,11 @@ class Recognizer:
             ModelLoadError: the runtime cannot load the model.
         """
         folder = read_folder(path, dict_path)
-        backend = open_backend(folder, choose_format(folder, runtime), threads)
-        recognizer = cls(folder, backend, batch_size)
-        problem = output_problem(probe(backend, folder), recognizer.table)
+        backend = open_backend(folder, choose_format(path, folder.formats, runtime), threads)
+        problem = output_problem(probe(backend, folder), folder.table)
         if problem:
             raise ConfigError(f"{path}: {problem}")
-        return recognizer
+        return cls(folder, backend, batch_size)
 
     @property
     def name(self) -> str:
@@ -165,10 +190,14 @@ class Recognizer:
         return [r for r in readings if r is not None]
 
 
-def output_problem(shape: Sequence[int], table: Sequence[str]) -> str | None:
-    """What is wrong with an output of `shape` for a CTC head decoded with `table`, in plain words."""
+def output_problem(shape: Sequence[int], table: Sequence[str] | None) -> str | None:
+    """What is wrong with an output of `shape` for a CTC head decoded with `table` (None: no dictionary yet)."""
+    if len(shape) == 4 and shape[1] == 1:
+        return f"output has shape {list(shape)}, a probability map: a text detector, not a recognizer: pass it as --det"
     if len(shape) != 3:
         return f"output has shape {list(shape)}, not N x T x classes: not a CTC recognizer"
+    if table is None:
+        return None
     classes, expected = shape[2], len(table)
     if classes == expected:
         return None
