@@ -28,9 +28,9 @@ workers, from getrusage): the per-core rate, which other work on a shared machin
 thaigen/TRDG are taken within each round (same moment, same machine load) and their medians printed.
 TRDG needs its own virtualenv (it crashes with Pillow >= 10):
 
-    python -m venv /work/scratch/trdg-venv && /work/scratch/trdg-venv/bin/pip install trdg==1.8.0 'pillow<10'
+    python -m venv bench/out/trdg-venv && bench/out/trdg-venv/bin/pip install trdg==1.8.0 'pillow<10'
 
-Without a TRDG executable the TRDG rows are skipped and the ratio is given against FACTS_TRDG_IMG_S, labelled as such.
+Without a TRDG executable the TRDG rows are skipped and the ratio is given against REFERENCE_TRDG_IMG_S, labelled as such.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ SCRATCH = ROOT / "bench" / "out" / "anchors"
 """Default folder for both engines' images (--scratch)."""
 CLEARED = "cleared"
 """File in the scratch folder touched whenever earlier rounds' images were deleted there."""
-DEFAULT_TRDG = Path("/work/scratch/trdg-venv/bin/trdg")
-FACTS_TRDG_IMG_S = 106.0
-"""TRDG 1.8.0 -ws on one core, whole process, 4,000 lines at 48 px (shared/FACTS.md, Dec 2026: 104-109 img/s)."""
+DEFAULT_TRDG = ROOT / "bench" / "out" / "trdg-venv" / "bin" / "trdg"
+REFERENCE_TRDG_IMG_S = 106.0
+"""TRDG 1.8.0 -ws on one core, whole process, 4,000 lines at 48 px (measured on the project's 2-core machine, Dec 2026: 104-109 img/s)."""
 HEIGHT_PX = 48
 
 
@@ -145,7 +145,7 @@ def main() -> None:
     args.scratch.mkdir(parents=True, exist_ok=True)
     has_trdg = args.trdg.is_file()
     if not has_trdg:
-        print(f"TRDG not found at {args.trdg}: ratios are against FACTS.md's {FACTS_TRDG_IMG_S} img/s per core, "
+        print(f"TRDG not found at {args.trdg}: ratios are against the reference {REFERENCE_TRDG_IMG_S} img/s per core, "
               "not measured in this run")
     rows: dict[str, dict[str, list[float]]] = {}
     ratios: dict[str, list[float]] = {}
@@ -163,7 +163,7 @@ def main() -> None:
                 trdg_wall, trdg_cpu = trdg_run(args.trdg, folder, texts, args.count, workers)
                 theirs = {"wall": args.count / trdg_wall, "cpu": args.count / trdg_cpu}
             else:
-                theirs = {"wall": FACTS_TRDG_IMG_S * workers, "cpu": FACTS_TRDG_IMG_S}
+                theirs = {"wall": REFERENCE_TRDG_IMG_S * workers, "cpu": REFERENCE_TRDG_IMG_S}
             (wall_after, cpu_after), again = thaigen_build(folder / "after", args.count, workers)
             if labels_of(again) != labels:
                 raise SystemExit(f"thaigen's two builds in round {round_ + 1} differ: {dataset}, {again}")
@@ -174,10 +174,10 @@ def main() -> None:
             for kind in ("wall", "cpu"):
                 ratios.setdefault(f"{kind} w{workers}", []).append(ours[kind] / theirs[kind])
             print(f"round {round_ + 1} w{workers}: thaigen {ours['wall']:.1f} img/s ({ours['cpu']:.1f} per CPU s), "
-                  f"TRDG {theirs['wall']:.1f} img/s ({theirs['cpu']:.1f} per CPU s){'' if has_trdg else ' (FACTS.md)'}",
+                  f"TRDG {theirs['wall']:.1f} img/s ({theirs['cpu']:.1f} per CPU s){'' if has_trdg else ' (reference)'}",
                   flush=True)
     print(f"\n{args.count} lines at {HEIGHT_PX} px, whole processes, median of {args.repeat} rounds"
-          f"{'' if has_trdg else '; TRDG rows are the FACTS.md figure, not measured'}:")
+          f"{'' if has_trdg else '; TRDG rows are the reference figure, not measured'}:")
     for name, kinds in rows.items():
         print(f"  {name:12s} {statistics.median(kinds['wall']):7.1f} img/s wall   {statistics.median(kinds['cpu']):7.1f} img per CPU s")
     for key, values in ratios.items():

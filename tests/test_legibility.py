@@ -2,8 +2,8 @@
 
 The reference renders the same labels with `pango-view` (HarfBuzz through Pango and cairo: another
 engine) in the same font family, weight and pixel size, black on white. Character error rate (CER) is
-edit distance over label length, summed over lines, after NFC, ํ + า -> ำ (Tesseract's habit, see
-FACTS.md) and removing spaces (Tesseract inserts them between Thai words).
+edit distance over label length, summed over lines, after NFC, ํ + า -> ำ (Tesseract's habit:
+it reads ำ as the two) and removing spaces (Tesseract inserts them between Thai words).
 """
 
 from __future__ import annotations
