@@ -18,7 +18,14 @@ from thaigen.dataset import paths
 from thaigen.errors import DatasetError
 from trainers.evaluation.metrics import fold_sara_am, score_line
 from trainers.evaluation.report import write_report
-from trainers.evaluation.score import labelled_lines, lmdb_lines, load_images, score
+from trainers.evaluation.score import (
+    DictionaryGapWarning,
+    dictionary_gap,
+    labelled_lines,
+    lmdb_lines,
+    load_images,
+    score,
+)
 from trainers.inference.engine import Reading
 from trainers.inference.image import Image
 
@@ -108,6 +115,29 @@ def test_report_files(crafted: Path, tmp_path: Path) -> None:
     assert "| fixed | 5 | 20.0% | 40.0% | 40.0% | 29.2% | 0.6800 | 62.5% | 1 |" in text
     picture = cv2.imread(str(tmp_path / "report" / "worst-fixed.png"))
     assert picture is not None and picture.shape[0] > 4 * 48
+
+
+def test_dictionary_gap_names_what_the_model_cannot_write(crafted: Path) -> None:
+    lines = [line.truth for line in labelled_lines(crafted / "val.txt")]
+    truth = set("".join(lines))
+    assert dictionary_gap(lines, truth) is None
+    # without x, y, z and the space: lines 'ab c', '12 3' and 'xyz' cannot be read exactly
+    gap = dictionary_gap(lines, truth - set("xyz "))
+    assert gap == (
+        f"its dictionary lacks 4 of the {len(truth)} characters in the truth (␣ U+0020, x U+0078, y U+0079, "
+        "z U+007A): 3 of 5 lines (60%) hold one and cannot be read exactly"
+    )
+
+
+def test_score_warns_when_the_model_cannot_write_the_truth(
+    tiny_models: TinyModels, crafted: Path, tmp_path: Path
+) -> None:
+    """The digits model on Thai and Latin lines: the warning says why it scores (near) 0."""
+    gap = r"^onnx \(onnxruntime\): its dictionary lacks \d+ of the \d+ characters in the truth"
+    with pytest.warns(DictionaryGapWarning, match=gap) as seen:
+        assert main(["score", str(tiny_models.onnx), str(crafted), "--out", str(tmp_path / "out")]) == 0
+    message = str(seen[0].message)
+    assert len(seen) == 1 and "4 of 5 lines (80%) hold one" in message and "a U+0061" in message  # all but '12 3'
 
 
 def test_label_file_without_tab_names_the_line(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Only light modules are imported here; the runtimes (paddle, onnxruntime) load in
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,13 +70,30 @@ def _engine(spec: str, args: argparse.Namespace) -> Engine:
     return load_recognizer(Path(spec), args)
 
 
+def _warn_dictionary_gap(engine: Engine, truths: list[str]) -> None:
+    """Warn when a model's dictionary cannot write characters of the truth (which alone can score it 0)."""
+    from trainers.evaluation.score import DictionaryGapWarning, dictionary_gap
+    from trainers.inference.recognizer import Recognizer
+
+    gap = dictionary_gap(truths, engine.table[1:]) if isinstance(engine, Recognizer) else None
+    if gap is not None:
+        warnings.warn(f"{engine.name}: {gap}", DictionaryGapWarning, stacklevel=1)
+
+
 def _score(args: argparse.Namespace) -> int:
     if args.task != "rec":
         return _score_pages(args)
     if args.model is None:
         raise ConfigError(f"give a recognizer folder or '{TESSERACT}' to score")
     from trainers.evaluation.report import summary_table, write_report
-    from trainers.evaluation.score import label_file_for, labelled_lines, lmdb_for, lmdb_lines, load_images, score
+    from trainers.evaluation.score import (
+        label_file_for,
+        labelled_lines,
+        lmdb_for,
+        lmdb_lines,
+        load_images,
+        score,
+    )
     from trainers.inference.ensemble import Combiner, Ensemble
 
     source = lmdb_for(args.dataset, args.labels)
@@ -89,6 +107,8 @@ def _score(args: argparse.Namespace) -> int:
             raise ConfigError(f"{source} holds det boxes, not line labels: score it with --task det or --task e2e")
         lines = labelled_lines(source, args.data_dir)[: args.limit]
     engines = [_engine(spec, args) for spec in [args.model, *args.engine]]
+    for engine in engines:
+        _warn_dictionary_gap(engine, [line.truth for line in lines])
     if args.ensemble and len(engines) < 2:
         raise ConfigError("--ensemble needs at least two engines: add --engine")
     engines += [Ensemble(engines, Combiner(name)) for name in args.ensemble]
@@ -126,6 +146,8 @@ def _score_pages(args: argparse.Namespace) -> int:
     pages = true_pages(label_file, args.data_dir)[: args.limit]
     detector = load_detector(args.det, args)
     recognizer = None if rec is None else _engine(rec, args)
+    if recognizer is not None:
+        _warn_dictionary_gap(recognizer, [box.transcription for page in pages for box in page.boxes if not box.ignored])
     scores = summarize_pages(score_pages(pages, detector, recognizer), end_to_end=recognizer is not None)
     models = {"detector": detector.name} | ({} if recognizer is None else {"recognizer": recognizer.name})
     out = args.out or Path("scores") / (args.dataset.name if args.dataset.is_dir() else label_file.stem)

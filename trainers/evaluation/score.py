@@ -9,8 +9,8 @@ reported per category.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,12 @@ from trainers.inference.ensemble import Ensemble
 from trainers.inference.image import Image
 
 TOP_CONFUSIONS = 20
+GAP_EXAMPLES = 5
+"""Characters named in a dictionary-gap warning."""
+
+
+class DictionaryGapWarning(UserWarning):
+    """An engine's dictionary lacks characters of the truth: lines holding one can never be read exactly."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,26 @@ def _split_records(root: Path, split: str, labels: Sequence[str]) -> Sequence[di
 
 def _category(record: dict[str, Any] | None) -> str | None:
     return None if record is None else str(record["category"])
+
+
+def dictionary_gap(truths: Sequence[str], writable: Collection[str]) -> str | None:
+    """What of the `truths` a model that writes only `writable` characters cannot produce, in words; None if nothing.
+
+    Names how many of the truth's distinct characters are missing (the most frequent first, as examples with
+    their code points) and what share of the lines holds one.
+    """
+    counts = Counter(ch for truth in truths for ch in truth)
+    missing = [ch for ch, _ in counts.most_common() if ch not in writable]
+    if not missing:
+        return None
+    absent = set(missing)
+    unreadable = sum(not absent.isdisjoint(truth) for truth in truths)
+    examples = ", ".join(f"{'␣' if ch == ' ' else ch} U+{ord(ch):04X}" for ch in missing[:GAP_EXAMPLES])
+    more = ", ..." if len(missing) > GAP_EXAMPLES else ""
+    return (
+        f"its dictionary lacks {len(missing)} of the {len(counts)} characters in the truth ({examples}{more}): "
+        f"{unreadable} of {len(truths)} lines ({unreadable / len(truths):.0%}) hold one and cannot be read exactly"
+    )
 
 
 def load_images(lines: Sequence[LabelledLine]) -> list[Image]:
