@@ -27,7 +27,7 @@ from thaigen.cli import main as cli
 from thaigen.compose.quad import crop_quad
 from trainers.evaluation.det_metrics import match_page
 from trainers.inference.detector import Detector
-from trainers.inference.pages import PageReader
+from trainers.inference.pages import NoTextLines, PageReader
 from trainers.inference.recognizer import Recognizer
 from trainers.serving.app import InferenceServer, ServeConfig
 
@@ -81,6 +81,21 @@ def test_read_cli_prints_each_line_with_its_polygon(
     assert [row[1] for row in rows] == [str(i) for i in range(1, len(LINES) + 1)]
     assert [row[2] for row in rows] == [line["text"] for line in expected]
     assert rows[0][5] == " ".join(f"{x},{y}" for x, y in expected[0]["points"])
+
+
+def test_read_cli_says_when_a_page_has_no_text_line(
+    detector_dir: Path, tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A page without a line used to print nothing and exit 0, like a page never read: now a warning names it."""
+    page, blank = tmp_path / "page.png", tmp_path / "blank.png"
+    cv2.imwrite(str(page), draw_page(LINES[:1])[0])
+    cv2.imwrite(str(blank), np.full((640, 960, 3), 255, np.uint8))
+    command = ["read", str(page), str(blank), "--det", str(detector_dir), "--rec", str(tiny_models.onnx), "--json"]
+    with pytest.warns(NoTextLines) as caught:
+        assert cli(command) == 0
+    assert [str(w.message) for w in caught] == [f"{blank}: the detector found no text lines on this 960 x 640 px page"]
+    printed = [json.loads(row) for row in capsys.readouterr().out.splitlines()]  # JSON lines: only page.png has any
+    assert [(row["image"], row["line"]) for row in printed] == [(str(page), 1)]
 
 
 def test_read_cli_bad_detector_is_one_line(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,11 +115,15 @@ def _read(args: argparse.Namespace) -> int:
 
 
 def _read_pages(args: argparse.Namespace, pages: list[Image]) -> int:
-    from trainers.inference.pages import PageReader
+    from trainers.inference.pages import NoTextLines, PageReader
 
     reader = PageReader(load_detector(args.det, args), load_recognizer(args.model, args))
     for path, page in zip(args.images, pages, strict=True):
-        for number, line in enumerate(reader.read_page(page), start=1):
+        lines = reader.read_page(page)
+        if not lines:
+            height, width = page.shape[:2]
+            warnings.warn(f"{path}: the detector found no text lines on this {width} x {height} px page", NoTextLines)
+        for number, line in enumerate(lines, start=1):
             if args.json:
                 print(json.dumps({"image": str(path), "line": number, **line.as_json()}, ensure_ascii=False))
             else:

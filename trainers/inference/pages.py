@@ -24,6 +24,10 @@ from trainers.inference.engine import Engine, Reading
 from trainers.inference.image import Image
 
 
+class NoTextLines(UserWarning):
+    """The detector found no text line on a page: the reader prints nothing for it."""
+
+
 class PageDetector(Protocol):
     """Finds text boxes on a page (trainers.inference.detector.Detector)."""
 
