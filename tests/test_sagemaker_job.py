@@ -218,3 +218,34 @@ def test_sagemaker_launches_without_credentials_say_so_in_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"thaigen: error: {first_call}") and "\n" not in err
     assert err.endswith(f": no credentials ({CHAIN_HINT})")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "{data}", "--arch", "crnn", "--backend", "sagemaker", "--out", "{tmp}/run", "--bucket", "b",
+         "--image-uri", IMAGE, "--role-arn", ROLE],
+        ["aws", "cleanup", "--bucket", "b"],
+    ],
+    ids=["train", "aws-cleanup"],
+)  # fmt: skip
+def test_no_region_is_one_line(
+    command: list[str], data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """botocore's NoRegionError, raised where a client is made, once came out as a traceback."""
+    for name in (*UNSET_CREDENTIALS, "AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in NO_CREDENTIALS_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert cli([part.format(data=data, tmp=tmp_path) for part in command]) == 2
+    assert capsys.readouterr().err.strip() == "thaigen: error: no AWS region: pass --region or set one in your AWS config"
+
+
+def test_an_upload_to_a_missing_bucket_is_one_line(aws: sagemaker_job.Clients, tmp_path: Path) -> None:
+    """boto3's transfer manager wraps the failure in S3UploadFailedError, which botocore's error types miss."""
+    from trainers.aws.calls import AwsError, call
+
+    local = tmp_path / "x.tar"
+    local.write_bytes(b"x")
+    with pytest.raises(AwsError, match=r"^upload_file s3://no-such-bucket/x\.tar: .*NoSuchBucket"):
+        call(aws.s3, "upload_file", "s3://no-such-bucket/x.tar", Filename=str(local), Bucket="no-such-bucket", Key="x.tar")

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from boto3.exceptions import S3TransferFailedError, S3UploadFailedError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from thaigen.errors import ThaigenError
+from thaigen.errors import ConfigError, ThaigenError
 
 CHAIN_HINT = "credentials come from the standard AWS chain: environment, AWS_PROFILE / --profile, or an instance role"
+NO_REGION = "no AWS region: pass --region or set one in your AWS config"
+FAILURES = (ClientError, BotoCoreError, S3UploadFailedError, S3TransferFailedError)
+"""What a failed call raises: botocore's errors, and boto3's transfer manager wrapping them (upload_file)."""
 
 
 class AwsError(ThaigenError):
@@ -34,6 +38,18 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
+def make_client(session: Any, service: str, endpoint_url: str | None = None) -> Any:
+    """`session.client(service)`.
+
+    Raises:
+        ConfigError: no region is configured (botocore's NoRegionError).
+    """
+    try:
+        return session.client(service, endpoint_url=endpoint_url)
+    except NoRegionError as exc:
+        raise ConfigError(NO_REGION) from exc
+
+
 def call(client: Any, method: str, resource: str, **kwargs: Any) -> dict[str, Any]:
     """`client.method(**kwargs)`; returns the response.
 
@@ -42,7 +58,7 @@ def call(client: Any, method: str, resource: str, **kwargs: Any) -> dict[str, An
     """
     try:
         response: dict[str, Any] = getattr(client, method)(**kwargs)
-    except (ClientError, BotoCoreError) as exc:
+    except FAILURES as exc:
         raise AwsError(f"{_operation(client, method)} {resource}: {_reason(exc)}") from exc
     return response
 
@@ -61,5 +77,5 @@ def pages(client: Any, method: str, resource: str, **kwargs: Any) -> Iterator[di
     """
     try:
         yield from client.get_paginator(method).paginate(**kwargs)
-    except (ClientError, BotoCoreError) as exc:
+    except FAILURES as exc:
         raise AwsError(f"{_operation(client, method)} {resource}: {_reason(exc)}") from exc

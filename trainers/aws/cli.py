@@ -40,7 +40,9 @@ def _session(args: argparse.Namespace) -> Any:
 
 
 def _client(args: argparse.Namespace, session: Any, service: str) -> Any:
-    return session.client(service, endpoint_url=args.endpoint_url)
+    from trainers.aws.calls import make_client
+
+    return make_client(session, service, args.endpoint_url)
 
 
 def _account(args: argparse.Namespace, session: Any) -> str:
@@ -159,11 +161,12 @@ def _lifecycle(args: argparse.Namespace) -> int:
 
 def _policy(args: argparse.Namespace) -> int:
     from trainers.aws import policy
+    from trainers.aws.calls import NO_REGION
 
     session = _session(args)
     region = session.region_name
     if not region:
-        raise ConfigError("no AWS region: pass --region or set one in your AWS config")
+        raise ConfigError(NO_REGION)
     scope = policy.PolicyScope(
         args.bucket, args.prefix.strip("/"), args.repository, region, _account(args, session),
         args.serve_repository or "",

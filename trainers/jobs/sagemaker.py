@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from thaigen.errors import ConfigError, ThaigenError
-from trainers.aws.calls import call
+from trainers.aws.calls import call, make_client
 from trainers.aws.tags import Kind, object_tagging, resource_tags
 from trainers.aws.tags import uri as s3_uri
 from trainers.jobs import channels
@@ -42,9 +42,7 @@ def clients(region: str | None, endpoint_url: str | None = None) -> Clients:
     import boto3
 
     session = boto3.session.Session(region_name=region)
-    return Clients(
-        session.client("s3", endpoint_url=endpoint_url), session.client("sagemaker", endpoint_url=endpoint_url)
-    )
+    return Clients(make_client(session, "s3", endpoint_url), make_client(session, "sagemaker", endpoint_url))
 
 
 @dataclass(frozen=True)
