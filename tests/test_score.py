@@ -9,17 +9,31 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image as PILImage
+from PIL import ImageColor
 import pytest
+from fontTools.ttLib import TTFont
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 from tiny_model import TinyModels
 
 from thaigen.cli import main
 from thaigen.dataset import paths
 from thaigen.errors import DatasetError
-from trainers.evaluation.metrics import fold_sara_am, score_line
-from trainers.evaluation.report import write_report
+from thaigen.resources import data_dir
+from trainers.evaluation.metrics import fold_sara_am, score_line, summarize
+from trainers.evaluation.report import (
+    DIFF_RGB,
+    FONT,
+    code_point_diff,
+    look_alike,
+    row_texts,
+    visible,
+    worst_lines_picture,
+    write_report,
+)
 from trainers.evaluation.score import (
     DictionaryGapWarning,
+    EngineScore,
     dictionary_gap,
     labelled_lines,
     lmdb_lines,
@@ -190,7 +204,6 @@ def test_score_refuses_a_lone_ensemble(tiny_models: TinyModels, capsys: pytest.C
     shutil.which("tesseract") is None, reason="tesseract-ocr not installed (scripts/setup.sh test installs it)"
 )
 def test_tesseract_reads_thai_and_writes_sara_am_its_own_way(pool: object, tmp_path: Path) -> None:
-    from PIL import Image as PILImage
     from PIL import ImageDraw
 
     from thaigen.resources import data_dir
@@ -238,3 +251,43 @@ def test_an_lmdb_set_scores_as_its_folder_twin(
         assert main(["score", str(tiny_models.onnx), str(tmp_path / "lmdb"), *extra]) == 2
         error = capsys.readouterr().err.strip().splitlines()
         assert len(error) == 1 and message in error[0], error
+
+
+# (truth, reading, truth as drawn, code-point line): pairs that draw alike unless whitespace and code points show
+LOOK_ALIKE = [
+    ("น้ำตาล", "น้ําตาล", "น้ำตาล", "U+0E33 vs U+0E4D U+0E32"),  # SARA AM against NIKHAHIT + SARA AA
+    ("ราคา  50", "ราคา 50", "ราคา␣␣50", "U+0020 vs nothing"),  # a double space
+    ("ชะอำ ", "ชะอำ", "ชะอำ␣", "U+0020 vs nothing"),  # a trailing space
+    ("กรุงเทพ", "กรุง\u200bเทพ", "กรุงเทพ", "nothing vs U+200B"),  # a zero-width space
+]
+
+
+@pytest.mark.parametrize(("truth", "reading", "truth_drawn", "diff"), LOOK_ALIKE)
+def test_worst_lines_show_what_draws_alike(truth: str, reading: str, truth_drawn: str, diff: str) -> None:
+    assert look_alike(truth, reading)
+    texts = [text for text, _ in row_texts(score_line(truth, reading, 0.5))]
+    assert texts == [f"truth: {truth_drawn}", f"read:  {visible(reading)}  (0.50)", f"alike, but: {diff}"]
+
+
+def test_a_plain_misreading_gets_no_code_point_line_and_marks_are_in_the_font() -> None:
+    assert visible("a\tb\u200d c") == "a‹U+0009›b‹U+200D›␣c"
+    assert not look_alike("สวัสดี", "สวัสดี") and not look_alike("สวัสดีครับ", "สวัสดีคับ")
+    assert [t for t, _ in row_texts(score_line("ab c", "ab", 0.25))] == ["truth: ab␣c", "read:  ab  (0.25)"]
+    assert code_point_diff("abcdef", "aXcdef") == "U+0062 vs U+0058"
+    cmap = TTFont(str(data_dir("fonts") / FONT)).getBestCmap()
+    assert all(ord(mark) in cmap for mark in "␣‹›+U") and ord("ก") in cmap
+
+
+def test_worst_lines_picture_gives_a_look_alike_its_code_point_line() -> None:
+    def picture(pairs: Sequence[tuple[str, str]]) -> PILImage.Image:
+        lines = tuple(score_line(t, p, 0.5) for t, p in pairs)
+        engine = EngineScore("fixed", summarize(lines), {}, [], lines, 1.0)
+        drawn = worst_lines_picture(engine, [np.full((48, 100, 3), 255, np.uint8)] * len(pairs))
+        assert drawn is not None
+        return drawn
+
+    alike, plain = picture([LOOK_ALIKE[0][:2]]), picture([("น้ำตาล", "น้ำตา")])
+    assert alike.height > plain.height  # one more text line, drawn in its own colour
+    blue = ImageColor.getrgb(DIFF_RGB)
+    assert np.all(np.asarray(alike)[plain.height - 8 :] == blue, axis=2).any()
+    assert not np.all(np.asarray(plain) == blue, axis=2).any()

@@ -1,9 +1,15 @@
-"""Write scores as JSON (every figure and line), Markdown (for people) and a PNG of each engine's worst lines."""
+"""Write scores as JSON (every figure and line), Markdown (for people) and a PNG of each engine's worst lines.
+
+Truth and reading are drawn so that what does not show still shows: each space as ␣, other whitespace and
+invisible characters (zero-width, control) as ‹U+XXXX›; two strings that would still look alike (ำ against
+ํ + า, or differing only in such characters) get a line naming the differing code points.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -12,18 +18,23 @@ from typing import Any
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
+from rapidfuzz.distance import Levenshtein
 
 from thaigen.resources import data_dir
 from thaigen.typeset.faces import pil_font
-from trainers.evaluation.metrics import Summary
+from trainers.evaluation.metrics import LineScore, Summary
 from trainers.evaluation.score import EngineScore, LabelledLine
 from trainers.inference.image import Image as Line
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
 WORST_LINES = 12
-FONT = "tlwg/Waree.ttf"
-"""A shipped face with Thai, Latin and digits, for drawing predictions next to their truth."""
+FONT = "tlwg/Norasi.ttf"
+"""A shipped face with Thai, Latin, digits and the marks `visible` adds (␣ ‹ ›): readings drawn by their truth."""
+SPACE_MARK = "␣"
+HIDDEN_CATEGORIES = ("Cc", "Cf", "Co", "Cn", "Zl", "Zp", "Zs")
+"""Unicode categories drawn as ‹U+XXXX›: control, format (zero-width), private, unassigned, separators."""
+DIFF_RGB = "royalblue"
 FONT_PX = 22
 LINE_PX = 48
 MARGIN_PX = 8
@@ -142,8 +153,18 @@ def report_markdown(dataset: str, scores: Sequence[EngineScore], pictures: dict[
             )
         worst = [s.lines[i] for i in worst_indices(s, WORST_LINES)]
         if worst:
-            rows = [[_cell(ls.truth), _cell(ls.prediction), f"{ls.confidence:.2f}", str(ls.char_edits)] for ls in worst]
-            out += ["Worst lines:", ""] + _table(["truth", "prediction", "confidence", "edits"], rows)
+            rows = [
+                [
+                    _cell(visible(ls.truth)),
+                    _cell(visible(ls.prediction)),
+                    f"{ls.confidence:.2f}",
+                    str(ls.char_edits),
+                    code_point_diff(ls.truth, ls.prediction) if look_alike(ls.truth, ls.prediction) else "",
+                ]
+                for ls in worst
+            ]
+            header = ["truth", "prediction", "confidence", "edits", "look-alike: code points"]
+            out += ["Worst lines (␣ a space):", ""] + _table(header, rows)
         if s.engine in pictures:
             out += ["", f"![worst lines of {s.engine}]({pictures[s.engine]})"]
     return "\n".join(out) + "\n"
@@ -155,29 +176,76 @@ def worst_indices(score: EngineScore, count: int) -> list[int]:
     return sorted(wrong, key=lambda i: -score.lines[i].error_rate)[:count]
 
 
+def _hidden(ch: str) -> bool:
+    return unicodedata.category(ch) in HIDDEN_CATEGORIES or ch.isspace()
+
+
+def visible(text: str) -> str:
+    """`text` with each space drawn as ␣ and other whitespace or invisible characters as ‹U+XXXX›."""
+    return "".join(SPACE_MARK if ch == " " else f"‹U+{ord(ch):04X}›" if _hidden(ch) else ch for ch in text)
+
+
+def look_alike(truth: str, prediction: str) -> bool:
+    """Whether two different strings look the same drawn: equal once NFKC-normalized (ำ = ํ + า) and stripped of
+    whitespace and invisible characters."""
+
+    def seen(text: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not _hidden(ch))
+
+    return truth != prediction and seen(truth) == seen(prediction)
+
+
+def code_point_diff(truth: str, prediction: str) -> str:
+    """The stretches where the two differ, in code points: 'U+0E33 vs U+0E4D U+0E32; U+0020 vs nothing'."""
+
+    def points(text: str) -> str:
+        return " ".join(f"U+{ord(ch):04X}" for ch in text) or "nothing"
+
+    stretches: list[list[int]] = []  # [truth start, end, prediction start, end], adjacent edits joined
+    for tag, a, b, c, d in Levenshtein.opcodes(truth, prediction):
+        if tag == "equal":
+            continue
+        if stretches and stretches[-1][1] == a and stretches[-1][3] == c:
+            stretches[-1][1], stretches[-1][3] = b, d
+        else:
+            stretches.append([a, b, c, d])
+    return "; ".join(f"{points(truth[a:b])} vs {points(prediction[c:d])}" for a, b, c, d in stretches)
+
+
+def row_texts(line: LineScore) -> list[tuple[str, str]]:
+    """The (text, colour) lines drawn under a wrong line's image: truth, reading and, for look-alikes, code points."""
+    texts = [
+        (f"truth: {visible(line.truth)}", "black"),
+        (f"read:  {visible(line.prediction)}  ({line.confidence:.2f})", "firebrick"),
+    ]
+    if look_alike(line.truth, line.prediction):
+        texts.append((f"alike, but: {code_point_diff(line.truth, line.prediction)}", DIFF_RGB))
+    return texts
+
+
 def worst_lines_picture(score: EngineScore, images: Sequence[Line], count: int = WORST_LINES) -> Image.Image | None:
-    """Each of the worst lines drawn as its image, then truth and prediction in a shipped Thai font; None if none is wrong."""
+    """Each of the worst lines drawn as its image, then `row_texts` in a shipped Thai font; None if none is wrong."""
     order = worst_indices(score, count)
     if not order:
         return None
     font = pil_font(str(data_dir("fonts") / FONT), FONT_PX)
     text_px = int(FONT_PX * 1.6)
-    row_px = LINE_PX + 2 * text_px + MARGIN_PX
     rows = []
     for i in order:
-        line, ls = images[i], score.lines[i]
+        line = images[i]
         width = min(MAX_WIDTH_PX, round(line.shape[1] * LINE_PX / line.shape[0]))
         rgb = cv2.cvtColor(cv2.resize(line, (width, LINE_PX), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
-        texts = (f"truth: {ls.truth}", f"read:  {ls.prediction}  ({ls.confidence:.2f})")
-        rows.append((Image.fromarray(np.ascontiguousarray(rgb)), texts))
-    widest = max(max(picture.width, *(round(font.getlength(t)) for t in texts)) for picture, texts in rows)
-    canvas = Image.new("RGB", (min(MAX_WIDTH_PX, widest) + 2 * MARGIN_PX, MARGIN_PX + row_px * len(rows)), "white")
+        rows.append((Image.fromarray(np.ascontiguousarray(rgb)), row_texts(score.lines[i])))
+    widest = max(max(picture.width, *(round(font.getlength(t)) for t, _ in texts)) for picture, texts in rows)
+    height = MARGIN_PX + sum(LINE_PX + len(texts) * text_px + MARGIN_PX for _, texts in rows)
+    canvas = Image.new("RGB", (min(MAX_WIDTH_PX, widest) + 2 * MARGIN_PX, height), "white")
     draw = ImageDraw.Draw(canvas)
-    for row, (picture, (truth, read)) in enumerate(rows):
-        top = MARGIN_PX + row * row_px
+    top = MARGIN_PX
+    for picture, texts in rows:
         canvas.paste(picture, (MARGIN_PX, top))
-        draw.text((MARGIN_PX, top + LINE_PX), truth, font=font, fill="black")
-        draw.text((MARGIN_PX, top + LINE_PX + text_px), read, font=font, fill="firebrick")
+        for k, (text, colour) in enumerate(texts):
+            draw.text((MARGIN_PX, top + LINE_PX + k * text_px), text, font=font, fill=colour)
+        top += LINE_PX + len(texts) * text_px + MARGIN_PX
     return canvas
 
 
