@@ -62,6 +62,23 @@ def test_user_corpus_lines_become_labels(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     labels = {line.split("\t")[1] for f in ("train.txt", "val.txt") for line in (tmp_path / "d" / f).read_text().splitlines()}
     assert labels == {"ใบเสร็จรับเงิน", "เลขประจำตัวผู้เสียภาษี"}
+    assert result.stderr == ""
+
+
+def test_corpus_lines_never_drawn_are_counted_once_per_file(tmp_path: Path) -> None:
+    corpus = tmp_path / "lines.txt"
+    long = "นี่คือบรรทัดที่ยาวมากเกินกว่าขีดจำกัดของป้ายกำกับแน่นอน"
+    corpus.write_text(f"# mine\nสวัสดีครับ\n{long}\nทดสอบ\n日本語のテキスト\n{long}ครับ\nราคา 10 บาท\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"sources: {{corpus: 1}}\ncorpus_files: [{corpus}]\n", encoding="utf-8")
+    result = _thaigen("build", "--config", config, "--count", "40", "--out", tmp_path / "d", "--workers", "1", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"thaigen: warning: corpus file {corpus}: 3 of 6 lines never drawn: 2 longer than max_text_length 25 code "
+        "points or ctc_time_steps 40 (first: line 3); 1 that no configured font (with fallbacks) covers (first: line 5)\n"
+    )
+    labels = {line.split("\t")[1] for f in ("train.txt", "val.txt") for line in (tmp_path / "d" / f).read_text().splitlines()}
+    assert labels == {"สวัสดีครับ", "ทดสอบ", "ราคา 10 บาท"}
 
 
 @pytest.mark.parametrize(

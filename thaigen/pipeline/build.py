@@ -28,7 +28,7 @@ from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.merge import describe, provenance, read_chunks, write_outputs
 from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs
 from thaigen.pipeline.page import largest_page, make_page
-from thaigen.pipeline.sample import DRAWING_FORMAT, choose_runs, load_text_sources, make_sample
+from thaigen.pipeline.sample import DRAWING_FORMAT, choose_runs, load_text_sources, make_sample, warn_corpus_drops
 from thaigen.pipeline.shards import Shard
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
@@ -309,6 +309,7 @@ def build(
     check_images(config.background.images, largest_page(config) if config.task == "det" else None)
     choose_runs(config, pool, 0)  # bad corpora or limits fail here, before any worker
     load_text_sources(config)  # every word list and lexicon once, here: forked workers inherit them
+    warn_corpus_drops(config, pool)
     if config.task == "det":
         make_page(config, pool, 0)  # a layout that cannot fit fails here, before the output folder is touched
     if prepare(out, state_of(config, shard, storage), mode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,7 +19,7 @@ from thaigen.dataset.png import encode_png
 from thaigen.errors import ConfigError, FontError
 from thaigen.rng import Stage, stage_rng
 from thaigen.text.catalog import sources_for
-from thaigen.text.sources import Source, TextSample, sample_text, user_corpus
+from thaigen.text.sources import Source, TextSample, ctc_steps, numbered_corpus_items, sample_text, user_corpus
 from thaigen.typeset.fonts import FontPool
 from thaigen.typeset.render import LineStyle, draw_ink, sample_style
 from thaigen.typeset.runs import Run, split_runs
@@ -91,6 +92,10 @@ class Sample:
         }
 
 
+class CorpusDropWarning(UserWarning):
+    """Lines of a user's corpus file that no sample will ever show."""
+
+
 @dataclass(frozen=True)
 class Composed:
     """A sample's pixels before encoding, and where the label's ink is in them (for checks)."""
@@ -116,6 +121,35 @@ def load_text_sources(config: GenConfig) -> None:
     sources = text_sources(config)
     for name in sorted(n for n, weight in config.sources.items() if weight > 0):
         sources[name](np.random.default_rng(0))
+
+
+def warn_corpus_drops(config: GenConfig, pool: FontPool) -> None:
+    """One warning per corpus file (corpus_files) some of whose lines are never drawn: longer than the label
+    limits, holding characters the target dictionary lacks, or that no Thai font (with fallbacks) covers.
+
+    Raises:
+        CorpusError: a corpus file is missing or not UTF-8.
+    """
+    allowed = target_characters(config)
+    for path in config.corpus_files:
+        dropped: dict[str, list[int]] = {}
+        items = numbered_corpus_items(path)
+        for number, line in items:
+            if len(line) > config.max_text_length or ctc_steps(line) > config.ctc_time_steps:
+                why = (f"longer than max_text_length {config.max_text_length} code points or "
+                       f"ctc_time_steps {config.ctc_time_steps}")
+            elif allowed is not None and not allowed.issuperset(line):
+                why = "holding characters the target dictionary lacks"
+            elif not any(split_runs(line, font, pool.fallbacks_for(font)) is not None for font in pool.thai):
+                why = "that no configured font (with fallbacks) covers"
+            else:
+                continue
+            dropped.setdefault(why, []).append(number)
+        if dropped:
+            said = "; ".join(f"{len(numbers)} {why} (first: line {numbers[0]})" for why, numbers in dropped.items())
+            count = sum(map(len, dropped.values()))
+            warnings.warn(f"corpus file {path}: {count} of {len(items)} lines never drawn: {said}", CorpusDropWarning,
+                          stacklevel=2)
 
 
 def target_characters(config: GenConfig) -> frozenset[str] | None:

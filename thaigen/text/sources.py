@@ -121,6 +121,24 @@ def corpus_path(name: str) -> Path:
     return data_dir("corpora") / name
 
 
+def numbered_corpus_items(path: Path) -> list[tuple[int, str]]:
+    """(1-based line number, item) of each item line of a corpus file, in file order: NFC, stripped, '#'
+    comment lines and blanks skipped.
+
+    Raises:
+        CorpusError: The file is missing or not UTF-8.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CorpusError(f"cannot read corpus file {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"corpus file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    kept = ((n, unicodedata.normalize("NFC", line.strip())) for n, line in enumerate(lines, start=1)
+            if not line.lstrip().startswith("#"))
+    return [(n, item) for n, item in kept if item]
+
+
 def load_corpus(path: Path) -> tuple[str, ...]:
     """Read a corpus file: UTF-8, one item per line, '#' comment lines and blanks skipped.
 
@@ -133,14 +151,7 @@ def load_corpus(path: Path) -> tuple[str, ...]:
     Raises:
         CorpusError: The file is missing or not UTF-8, has no items, or an item is not clean text.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CorpusError(f"cannot read corpus file {path}: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"corpus file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    kept = (unicodedata.normalize("NFC", line.strip()) for line in lines if not line.lstrip().startswith("#"))
-    items = sorted({item for item in kept if item})
+    items = sorted({item for _, item in numbered_corpus_items(path)})
     if not items:
         raise CorpusError(f"corpus file {path} has no items")
     bad = [item for item in items if not is_clean(item)]
