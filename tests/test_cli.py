@@ -87,7 +87,7 @@ def test_corpus_lines_never_drawn_are_counted_once_per_file(tmp_path: Path) -> N
         ("cuont: 3\n", "unknown config key 'cuont'"),
         ("fonts:\n  files: [/nonexistent/font.ttf]\n", "font file not found: /nonexistent/font.ttf"),
         ("fonts:\n  dirs: [/nonexistent]\n", "font folder not found: /nonexistent"),
-        (f"fonts:\n  shipped: false\n  files: [{data_dir('fonts')}/noto/NotoSans-Regular.ttf]\n", "cannot draw Thai"),
+        (f"fonts:\n  shipped: false\n  files: [{data_dir('fonts')}/noto/NotoSans-Regular.ttf]\n", "NotoSans-Regular.ttf has no Thai: list it under fonts.fallback"),
         ("sources: {corpus: 1}\ncorpus_files: [EMPTY]\n", "has no items"),
         ("sources: {corpus: 1}\ncorpus_files: [/nonexistent.txt]\n", "cannot read corpus file /nonexistent.txt"),
         (f"sources: {{corpus: 1}}\ncorpus_files: [{data_dir('fonts')}/tlwg/Garuda.ttf]\n", "Garuda.ttf is not UTF-8 text"),

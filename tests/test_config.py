@@ -1,5 +1,6 @@
 """Config validation at the edge: recipes, YAML files, unknown keys."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,16 @@ def test_yaml_overrides_recipe_and_cli_overrides_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("cuont: 5\n", "unknown config key 'cuont'"),
-        ("render:\n  hieght: 5\n", "unknown config key 'render.hieght'"),
+        ("cuont: 5\n", "unknown config key 'cuont' \\(did you mean 'count'"),
+        ("render:\n  hieght: 5\n", "unknown config key 'render.hieght' \\(did you mean 'height'\\?\\)"),
+        ("fonts:\n  fallbak: []\n", "unknown config key 'fonts.fallbak' \\(did you mean 'fallback'\\?\\)"),
+        ("render:\n  zzzz: 1\n", "unknown config key 'render.zzzz'$"),
         ("sources:\n  klingon: 1\n", "unknown text source 'klingon'"),
         ("count: -1\n", "count"),
         ("render:\n  text_gray: [0, 200]\n", "contrast"),
         ("- a\n- b\n", "must hold a mapping"),
-        ("count: [\n", "not valid YAML"),
+        ("count: [\n", "bad.yaml:2:1: not valid YAML: "),
+        ("count: 3\nfonts:\n  files: [a, b\nseed: 1\n", r"bad.yaml:4:5: not valid YAML: .*flow sequence at 3:10\)$"),
         ("recipe: [digits]\n", "recipe: must be a recipe name, not list"),
         ("recipe: {digits: 1}\n", "recipe: must be a recipe name, not dict"),
         ("recipe: 7\n", "recipe: must be a recipe name, not int"),
@@ -89,3 +93,11 @@ def test_validation_reads_no_files() -> None:
 def test_zero_weight_corpus_without_files_builds(tmp_path: Path) -> None:
     config = make_config(count=2, sources={"corpus": 0, "phone": 1})
     assert build(config, tmp_path / "o", workers=1, progress=False).manifest["counts"]["samples"] == 2
+
+
+def test_examples_suggest_folders_no_recipe_builds_into() -> None:
+    """`--overwrite` on a suggested --out must never replace a recipe's default build (datasets/<recipe>)."""
+    examples = Path(__file__).parent.parent / "examples"
+    suggested = {Path(out).name for f in examples.glob("*.yaml")
+                 for out in re.findall(r"--out datasets/(\S+)", f.read_text(encoding="utf-8"))}
+    assert {"receipt-lines", "form-lines"} <= suggested and not suggested & set(RECIPES)

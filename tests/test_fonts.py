@@ -58,7 +58,7 @@ def test_user_font_folder_adds_fonts(tmp_path: Path, pool: FontPool) -> None:
     [
         (lambda d: d / "missing.ttf", "font file not found: .*missing.ttf"),
         (lambda d: _write(d / "junk.ttf", b"\x00\x01\x00\x00garbage" * 10), "cannot read font file .*junk.ttf"),
-        (lambda d: FONTS / "noto" / "NotoSans-Regular.ttf", "NotoSans-Regular.ttf cannot draw Thai: no Thai glyphs"),
+        (lambda d: FONTS / "noto" / "NotoSans-Regular.ttf", "NotoSans-Regular.ttf has no Thai: list it under fonts.fallback"),
     ],
 )
 def test_bad_fonts_give_one_clear_error(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -91,5 +91,5 @@ def test_scans_are_kept_on_disk_by_sha256_and_equal_a_fresh_scan(tmp_path: Path,
     for _ in range(2):
         with pytest.warns(MarkPositioningWarning, match="left out: no GPOS mark positioning"):
             assert scan_font(broken, need_thai=True) is None
-    with pytest.raises(FontError, match="cannot draw Thai"):
+    with pytest.raises(FontError, match="has no Thai: list it under fonts.fallback"):
         scan_font(FONTS / "noto" / "NotoSans-Regular.ttf", need_thai=True)

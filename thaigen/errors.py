@@ -1,5 +1,14 @@
 """Errors thaigen raises on bad input; the CLI turns each into one line and exit code 2."""
 
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'a' or 'b'?)` for the known names closest to a misspelt `name` ('' when none is close)."""
+    close = difflib.get_close_matches(name, list(known), n=3)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
 
 class ThaigenError(Exception):
     """Base class: a problem with the user's input or environment, not a bug."""

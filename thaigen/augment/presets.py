@@ -13,7 +13,6 @@ thaigen.augment.apply checks that the text stays inside and redraws otherwise.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import json
@@ -26,6 +25,7 @@ from albumentations.core.transforms_interface import BasicTransform
 from pydantic import JsonValue
 
 from thaigen.augment.transforms import CUSTOM
+from thaigen.errors import did_you_mean
 
 Step = Mapping[str, Mapping[str, JsonValue] | None]
 """One preset step: {TransformName: {parameter: value}}."""
@@ -185,9 +185,7 @@ def _step(step: object, where: str) -> BasicTransform | A.BaseCompose:
         return _instantiate(COMPOSITIONS[name], name, {"transforms": built, **params}, where)
     cls = TRANSFORMS.get(str(name))
     if cls is None:
-        close = difflib.get_close_matches(str(name), TRANSFORMS, n=3)
-        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-        raise PresetError(f"{where}: unknown albumentations transform '{name}'{hint}")
+        raise PresetError(f"{where}: unknown albumentations transform '{name}'{did_you_mean(str(name), TRANSFORMS)}")
     return _instantiate(cls, str(name), params, where)
 
 

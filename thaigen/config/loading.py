@@ -22,7 +22,7 @@ from thaigen.config.schema import (
     RenderConfig,
     StyleConfig,
 )
-from thaigen.errors import ConfigError
+from thaigen.errors import ConfigError, did_you_mean
 
 WEIGHTS = ("sources", "presets", "kinds", "layouts", "focus_characters")
 """Mappings of relative weights: a config file's replaces the recipe's instead of merging into it."""
@@ -50,11 +50,23 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _keys_at(location: tuple[int | str, ...]) -> list[str]:
+    """The keys GenConfig accepts beside the one at `location` ([] where that is not a section of fields)."""
+    model: type[BaseModel] = GenConfig
+    for part in location[:-1]:
+        field = model.model_fields.get(str(part))
+        inner = field.annotation if field else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     if first["type"] == "extra_forbidden":
-        return f"unknown config key '{where}'"
+        return f"unknown config key '{where}'{did_you_mean(str(first['loc'][-1]), _keys_at(first['loc']))}"
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
 
@@ -67,6 +79,13 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        start = exc.context_mark
+        opened = f" at {start.line + 1}:{start.column + 1}" if start and exc.context else ""
+        context = f" ({exc.context}{opened})" if exc.context else ""
+        raise ConfigError(f"{where}: not valid YAML: {exc.problem}{context}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
     if data is None:

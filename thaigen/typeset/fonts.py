@@ -195,8 +195,10 @@ def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
     missing = sorted(THAI_CONSONANTS - codepoints)
     thai = not missing
     if need_thai and not thai:
-        detail = "no Thai glyphs" if len(missing) == len(THAI_CONSONANTS) else f"no glyph for {''.join(missing[:8])}"
-        raise FontError(f"font {path} cannot draw Thai: {detail}")
+        if len(missing) == len(THAI_CONSONANTS):
+            raise FontError(f"font {path} has no Thai: list it under fonts.fallback (fonts.files and fonts.dirs are "
+                            "the Thai fonts lines are drawn in)")
+        raise FontError(f"font {path} cannot draw Thai: no glyph for {''.join(missing[:8])}")
     if "left_out" not in scan:
         scan |= _measure(path, codepoints, thai, bool(scan["positions_marks"]))
         _store_scan(sha256, scan)
