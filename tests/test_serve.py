@@ -23,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from ink_detector import draw_page
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 from PIL import Image as PILImage
 from tiny_model import TinyModels
@@ -31,7 +32,7 @@ from trainers.inference import image as inference_image
 from trainers.inference.engine import Reading
 from trainers.inference.image import Image
 from trainers.inference.recognizer import Recognizer
-from trainers.serving.app import InferenceServer, ServeConfig
+from trainers.serving.app import InferenceServer, ServeConfig, page_warning
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "trainers" / "serving" / "Dockerfile"
@@ -156,6 +157,30 @@ def test_too_wide_line_gets_400(port: int) -> None:
     wide = cv2.imencode(".png", np.full((1, 5000), 255, np.uint8))[1].tobytes()
     status, _, payload = request(port, "POST", "/invocations", wide)
     assert status == 400 and "wider than 50:1" in str(payload["error"])
+
+
+def test_a_page_posted_without_a_detector_gets_a_warning(port: int, pngs: list[bytes]) -> None:
+    """A whole page, read as one squashed line, used to get a bare 200 with an empty prediction."""
+    page = cv2.imencode(".png", draw_page([("0812345678", (40, 40)), ("3-4", (40, 140))])[0])[1].tobytes()
+    body = json.dumps({"images": [base64.b64encode(p).decode() for p in (pngs[0], page)]}).encode()
+    status, _, payload = request(port, "POST", "/invocations", body, "application/json")
+    line, read_page = payload["predictions"]  # type: ignore[misc]
+    assert status == 200 and "warning" not in line
+    assert read_page["warning"] == (
+        "a 960 x 640 px image is shaped like a page, not a text line: this server has no detector "
+        "and reads each image as one line; start it with --det to read pages"
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "page"),
+    [((960, 640), True), ((200, 200), True), ((399, 200), True), ((400, 200), False), ((199, 199), False)]
+    + [((3000, 400), False), ((120, 32), False), ((40, 48), False), ((1, 3000), True)],
+)
+def test_page_shape_is_tall_and_not_much_wider(size: tuple[int, int], page: bool) -> None:
+    """Lines, even a one-character crop or a 400 px high-resolution line, are low or wide; pages are neither."""
+    image = np.zeros((size[1], size[0], 3), np.uint8)
+    assert (page_warning(image, ServeConfig()) is not None) == page
 
 
 def _encoded(mode: str, size: tuple[int, int], fmt: str) -> bytes:

@@ -2,11 +2,13 @@
 
 POST /invocations takes either one raw image (any Content-Type but JSON: image/png, image/jpeg,
 application/x-image, application/octet-stream) or JSON `{"images": ["<base64>", ...]}`, and answers
-`{"predictions": [{"text": "...", "confidence": 0.97}, ...]}` in request order. The `X-Batch-Sizes`
-response header says which batch sizes served a request (see batcher.py). Given a detector too, every
-image is a page: its boxes are found (one page at a time, in a thread of their own), cut out, and their
-crops join the same batcher queue; the answer is `{"pages": [{"lines": [{"points": [[x, y], ...], "text",
-"confidence", "det_score"}, ...]}, ...]}`, lines in reading order.
+`{"predictions": [{"text": "...", "confidence": 0.97}, ...]}` in request order; the prediction for an
+image shaped like a page (ServeConfig.page_height) also has a "warning": without a detector it is read as
+one squashed line. The `X-Batch-Sizes` response header says which batch sizes served a request (see
+batcher.py). Given a detector too, every image is a page: its boxes are found (one page at a time, in a
+thread of their own), cut out, and their crops join the same batcher queue; the answer is `{"pages":
+[{"lines": [{"points": [[x, y], ...], "text", "confidence", "det_score"}, ...]}, ...]}`, lines in reading
+order.
 
 A starlette app on uvicorn (asyncio loop, httptools parser): the event loop only moves bytes; decoding
 runs in a worker thread and the network in the batcher's thread. Every answer the app gives is JSON,
@@ -65,6 +67,10 @@ class ServeConfig:
     """Images in one JSON request."""
     max_aspect: float = 100.0
     """Widest line accepted, width / height: a 50000 x 1 px line would make a 1.6 Mpx-wide batch."""
+    page_height: int = 200
+    """Without a detector, an image this tall or taller and less than `page_aspect` times as wide as tall is
+    shaped like a page: it is still read as one line, but its prediction carries a warning."""
+    page_aspect: float = 2.0
     timeout_s: float = 30.0
     """Longest wait for a request's lines to be read."""
     socket_timeout_s: float = 10.0
@@ -101,6 +107,17 @@ def _decode(data: bytes, name: str, max_aspect: float) -> Image:
             HTTPStatus.BAD_REQUEST, f"{name} is {width} x {height} px; lines wider than {max_aspect:g}:1 are refused"
         )
     return image
+
+
+def page_warning(image: Image, config: ServeConfig) -> str | None:
+    """Why `image` looks like a page rather than a text line (a line is low and wide), or None."""
+    height, width = image.shape[:2]
+    if height < config.page_height or width >= config.page_aspect * height:
+        return None
+    return (
+        f"a {width} x {height} px image is shaped like a page, not a text line: this server has no detector "
+        "and reads each image as one line; start it with --det to read pages"
+    )
 
 
 def parse_images(body: bytes, content_type: str, max_images: int, max_aspect: float) -> list[Image]:
@@ -242,7 +259,13 @@ def make_app(
             raise
         except Exception as exc:  # noqa: BLE001 (a model failure: answer 500 and keep serving)
             return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, f"recognition failed: {exc}")
-        predictions = [{"text": r.text, "confidence": round(r.confidence, 6)} for r, _ in results]
+        predictions: list[dict[str, object]] = [
+            {"text": r.text, "confidence": round(r.confidence, 6)} for r, _ in results
+        ]
+        for prediction, image in zip(predictions, images, strict=True):
+            warning = page_warning(image, config)
+            if warning:
+                prediction["warning"] = warning
         sizes = ",".join(str(size) for _, size in results)
         return JSONResponse({"predictions": predictions}, headers={"X-Batch-Sizes": sizes})
 
