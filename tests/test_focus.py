@@ -4,18 +4,23 @@ characters and presets; the focused build is deterministic and records its weigh
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from ink_detector import write_ink_detector
 from model_fixtures import tiny_models_fixture  # noqa: F401
 from tiny_model import TinyModels
 
 import thaigen
 from thaigen.cli import main
-from thaigen.config.focus import focus, read_score_report
+from thaigen.config.focus import FocusWarning, describe_focus, focus, read_score_report
+from thaigen.config.loading import make_config
 from thaigen.dataset.labels import read_labels
 from thaigen.errors import ConfigError
+from trainers.evaluation.score import DictionaryGapWarning
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +79,64 @@ def test_a_report_that_is_not_one_is_named(tmp_path: Path) -> None:
         read_score_report(bad)
     with pytest.raises(ConfigError, match="score report not found"):
         read_score_report(tmp_path / "missing.json")
+
+
+def _two_engines(report: Path, out: Path) -> Path:
+    """The report with a second engine: the first one again, every line read wrong ('tesseract (tha)')."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    first = data["engines"][0]
+    second = first | {"engine": "tesseract (tha)", "lines": [line | {"prediction": ""} for line in first["lines"]]}
+    data["engines"] = [first, second]
+    out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def test_a_report_of_several_engines_says_which_it_takes(report: Path, tmp_path: Path) -> None:
+    both = _two_engines(report, tmp_path / "both.json")
+    first = "onnx (onnxruntime)"
+    said = f"scores 2 engines; re-weighting toward the first, '{first}' (score's MODEL), not 'tesseract (tha)'"
+    with pytest.warns(FocusWarning, match=re.escape(said)):
+        taken = read_score_report(both)
+    assert taken.engine == first and taken.character_misses == read_score_report(report).character_misses
+    chosen = read_score_report(both, "tesseract")  # the part before ' (' is enough; no warning when named
+    assert chosen.engine == "tesseract (tha)" and all(m == n for m, n in chosen.character_misses.values())
+    assert read_score_report(both, "tesseract (tha)") == chosen
+    listed = "scores no engine 'paddle'; it scores 'onnx (onnxruntime)', 'tesseract (tha)'"
+    with pytest.raises(ConfigError, match=re.escape(listed) + "$"):
+        read_score_report(both, "paddle")
+    args = ["build", "--recipe", "digits", "--count", "16", "--focus", str(both), "--quiet"]
+    with pytest.warns(FocusWarning, match=re.escape(first)):
+        assert main([*args, "--out", str(tmp_path / "a")]) == 0
+
+
+def test_the_summary_names_the_engine_and_every_change(report: Path) -> None:
+    config = thaigen.load_config(recipe="digits", count=200)
+    findings = read_score_report(report)
+    focused = focus(config, findings)
+    head, sources, characters, presets = describe_focus(config, focused, findings).splitlines()
+    assert head == f"focus: toward the errors of 'onnx (onnxruntime)' (report sha256 {findings.digest[:12]})"
+    changed = {s for s in focused.sources if focused.sources[s] != config.sources.get(s, 0)}
+    assert changed and all(f"{s} {config.sources.get(s, 0):g} -> {focused.sources[s]:g}" in sources for s in changed)
+    assert all(f"{ch} U+{ord(ch):04X} {w:g}" in characters for ch, w in focused.focus_characters.items())
+    assert presets.startswith("  presets: ") and ("unchanged" in presets or "light" in presets)
+    assert describe_focus(config, config, findings).splitlines()[1] == "  sources: unchanged"
+
+
+@pytest.mark.parametrize("task", ["det", "e2e"])
+def test_a_report_of_pages_is_refused_in_one_line(
+    task: str, tiny_models: TinyModels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages, out = tmp_path / "pages", tmp_path / "scores"
+    thaigen.build(make_config(recipe="pages", count=2, seed=1, val_fraction=0.5), pages, workers=1, progress=False)
+    score = ["score", "--task", task, str(pages), "--det", str(write_ink_detector(tmp_path / "det")), "--out", str(out)]
+    with warnings.catch_warnings():  # the digits model cannot write the Thai of the pages: score says so
+        warnings.simplefilter("ignore", DictionaryGapWarning)
+        assert main(score + (["--rec", str(tiny_models.onnx)] if task == "e2e" else [])) == 0
+    refused = f"is a `score --task {task}` report of pages; --focus needs a report of recognized lines"
+    with pytest.raises(ConfigError, match=re.escape(refused)):
+        read_score_report(out / "report.json")
+    capsys.readouterr()
+    build = ["build", "--recipe", "digits", "--count", "8", "--focus", str(out / "report.json")]
+    assert main([*build, "--out", str(tmp_path / "b")]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and error[0].startswith("thaigen: error: --focus: ") and "KeyError" not in error[0]

@@ -1,6 +1,8 @@
 """`build --focus SCORE_REPORT.json`: re-weight a config toward what a scored model gets wrong.
 
-From a `thaigen score` report (report.json) it takes each category's line accuracy, each character's
+From a `thaigen score` report (report.json) of recognized lines, for one engine (the one asked for, else the
+report's only one, else its first, which is score's MODEL argument: a FocusWarning names it and the others),
+it takes each category's line accuracy, each character's
 error rate (truth characters replaced or dropped, by aligning every line's truth and reading), and,
 when the scored lines are a thaigen set whose samples.jsonl is beside them, each preset's accuracy.
 Then:
@@ -14,7 +16,8 @@ Then:
 - presets: scaled like sources.
 
 The result is an ordinary config (so the manifest records every weight, and the build is as
-deterministic as any other); `focus` in the manifest names the report by sha256.
+deterministic as any other); `focus` in the manifest names the report by sha256. `describe_focus` says in
+a few lines what changed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import warnings
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +49,10 @@ CATEGORY_SOURCES: dict[str, tuple[str, ...]] = {
 """The meter's evaluation categories -> the sources that write such lines."""
 
 
+class FocusWarning(UserWarning):
+    """--focus chose something the user did not name: one engine of a report that scores several."""
+
+
 @dataclass(frozen=True)
 class Findings:
     """What a score report says the model gets wrong."""
@@ -54,23 +62,35 @@ class Findings:
     """Character -> (misses, occurrences) over the truths."""
     preset_accuracy: dict[str, float]
     digest: str
+    engine: str
+    """The scored engine these findings are of."""
 
 
-def read_score_report(path: Path) -> Findings:
-    """Read a `thaigen score` report.json (its first engine).
+def read_score_report(path: Path, engine: str | None = None) -> Findings:
+    """Read a `thaigen score` report.json of recognized lines, for the engine named `engine` (its full name, or
+    the part before ' ('); by default the report's only engine, else its first (score's MODEL), with a FocusWarning.
 
     Raises:
-        ConfigError: the file is missing, not JSON, or not a score report.
+        ConfigError: the file is missing, not JSON, a det/e2e report, not a score report, or has no such engine.
     """
     try:
         data = path.read_bytes()
         report = json.loads(data)
-        engine = report["engines"][0]
-        lines = engine["lines"]
-        categories = {str(c): float(v["line_accuracy"]) for c, v in engine["by_category"].items()}
     except FileNotFoundError:
         raise ConfigError(f"--focus: score report not found: {path}") from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--focus: {path} is not a thaigen score report.json ({type(exc).__name__}: {exc})") from None
+    if isinstance(report, dict) and "engines" not in report and "page_results" in report:
+        task = "e2e" if "recognizer" in (report.get("models") or {}) else "det"
+        raise ConfigError(
+            f"--focus: {path} is a `score --task {task}` report of pages; --focus needs a report of recognized "
+            "lines: thaigen score MODEL DATASET"
+        )
+    try:
+        chosen = _engine(report["engines"], engine, path)
+        lines = chosen["lines"]
+        categories = {str(c): float(v["line_accuracy"]) for c, v in chosen["by_category"].items()}
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise ConfigError(f"--focus: {path} is not a thaigen score report.json ({type(exc).__name__}: {exc})") from None
     misses: Counter[str] = Counter()
     seen: Counter[str] = Counter()
@@ -90,7 +110,28 @@ def read_score_report(path: Path) -> Findings:
         character_misses={ch: (misses[ch], n) for ch, n in seen.items() if ch != " "},
         preset_accuracy={p: sum(ok) / len(ok) for p, ok in by_preset.items()},
         digest=hashlib.sha256(data).hexdigest(),
+        engine=str(chosen["engine"]),
     )
+
+
+def _engine(engines: list[dict[str, Any]], wanted: str | None, path: Path) -> dict[str, Any]:
+    """The report entry of the engine `wanted` (full name or the part before ' ('), else the only or the first one."""
+    names = [str(e["engine"]) for e in engines]
+    if wanted is not None:
+        for entry, name in zip(engines, names, strict=True):
+            if wanted in (name, name.split(" (")[0]):
+                return entry
+        listed = ", ".join(f"'{n}'" for n in names)
+        raise ConfigError(f"--focus: {path} scores no engine '{wanted}'; it scores {listed}")
+    if len(names) > 1:
+        others = ", ".join(f"'{n}'" for n in names[1:])
+        warnings.warn(
+            f"--focus: {path} scores {len(names)} engines; re-weighting toward the first, '{names[0]}' "
+            f"(score's MODEL), not {others}",
+            FocusWarning,
+            stacklevel=3,
+        )
+    return engines[0]
 
 
 def _preset(image: Path, cache: dict[Path, dict[str, dict[str, Any]]]) -> str | None:
@@ -149,3 +190,26 @@ def focus(config: GenConfig, findings: Findings) -> GenConfig:
     values["augment"]["presets"] = presets
     values |= {"sources": sources, "focus_characters": characters, "focus_report": findings.digest}
     return GenConfig.model_validate(values)
+
+
+def _changes(before: Mapping[str, float], after: Mapping[str, float]) -> str:
+    """'a 1 -> 1.5, b 0 -> 0.2 (3 unchanged)', or 'unchanged'."""
+    keys = sorted(set(before) | set(after))
+    changed = [f"{k} {before.get(k, 0):g} -> {after.get(k, 0):g}" for k in keys if before.get(k, 0) != after.get(k, 0)]
+    if not changed:
+        return "unchanged"
+    unchanged = len(keys) - len(changed)
+    return ", ".join(changed) + (f" ({unchanged} unchanged)" if unchanged else "")
+
+
+def describe_focus(before: GenConfig, after: GenConfig, findings: Findings) -> str:
+    """What `focus` re-weighted, in four lines: the engine, then sources, characters and presets."""
+    characters = ", ".join(f"{ch} U+{ord(ch):04X} {w:g}" for ch, w in after.focus_characters.items()) or "none"
+    return "\n".join(
+        [
+            f"focus: toward the errors of '{findings.engine}' (report sha256 {findings.digest[:12]})",
+            f"  sources: {_changes(before.sources, after.sources)}",
+            f"  characters (written by the focus source, by miss rate): {characters}",
+            f"  presets: {_changes(before.augment.presets, after.augment.presets)}",
+        ]
+    )
