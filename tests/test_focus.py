@@ -91,7 +91,9 @@ def _two_engines(report: Path, out: Path) -> Path:
     return out
 
 
-def test_a_report_of_several_engines_says_which_it_takes(report: Path, tmp_path: Path) -> None:
+def test_a_report_of_several_engines_says_which_it_takes(
+    report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     both = _two_engines(report, tmp_path / "both.json")
     first = "onnx (onnxruntime)"
     said = f"scores 2 engines; re-weighting toward the first, '{first}' (score's MODEL), not 'tesseract (tha)'"
@@ -105,8 +107,13 @@ def test_a_report_of_several_engines_says_which_it_takes(report: Path, tmp_path:
     with pytest.raises(ConfigError, match=re.escape(listed) + "$"):
         read_score_report(both, "paddle")
     args = ["build", "--recipe", "digits", "--count", "16", "--focus", str(both), "--quiet"]
-    with pytest.warns(FocusWarning, match=re.escape(first)):
+    with pytest.warns(FocusWarning, match=re.escape(first) + r".*\(choose another with --focus-engine NAME\)"):
         assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    capsys.readouterr()
+    assert main([*args, "--focus-engine", "tesseract", "--out", str(tmp_path / "t")]) == 0  # no warning: chosen
+    assert "focus: toward the errors of 'tesseract (tha)'" in capsys.readouterr().out
+    assert main(["build", "--recipe", "digits", "--focus-engine", "tesseract", "--out", str(tmp_path / "n")]) == 2
+    assert capsys.readouterr().err.strip() == "thaigen: error: --focus-engine needs --focus SCORE_REPORT"
 
 
 def test_the_summary_names_the_engine_and_every_change(report: Path) -> None:

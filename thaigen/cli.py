@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from thaigen.config.focus import focus, read_score_report
+from thaigen.config.focus import describe_focus, focus, read_score_report
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
@@ -107,6 +107,8 @@ def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
                       help="target PaddleOCR dict (e.g. ppocrv5_th_dict.txt): only labels it encodes, written as dict.txt")
     make.add_argument("--focus", type=Path, metavar="SCORE_REPORT",
                       help="re-weight sources, characters and presets toward a `thaigen score` report.json's errors")
+    make.add_argument("--focus-engine", metavar="NAME",
+                      help="with --focus: the report's engine to re-weight toward (default: its only one, else its first)")
     make.add_argument("--quiet", action="store_true", help="no progress bar")
     make.add_argument("--shard", metavar="K/N",
                       help="build only shard K (0-based) of N: contiguous chunks; join shards with `thaigen merge`")
@@ -172,8 +174,13 @@ def _build(args: argparse.Namespace) -> int:
     )
     if config.dictionary:
         warn_dictionary_defects(config.dictionary)
+    if args.focus_engine and not args.focus:
+        raise ConfigError("--focus-engine needs --focus SCORE_REPORT")
     if args.focus:
-        config = focus(config, read_score_report(args.focus))
+        findings = read_score_report(args.focus, args.focus_engine)
+        focused = focus(config, findings)
+        print(describe_focus(config, focused, findings))
+        config = focused
     out = args.out or DEFAULT_OUT / config.recipe
     mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
     known = [*ENGINES, *args.launchers]

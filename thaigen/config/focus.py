@@ -127,7 +127,7 @@ def _engine(engines: list[dict[str, Any]], wanted: str | None, path: Path) -> di
         others = ", ".join(f"'{n}'" for n in names[1:])
         warnings.warn(
             f"--focus: {path} scores {len(names)} engines; re-weighting toward the first, '{names[0]}' "
-            f"(score's MODEL), not {others}",
+            f"(score's MODEL), not {others} (choose another with --focus-engine NAME)",
             FocusWarning,
             stacklevel=3,
         )
