@@ -10,6 +10,7 @@ Writes go in bounded transactions (TXN_SAMPLES samples or TXN_BYTES bytes), the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -107,25 +108,36 @@ class LmdbWriter:
             self._env.close()
 
 
-def read_lmdb(folder: Path) -> Iterator[tuple[bytes, str]]:
-    """Stream (PNG bytes, label) of an LMDB written by LmdbWriter, in key order 1..num-samples.
+@contextmanager
+def _reading(folder: Path) -> Iterator[Any]:
+    """A read-only transaction on one LMDB, its environment closed afterwards.
 
     Raises:
-        DatasetError: the folder is not an LMDB, or a key is missing.
+        DatasetError: the folder is not an LMDB.
     """
     if not is_lmdb(folder):
         raise DatasetError(f"not an LMDB: {folder} ({DATA_FILE} missing)")
     env = _lmdb().open(str(folder), readonly=True, lock=False, readahead=False, meminit=False)
     try:
         with env.begin() as txn:
-            count = int(txn.get(b"num-samples") or b"0")
-            for number in range(1, count + 1):
-                image, label = txn.get(image_key(number)), txn.get(label_key(number))
-                if image is None or label is None:
-                    raise DatasetError(f"{folder}: sample {number} of {count} missing")
-                yield bytes(image), bytes(label).decode("utf-8")
+            yield txn
     finally:
         env.close()
+
+
+def read_lmdb(folder: Path) -> Iterator[tuple[bytes, str]]:
+    """Stream (PNG bytes, label) of an LMDB written by LmdbWriter, in key order 1..num-samples.
+
+    Raises:
+        DatasetError: the folder is not an LMDB, or a key is missing.
+    """
+    with _reading(folder) as txn:
+        count = int(txn.get(b"num-samples") or b"0")
+        for number in range(1, count + 1):
+            image, label = txn.get(image_key(number)), txn.get(label_key(number))
+            if image is None or label is None:
+                raise DatasetError(f"{folder}: sample {number} of {count} missing")
+            yield bytes(image), bytes(label).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -180,14 +192,8 @@ def read_image(folder: Path, number: int) -> bytes:
     Raises:
         DatasetError: the folder is not an LMDB, or has no such sample.
     """
-    if not is_lmdb(folder):
-        raise DatasetError(f"not an LMDB: {folder} ({DATA_FILE} missing)")
-    env = _lmdb().open(str(folder), readonly=True, lock=False, readahead=False, meminit=False)
-    try:
-        with env.begin() as txn:
-            image = txn.get(image_key(number))
-    finally:
-        env.close()
+    with _reading(folder) as txn:
+        image = txn.get(image_key(number))
     if image is None:
         raise DatasetError(f"{folder}: no {image_key(number).decode()}")
     return bytes(image)
