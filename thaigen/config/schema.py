@@ -23,17 +23,36 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+FONT_CLASSES = ("looped", "loopless", "serif", "display", "handwriting", "monospace", "national", "other")
+"""Font classes of fonts/README.md's family table; `other` is every font outside it (fonts.files, fonts.dirs)."""
+
+
 class FontsConfig(_Strict):
     """Which fonts draw the text."""
 
     shipped: bool = True
     """Use the Thai fonts shipped in thaigen's fonts/ folder."""
+    set: Literal["core", "all"] = "core"
+    """Which shipped fonts: core (the 12 families every recipe has drawn from, 24 files) or all (every
+    shipped family: + Google Fonts' Thai families and the national fonts of the Thai government's programme)."""
+    classes: dict[str, float] = Field(default_factory=dict)
+    """Font class -> relative weight (fonts/README.md): a class's weight is shared equally by its families and
+    a family's by its faces; a font in several classes takes a share of each. Empty: every font equally."""
     dirs: tuple[Path, ...] = ()
     """Extra folders of Thai fonts (*.ttf, *.otf); every font in them must cover Thai."""
     files: tuple[Path, ...] = ()
     """Extra Thai font files."""
     fallback: tuple[Path, ...] = ()
     """Extra fallback fonts for characters a Thai font lacks (Latin, digits); shipped Noto Sans is always there."""
+
+    @model_validator(mode="after")
+    def _classes_known(self) -> FontsConfig:
+        if self.classes:
+            _check_weights("fonts.classes", self.classes)
+            unknown = sorted(set(self.classes) - set(FONT_CLASSES))
+            if unknown:
+                raise ValueError(f"unknown font class '{unknown[0]}'; known: {', '.join(FONT_CLASSES)}")
+        return self
 
 
 class RenderConfig(_Strict):

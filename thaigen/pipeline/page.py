@@ -118,7 +118,7 @@ class _Typesetter:
     def __init__(self, config: GenConfig, pool: FontPool, rng: np.random.Generator) -> None:
         self.config, self.pool, self.rng = config, pool, rng
         self.sources = text_sources(config)
-        self.fonts = [pool.thai[int(i)] for i in rng.permutation(len(pool.thai))]
+        self.fonts = [pool.thai[i] for i in pool.font_order(rng)]
 
     def __call__(self, sources: Mapping[str, float] | None, box_px: int, max_width: float, bold: bool | None = None) -> Ink | None:
         config = self.config

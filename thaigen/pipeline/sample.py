@@ -176,7 +176,7 @@ def choose_runs(config: GenConfig, pool: FontPool, index: int) -> tuple[TextSamp
             rng, config.sources, config.max_text_length, config.ctc_time_steps, sources, target_characters(config)
         )
         font_rng = stage_rng(config.seed, index, Stage.FONT, attempt)
-        for font_index in font_rng.permutation(len(pool.thai)):
+        for font_index in pool.font_order(font_rng):
             primary = pool.thai[int(font_index)]
             runs = split_runs(text.text, primary, pool.fallbacks_for(primary))
             if runs is not None:

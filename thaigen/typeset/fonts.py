@@ -6,10 +6,12 @@ import hashlib
 import json
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import Image, ImageDraw, ImageFont, features
 
@@ -19,6 +21,7 @@ from thaigen.errors import FontError
 from thaigen.resources import data_dir
 from thaigen.typeset import faces
 from thaigen.typeset.faces import pil_font
+from thaigen.typeset.families import OTHER, family_of
 
 THAI_CONSONANTS = frozenset(chr(c) for c in range(0x0E01, 0x0E2F))
 FONT_SUFFIXES = (".ttf", ".otf")
@@ -27,6 +30,14 @@ SHIPPED_FALLBACKS = ("noto/NotoSans-Regular.ttf", "noto/NotoSans-Bold.ttf")
 
 _MARK_PROBES = (("ที่", "ที"), ("ปั้น", "ปัน"), ("กู้", "กู"), ("น้ำ", "นำ"))
 """(with mark, without) pairs: a font that draws both the same drops marks."""
+_CROWDED_MARKS = (("ป่", "ป", "ก่", "ก"), ("ป้", "ป", "ก้", "ก"), ("ปั้", "ปั", "ก้", "ก"), ("ที่", "ที", "ก่", "ก"),
+                  ("ฟื้", "ฟื", "ก้", "ก"), ("ฝิ", "ฝ", "กิ", "ก"), ("ปั", "ป", "กั", "ก"), ("ฏุ", "ฏ", "กุ", "ก"))
+"""(crowded, its base, free, its base): a mark beside a tall letter or over another mark, and the same mark
+where nothing is in its way. HarfBuzz places these by GPOS, or without GPOS by its Thai fallback shaper
+(the Windows private-use glyphs some older fonts carry); either way the mark must keep its own ink."""
+_MIN_KEPT_INK = 0.5
+"""Share of a mark's free ink it must add in every crowded cluster (shipped fonts keep >= 0.64; a tone mark
+drawn into the upper vowel, as by Noto Looped Thai 2020, keeps 0.09-0.13)."""
 _TALL = "กญฎฏฐทธปฝฟฬ"
 _EXTENT_CLUSTERS: tuple[str, ...] = (
     *(c + v + t for c in _TALL for v in ("", "ั", "ิ", "ี", "ึ", "ื", "็") for t in ("", "่", "้", "๊", "๋", "์")),
@@ -76,6 +87,17 @@ class FontPool:
 
     thai: tuple[FontInfo, ...]
     fallbacks: tuple[FontInfo, ...]
+    weights: tuple[float, ...] | None = None
+    """Draw weight of each Thai font (from fonts.classes); None: every font equally."""
+
+    def font_order(self, rng: np.random.Generator) -> list[int]:
+        """Indices of the Thai fonts in the order a sample tries them: a random order, weighted when the
+        pool has weights (an exponential race, so a font of weight 0 is never tried)."""
+        weights = self.weights
+        if weights is None:
+            return [int(i) for i in rng.permutation(len(self.thai))]
+        race = -np.log(1.0 - rng.random(len(self.thai)))
+        return sorted((i for i, w in enumerate(weights) if w > 0), key=lambda i: float(race[i]) / weights[i])
 
     def fallbacks_for(self, primary: FontInfo) -> tuple[FontInfo, ...]:
         """Fallbacks for `primary`: same weight first, then the rest, all in pool order."""
@@ -87,34 +109,26 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _has_thai_mark_positioning(font: TTFont) -> bool:
-    """True when GPOS has a 'mark' feature for the Thai script."""
-    if "GPOS" not in font:
-        return False
-    table = font["GPOS"].table
-    if table.ScriptList is None or table.FeatureList is None:
-        return False
-    for record in table.ScriptList.ScriptRecord:
-        if record.ScriptTag != "thai":
-            continue
-        systems = [record.Script.DefaultLangSys] + [r.LangSys for r in record.Script.LangSysRecord]
-        for system in filter(None, systems):
-            tags = {table.FeatureList.FeatureRecord[i].FeatureTag for i in system.FeatureIndex}
-            if "mark" in tags:
-                return True
-    return False
-
-
-def _ink(font: ImageFont.FreeTypeFont, text: str) -> bytes:
+def _ink(font: ImageFont.FreeTypeFont, text: str) -> np.ndarray:
     canvas = Image.new("L", (_PROBE_PX * 4, _PROBE_PX * 4))
     ImageDraw.Draw(canvas).text((_PROBE_PX, _PROBE_PX * 2), text, font=font, fill=255, anchor="ls")
-    return canvas.tobytes()
+    return np.asarray(canvas) >= 128
 
 
-def _drops_marks(path: Path) -> bool:
-    """True when some mark renders no ink (e.g. a tone mark over an upper vowel vanishes)."""
+def _added_ink(font: ImageFont.FreeTypeFont, marked: str, bare: str) -> int:
+    """Ink pixels `marked` has that `bare` lacks: what its mark adds as drawn."""
+    return int(np.count_nonzero(_ink(font, marked) & ~_ink(font, bare)))
+
+
+def _mark_fault(path: Path) -> str | None:
+    """Why HarfBuzz's drawing of Thai marks in this font is unusable, or None when it is fine."""
     font = pil_font(str(path), _PROBE_PX)
-    return any(_ink(font, marked) == _ink(font, bare) for marked, bare in _MARK_PROBES)
+    if any(_added_ink(font, marked, bare) == 0 for marked, bare in _MARK_PROBES):
+        return "it drops Thai marks"
+    for crowded, base, free, free_base in _CROWDED_MARKS:
+        if _added_ink(font, crowded, base) < _MIN_KEPT_INK * _added_ink(font, free, free_base):
+            return f"it draws Thai marks into other ink ({crowded})"
+    return None
 
 
 def extent_probe(font: ImageFont.FreeTypeFont, codepoints: frozenset[str]) -> str:
@@ -147,10 +161,11 @@ def _store_scan(sha256: str, scan: dict[str, object]) -> None:
     cache.store("fonts", f"{sha256}-{_SCAN_VERSION}.json", json.dumps(scan, ensure_ascii=False).encode("utf-8"))
 
 
-def _measure(path: Path, codepoints: frozenset[str], thai: bool, positions_marks: bool) -> dict[str, object]:
+def _measure(path: Path, codepoints: frozenset[str], thai: bool) -> dict[str, object]:
     """The rendered part of a scan: why a Thai font is left out, or its extreme clusters and line box."""
-    if thai and (not positions_marks or _drops_marks(path)):
-        return {"left_out": "no GPOS mark positioning for Thai" if not positions_marks else "it drops Thai marks"}
+    fault = _mark_fault(path) if thai else None
+    if fault:
+        return {"left_out": fault}
     reference = pil_font(str(path), _PROBE_PX)
     probe = extent_probe(reference, codepoints)
     ascent, descent = extents_px(reference, probe)
@@ -158,7 +173,7 @@ def _measure(path: Path, codepoints: frozenset[str], thai: bool, positions_marks
 
 
 def _read_font(path: Path) -> dict[str, object]:
-    """The font file's cmap (as one string), weight, full name and whether GPOS positions Thai marks.
+    """The font file's cmap (as one string), weight and full name.
 
     Raises:
         FontError: the file is unreadable or has no usable character map.
@@ -166,21 +181,20 @@ def _read_font(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as handle, TTFont(handle, lazy=True, fontNumber=0) as font:
             cmap = font.getBestCmap()
-            positions_marks = _has_thai_mark_positioning(font)
             bold = bool(font["OS/2"].fsSelection & 0x20) if "OS/2" in font else False
             family = font["name"].getBestFullName() if "name" in font else None
     except (TTLibError, OSError, AssertionError, KeyError, ValueError) as exc:
         raise FontError(f"cannot read font file {path}: {exc}") from None
     if not cmap:
         raise FontError(f"font file {path} has no usable character map")
-    return {"codepoints": "".join(sorted(chr(c) for c in cmap)), "positions_marks": positions_marks, "bold": bold,
-            "name": family}
+    return {"codepoints": "".join(sorted(chr(c) for c in cmap)), "bold": bold, "name": family}
 
 
 def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
     """Read one font file's cmap and metrics (kept on disk by the file's sha256, so each font is scanned once).
 
-    Returns None (with a MarkPositioningWarning) for a Thai font that cannot position Thai marks.
+    Returns None (with a MarkPositioningWarning) for a Thai font whose marks HarfBuzz draws unusably (dropped,
+    or into other ink), whether it places them by GPOS or by the Thai fallback shaper.
 
     Raises:
         FontError: the file is missing or unreadable, or `need_thai` and it has no Thai.
@@ -200,7 +214,7 @@ def scan_font(path: Path, *, need_thai: bool) -> FontInfo | None:
                             "the Thai fonts lines are drawn in)")
         raise FontError(f"font {path} cannot draw Thai: no glyph for {''.join(missing[:8])}")
     if "left_out" not in scan:
-        scan |= _measure(path, codepoints, thai, bool(scan["positions_marks"]))
+        scan |= _measure(path, codepoints, thai)
         _store_scan(sha256, scan)
     if scan["left_out"]:
         warnings.warn(f"font {path} left out: {scan['left_out']}", MarkPositioningWarning, stacklevel=2)
@@ -232,20 +246,43 @@ def _scan_all(paths: Iterable[Path], *, need_thai: bool) -> list[FontInfo]:
     return [f for f in found if f is not None]
 
 
-def shipped_thai_fonts() -> list[Path]:
-    """The Thai font files thaigen ships."""
+def shipped_thai_fonts(font_set: str = "all") -> list[Path]:
+    """The Thai font files thaigen ships: the `core` set, or `all` of them (fonts/README.md's table)."""
     root = data_dir("fonts")
     fallbacks = {root / rel for rel in SHIPPED_FALLBACKS}
-    return [p for p in _font_files(root) if p not in fallbacks]
+    wanted = {"core"} if font_set == "core" else {"core", "extended"}
+    return [p for p in _font_files(root) if p not in fallbacks and (row := family_of(p)) is not None and row.set in wanted]
+
+
+def _class_weights(fonts: Sequence[FontInfo], weights: Mapping[str, float]) -> tuple[float, ...]:
+    """Each font's draw weight: a class's weight shared equally by its families, a family's by its faces.
+
+    Raises:
+        FontError: a class with a positive weight has no font in the pool.
+    """
+    rows = [family_of(f.path) for f in fonts]
+    keys = [row.family if row is not None else f.name for row, f in zip(rows, fonts)]
+    classes = [row.classes if row is not None else (OTHER,) for row in rows]
+    faces = Counter(keys)
+    for name, weight in weights.items():
+        if weight > 0 and not any(name in c for c in classes):
+            raise FontError(f"fonts.classes: no font of class '{name}' in the pool (fonts.set: all adds every "
+                            "shipped family; 'other' is fonts.files and fonts.dirs)")
+    families_in = {name: len({k for k, c in zip(keys, classes) if name in c}) for name in weights}
+    return tuple(
+        sum(weights.get(name, 0.0) / families_in[name] for name in c if name in weights) / faces[key]
+        for key, c in zip(keys, classes)
+    )
 
 
 def load_pool(config: FontsConfig) -> FontPool:
     """Scan every configured font once and build the pool.
 
     Raises:
-        FontError: a font is missing, unreadable or lacks Thai, or no usable Thai font is left.
+        FontError: a font is missing, unreadable or lacks Thai, no usable Thai font is left, or a weighted
+            font class has no font.
     """
-    thai_paths: list[Path] = shipped_thai_fonts() if config.shipped else []
+    thai_paths: list[Path] = shipped_thai_fonts(config.set) if config.shipped else []
     for folder in config.dirs:
         thai_paths += _font_files(folder)
     thai_paths += list(config.files)
@@ -253,7 +290,11 @@ def load_pool(config: FontsConfig) -> FontPool:
     thai = _scan_all(_unique(thai_paths), need_thai=True)
     if not thai:
         raise FontError("no usable Thai font: every configured font was left out (see warnings above)")
-    return FontPool(thai=tuple(thai), fallbacks=tuple(_scan_all(_unique(fallback_paths), need_thai=False)))
+    return FontPool(
+        thai=tuple(thai),
+        fallbacks=tuple(_scan_all(_unique(fallback_paths), need_thai=False)),
+        weights=_class_weights(thai, config.classes) if config.classes else None,
+    )
 
 
 def _unique(paths: Sequence[Path]) -> list[Path]:
