@@ -10,18 +10,32 @@ from that many client threads, each on its own keep-alive connection, until --re
 Besides latency it reports the server's CPU time per request (from /proc, Linux), which a busy machine
 disturbs less than latency. Figures also go to bench/out/serve_load.json, the server's log to
 bench/out/serve-RUNTIME.log.
+
+    PYTHONPATH=tests python bench/serve_load.py --hostile [--max-seconds 30] [--rss-cap-gb 10]
+
+Hostile input instead (ONNX, a fresh server for each part; needs tests/bombs.py): first one PNG of 124 KB
+declaring 32,000 x 32,000 1-bit px, alone (time to answer, server CPU, resident memory before and at its peak);
+then a mix at concurrency 16 for --max-seconds: 12 clients send good one-line PNGs, 2 send bombs (every
+format, declaring 16,000 x 16,000 px and more), 2 send 8 MiB images (a noise JPEG within the limits and a
+smooth 100 Mpx one). It reports the good requests' p95 and errors, every status the others got, and the
+server's peak resident memory (VmHWM, Linux). A watchdog kills the server if its memory passes --rss-cap-gb
+(the machine is shared): the figures then say so. Figures go to bench/out/serve_hostile.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from http.client import HTTPConnection
@@ -137,7 +151,7 @@ def drive(
         list(pool.map(worker, range(concurrency)))
     seconds, cpu_after = time.perf_counter() - started, cpu_seconds(server.pid)
     cpu = None if cpu_before is None or cpu_after is None or not latencies else cpu_after - cpu_before
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+    cuts = percentiles(latencies)
     return Level(
         runtime=runtime,
         concurrency=concurrency,
@@ -150,6 +164,224 @@ def drive(
         mean_batch=statistics.fmean(batches) if batches else 0.0,
         server_cpu_ms=None if cpu is None else 1000 * cpu / len(latencies),
     )
+
+
+def percentiles(latencies: list[float]) -> list[float]:
+    """The 99 cut points of `latencies` (all the one value when there is one)."""
+    return statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+
+
+def memory_kb(pid: int, field: str) -> int | None:
+    """A memory figure of a process from /proc/PID/status, KiB (VmRSS: resident now, VmHWM: its peak)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in lines if line.startswith(f"{field}:")), None)
+
+
+@dataclass
+class Watchdog:
+    """Kills the server when its resident memory passes `cap_kb` (checked every 20 ms, in a thread)."""
+
+    server: subprocess.Popen[bytes]
+    cap_kb: int
+    killed_at_kb: int | None = None
+
+    def watch(self) -> None:
+        while self.server.poll() is None:
+            rss = memory_kb(self.server.pid, "VmRSS")
+            if rss is not None and rss > self.cap_kb:
+                self.killed_at_kb = rss
+                self.server.kill()
+                return
+            time.sleep(0.02)
+
+
+def post(port: int, body: bytes, content_type: str = "image/png", timeout: float = 120) -> tuple[int | str, float]:
+    """POST /invocations on a fresh connection: status (or the error's name) and seconds."""
+    start = time.perf_counter()
+    connection = HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("POST", "/invocations", body=body, headers={"Content-Type": content_type})
+        response = connection.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - start
+    except OSError as exc:
+        return type(exc).__name__, time.perf_counter() - start
+    finally:
+        connection.close()
+
+
+def hostile_bodies() -> tuple[list[bytes], list[bytes]]:
+    """Bombs (every accepted format, 16,000 x 16,000 px or as much as the format holds, one PNG with all its
+    zero rows) and two 8 MiB images: a noise JPEG of 2,000 x 1,500 px and a smooth 10,000 x 10,000 px JPEG."""
+    import io
+
+    import numpy as np
+    from bombs import BOMBS, MAX_SIDE, png_bomb
+    from PIL import Image as PILImage
+
+    bombs = [png_bomb(16000, 16000, full=True)]
+    bombs += [make(min(16000, MAX_SIDE.get(fmt, 16000)), 16000) for fmt, make in BOMBS.items()]
+    rng = np.random.default_rng(0)
+    large = []
+    for size, pixels in (((2000, 1500), None), ((10000, 10000), (250, 250))):
+        noise = rng.integers(0, 256, ((pixels or size)[1], (pixels or size)[0], 3), np.uint8)
+        image = PILImage.fromarray(noise).resize(size, PILImage.Resampling.BICUBIC)
+        for quality in (98, 95, 90, 85, 75, 60, 40):
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=quality)
+            if buffer.tell() <= 8 * 2**20:
+                break
+        large.append(buffer.getvalue())
+    return bombs, large
+
+
+@dataclass(frozen=True)
+class BombFigures:
+    """One 32,000 x 32,000 px PNG bomb sent alone."""
+
+    status: int | str
+    seconds: float
+    server_cpu_s: float | None
+    rss_before_mb: float
+    rss_peak_mb: float
+    killed_at_mb: float | None
+
+
+@dataclass(frozen=True)
+class HostileFigures:
+    """The hostile mix at concurrency 16."""
+
+    good_requests: int
+    good_errors: int
+    good_p50_ms: float
+    good_p95_ms: float
+    good_p99_ms: float
+    bomb_statuses: dict[str, int]
+    large_statuses: dict[str, int]
+    rss_before_mb: float
+    rss_peak_mb: float
+    killed_at_mb: float | None
+    server_alive: bool
+
+
+@dataclass(frozen=True)
+class Running:
+    """A watched server process and its port."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    watchdog: Watchdog
+
+    def memory_mb(self, field: str) -> float:
+        return (memory_kb(self.process.pid, field) or 0) / 1024
+
+    @property
+    def killed_at_mb(self) -> float | None:
+        return None if self.watchdog.killed_at_kb is None else self.watchdog.killed_at_kb / 1024
+
+
+@contextlib.contextmanager
+def watched_server(command: list[str], log: Path, cap_gb: float) -> Iterator[Running]:
+    """`command` (thaigen serve) on a free port, its memory watched, until the block ends."""
+    port = free_port()
+    with log.open("wb") as sink:
+        process = subprocess.Popen([*command, "--port", str(port)], stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(port, process)
+            watchdog = Watchdog(process, int(cap_gb * 2**20))
+            threading.Thread(target=watchdog.watch, daemon=True).start()
+            yield Running(process, port, watchdog)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def one_bomb(command: list[str], cap_gb: float) -> BombFigures:
+    """Send the 32,000 x 32,000 px PNG bomb to a fresh server, alone."""
+    from bombs import png_bomb
+
+    bomb = png_bomb(32000, 32000, full=True)
+    with watched_server(command, OUT / "serve-bomb.log", cap_gb) as server:
+        post(server.port, bomb[:1000])  # warm-up: a truncated image
+        before, cpu = server.memory_mb("VmRSS"), cpu_seconds(server.process.pid)
+        status, seconds = post(server.port, bomb)
+        cpu_after = cpu_seconds(server.process.pid)
+        peak = server.memory_mb("VmHWM")
+        return BombFigures(
+            status=status,
+            seconds=seconds,
+            server_cpu_s=None if cpu is None or cpu_after is None else cpu_after - cpu,
+            rss_before_mb=before,
+            rss_peak_mb=peak,
+            killed_at_mb=server.killed_at_mb,
+        )
+
+
+def hostile_mix(command: list[str], good: list[bytes], seconds: float, cap_gb: float) -> HostileFigures:
+    """12 good clients, 2 bomb clients and 2 large-image clients at once for `seconds`."""
+    bombs, large = hostile_bodies()
+    with watched_server(command, OUT / "serve-hostile.log", cap_gb) as server:
+        drive(server.process, server.port, good, 1, 20, 10.0, "onnx")  # warm-up
+        before = server.memory_mb("VmRSS")
+        deadline = time.monotonic() + seconds
+        latencies: list[float] = []
+        good_errors = 0
+        statuses: dict[str, Counter[str]] = {"bomb": Counter(), "large": Counter()}
+
+        def good_client(offset: int) -> None:
+            nonlocal good_errors
+            i = offset
+            while time.monotonic() < deadline:
+                status, took = post(server.port, good[i % len(good)])
+                i += 1
+                if status == 200:
+                    latencies.append(took)
+                else:
+                    good_errors += 1
+
+        def hostile_client(kind: str, bodies: list[bytes], offset: int) -> None:
+            i = offset
+            while time.monotonic() < deadline:
+                content_type = "image/jpeg" if kind == "large" else "application/octet-stream"
+                status, _ = post(server.port, bodies[i % len(bodies)], content_type)
+                statuses[kind][str(status)] += 1
+                i += 1
+
+        with ThreadPoolExecutor(16) as pool:
+            futures = [pool.submit(good_client, i) for i in range(12)]
+            futures += [pool.submit(hostile_client, "bomb", bombs, i) for i in range(2)]
+            futures += [pool.submit(hostile_client, "large", large, i) for i in range(2)]
+            for future in futures:
+                future.result()
+        cuts = percentiles(latencies) if latencies else [float("nan")] * 99
+        return HostileFigures(
+            good_requests=len(latencies),
+            good_errors=good_errors,
+            good_p50_ms=1000 * cuts[49],
+            good_p95_ms=1000 * cuts[94],
+            good_p99_ms=1000 * cuts[98],
+            bomb_statuses=dict(statuses["bomb"]),
+            large_statuses=dict(statuses["large"]),
+            rss_before_mb=before,
+            rss_peak_mb=server.memory_mb("VmHWM"),
+            killed_at_mb=server.killed_at_mb,
+            server_alive=server.process.poll() is None,
+        )
+
+
+def run_hostile(model: Path, good: list[bytes], args: argparse.Namespace) -> None:
+    """The bomb alone, then the mix; print both and write bench/out/serve_hostile.json."""
+    command = [sys.executable, "-m", "thaigen", "serve", str(model), "--host", HOST, "--runtime", "onnx", "--quiet"]
+    command += ["--max-batch", str(args.max_batch), "--max-wait-ms", str(args.max_wait_ms)]
+    OUT.mkdir(exist_ok=True)
+    bomb = one_bomb(command, args.rss_cap_gb)
+    print(f"32,000 x 32,000 PNG alone: {bomb}", flush=True)
+    mix = hostile_mix(command, good, args.max_seconds, args.rss_cap_gb)
+    print(f"hostile mix, concurrency 16: {mix}")
+    (OUT / "serve_hostile.json").write_text(json.dumps({"bomb": asdict(bomb), "mix": asdict(mix)}, indent=2) + "\n")
 
 
 def line_images(model: Path | None) -> tuple[Path, list[bytes]]:
@@ -175,8 +407,13 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=20.0, help="time limit per level")
     parser.add_argument("--max-batch", type=int, default=16)
     parser.add_argument("--max-wait-ms", type=float, default=5.0)
+    parser.add_argument("--hostile", action="store_true", help="bombs and 8 MiB images among good requests")
+    parser.add_argument("--rss-cap-gb", type=float, default=10.0, help="--hostile: kill the server past this")
     args = parser.parse_args()
     model, bodies = line_images(args.model)
+    if args.hostile:
+        run_hostile(model, bodies, args)
+        return
     levels = []
     for runtime in args.runtimes:
         port = free_port()

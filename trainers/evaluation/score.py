@@ -173,18 +173,19 @@ def dictionary_gap(truths: Sequence[str], writable: Collection[str]) -> str | No
 
 
 def load_images(lines: Sequence[LabelledLine]) -> list[Image]:
-    """Decode every line's image.
+    """Decode every line's image (refused before decoding when its header declares over LINE_MAX_PIXELS).
 
     Raises:
-        DatasetError: an image is missing or unreadable (naming the label file line).
+        DatasetError: an image is missing, unreadable or too large (naming the label file line).
     """
+    limit = inference_image.LINE_MAX_PIXELS
     images = []
     for line in lines:
         try:
             if line.png is None:
-                images.append(inference_image.load(line.image))
+                images.append(inference_image.load(line.image, limit))
             else:
-                images.append(inference_image.decode(line.png, str(line.image)))
+                images.append(inference_image.decode(line.png, str(line.image), limit))
         except DatasetError as exc:
             raise DatasetError(f"{line.source}: {exc}") from None
     return images

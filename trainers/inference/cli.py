@@ -98,7 +98,8 @@ def add_read(parser: argparse.ArgumentParser) -> Runner:
 def _read(args: argparse.Namespace) -> int:
     from trainers.inference import image as inference_image
 
-    images = [inference_image.load(path) for path in args.images]
+    limit = inference_image.LINE_MAX_PIXELS if args.det is None else inference_image.PAGE_MAX_PIXELS
+    images = [inference_image.load(path, limit) for path in args.images]
     if args.det is not None:
         return _read_pages(args, images)
     readings = load_recognizer(args.model, args).read(images)

@@ -14,8 +14,10 @@ A starlette app on uvicorn (asyncio loop, httptools parser): the event loop only
 runs in a worker thread and the network in the batcher's thread. Every answer the app gives is JSON,
 errors `{"error": "..."}`: 400 bad body or image, 404 unknown path, 405 wrong method (with Allow), 408
 body not sent within `socket_timeout_s`, 411 no Content-Length, 413 body over `max_body_bytes` (refused
-before it is read) or too many images, 500 model failure, 503 a line not read within `timeout_s`. If
-the batcher thread dies, /ping answers 503 and the server stops after `death_grace_s`, exiting non-zero.
+before it is read), too many images, or an image whose header declares more pixels than the limit (refused
+before it is decoded), 500 model failure, 503 a line not read within `timeout_s`, or (with Retry-After) the
+memory budget for bodies or decoded images not free within `budget_wait_s`. If the batcher thread dies,
+/ping answers 503 and the server stops after `death_grace_s`, exiting non-zero.
 """
 
 from __future__ import annotations
@@ -44,21 +46,36 @@ from starlette.routing import Route
 from trainers.inference import image as inference_image
 from trainers.inference.db import Detection
 from trainers.inference.engine import Reading
-from trainers.inference.image import BadImage, Image
+from trainers.inference.image import BadImage, Image, ImageTooLarge, Size
 from trainers.inference.pages import crop_lines, page_lines
 from trainers.serving.batcher import Batcher, BatcherStopped, ReadBatch
+from trainers.serving.budget import Budget, BudgetBusy, OverBudget
 
 LOG = logging.getLogger("thaigen.serve")
 DEFAULT_PORT = 8080
 WATCH_INTERVAL_S = 0.1
 """How often the watchdog looks at the batcher thread."""
+BODY_COPIES = 3
+"""Body bytes held per byte sent, at most: the streamed chunks and their join; for JSON, the body, its text and
+the parsed base64 strings (then the decoded images, three quarters of it)."""
 
 
 @dataclass(frozen=True)
 class ServeConfig:
-    """Limits and batching of the server."""
+    """Limits and batching of the server.
 
-    host: str = "0.0.0.0"
+    Worst-case resident memory, with these limits: the process with its model loaded (measure it: `/ping`
+    answering, no request yet), plus `max_bodies_bytes` (request bodies and their parsed copies), plus
+    `max_decoded_bytes` (decoded images, and with a detector their line crops, and the transient buffers of the
+    decoders), plus one batch (`max_batch` lines of model height H and width up to `max_aspect` x H, float32,
+    about 3 copies: 16 x 3 x 48 x 4800 x 4 x 3 = 130 MB at H = 48) and, with a detector, one page at
+    `det_limit_side_len` (960 x 960 x 3 float32, about 3 copies: 33 MB), plus uvicorn's buffers for up to
+    `max_connections` connections (64 KiB each before it stops reading: 32 MiB at 512). With the defaults:
+    model + 256 MiB + 768 MiB + about 200 MB.
+    """
+
+    host: str = "127.0.0.1"
+    """Loopback only by default: the server has no authentication (see README: how to expose it)."""
     port: int = DEFAULT_PORT
     max_batch: int = 16
     max_wait_s: float = 0.005
@@ -67,6 +84,20 @@ class ServeConfig:
     """Images in one JSON request."""
     max_aspect: float = 100.0
     """Widest line accepted, width / height: a 50000 x 1 px line would make a 1.6 Mpx-wide batch."""
+    max_pixels: int | None = None
+    """Most pixels an image's header may declare (413, before decoding); None: LINE_MAX_PIXELS (10.24 Mpx)
+    without a detector, PAGE_MAX_PIXELS (40 Mpx) with one (see trainers/inference/image.py)."""
+    max_bodies_bytes: int = 256 * 1024 * 1024
+    """Request bodies in flight, bytes, counted BODY_COPIES times from Content-Length (max_body_bytes when
+    chunked) before the body is read."""
+    max_decoded_bytes: int = 768 * 1024 * 1024
+    """Decoded images in flight, bytes, counted from the headers before decoding: 3 bytes a pixel (6 with a
+    detector: the page and its line crops), plus the decoder's transient buffers for the largest image."""
+    budget_wait_s: float = 2.0
+    """Longest wait for a share of either budget before 503 with Retry-After."""
+    retry_after_s: int = 1
+    max_connections: int = 512
+    """Connections and requests at once (uvicorn's limit_concurrency); more get uvicorn's 503."""
     page_height: int = 200
     """Without a detector, an image this tall or taller and less than `page_aspect` times as wide as tall is
     shaped like a page: it is still read as one line, but its prediction carries a warning."""
@@ -80,15 +111,24 @@ class ServeConfig:
     death_grace_s: float = 1.0
     """After the batcher dies, how long /ping answers 503 before the server stops."""
 
+    def pixel_limit(self, pages: bool) -> int:
+        """Most pixels an image may declare: `max_pixels`, else the line or page default."""
+        if self.max_pixels is not None:
+            return self.max_pixels
+        return inference_image.PAGE_MAX_PIXELS if pages else inference_image.LINE_MAX_PIXELS
+
 
 class RequestError(Exception):
     """A request the server refuses, with the HTTP status to answer."""
 
-    def __init__(self, status: HTTPStatus, message: str, *, close: bool = False) -> None:
+    def __init__(
+        self, status: HTTPStatus, message: str, *, close: bool = False, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.close = close
         """Close the connection after answering: the rest of the body must not be taken for a request."""
+        self.headers = headers or {}
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -96,17 +136,29 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse({"error": message}, status, headers)
 
 
-def _decode(data: bytes, name: str, max_aspect: float) -> Image:
+@dataclass(frozen=True)
+class Upload:
+    """One encoded image of a request and the size its header declares."""
+
+    name: str
+    """How errors name it: `request body` or `images[i]`."""
+    data: bytes
+    size: Size
+
+
+def _measure(data: bytes, name: str, max_pixels: int, max_aspect: float) -> Upload:
     try:
-        image = inference_image.decode(data, name)
+        size = inference_image.measure(data, name, max_pixels)
+    except ImageTooLarge as exc:
+        raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(exc)) from None
     except BadImage as exc:
         raise RequestError(HTTPStatus.BAD_REQUEST, str(exc)) from None
-    height, width = image.shape[:2]
-    if width > max_aspect * height:
+    if size.width > max_aspect * size.height:
         raise RequestError(
-            HTTPStatus.BAD_REQUEST, f"{name} is {width} x {height} px; lines wider than {max_aspect:g}:1 are refused"
+            HTTPStatus.BAD_REQUEST,
+            f"{name} is {size.width} x {size.height} px; lines wider than {max_aspect:g}:1 are refused",
         )
-    return image
+    return Upload(name, data, size)
 
 
 def page_warning(image: Image, config: ServeConfig) -> str | None:
@@ -120,14 +172,16 @@ def page_warning(image: Image, config: ServeConfig) -> str | None:
     )
 
 
-def parse_images(body: bytes, content_type: str, max_images: int, max_aspect: float) -> list[Image]:
-    """Decode a request body: JSON {"images": [base64, ...]} or one raw encoded image.
+def parse_uploads(body: bytes, content_type: str, max_images: int, max_pixels: int, max_aspect: float) -> list[Upload]:
+    """Split a request body into its images (JSON {"images": [base64, ...]} or one raw encoded image) and read
+    each one's size from its header, decoding nothing.
 
     Raises:
-        RequestError: 400 for bad JSON, base64 or images; 413 for too many images.
+        RequestError: 400 for bad JSON, base64, image headers or too wide lines; 413 for too many images or an
+            image declaring more than `max_pixels`.
     """
     if content_type.split(";")[0].strip().lower() != "application/json":
-        return [_decode(body, "request body", max_aspect)]
+        return [_measure(body, "request body", max_pixels, max_aspect)]
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -141,14 +195,53 @@ def parse_images(body: bytes, content_type: str, max_images: int, max_aspect: fl
         raise RequestError(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"{len(encoded)} images in one request; the limit is {max_images}"
         )
-    images = []
+    uploads = []
     for i, text in enumerate(encoded):
         try:
             data = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise RequestError(HTTPStatus.BAD_REQUEST, f"images[{i}] is not base64") from None
-        images.append(_decode(data, f"images[{i}]", max_aspect))
-    return images
+        uploads.append(_measure(data, f"images[{i}]", max_pixels, max_aspect))
+    return uploads
+
+
+def decode_uploads(uploads: Sequence[Upload], max_pixels: int) -> list[Image]:
+    """Decode measured uploads, one at a time.
+
+    Raises:
+        RequestError: 400 for an image that does not decode, or not to the size its header declared.
+    """
+    try:
+        return [inference_image.decode(u.data, u.name, max_pixels) for u in uploads]
+    except BadImage as exc:
+        raise RequestError(HTTPStatus.BAD_REQUEST, str(exc)) from None
+
+
+def decoded_bytes(sizes: Sequence[Size], pages: bool) -> int:
+    """Memory, bytes, that decoding and reading images of these sizes may hold at once: each decoded image
+    (and with pages, its line crops: at most the page again), plus the decoder's transient buffers for the
+    largest one (images are decoded one at a time)."""
+    kept = sum(s.decoded_bytes for s in sizes) * (2 if pages else 1)
+    largest = max(s.pixels for s in sizes)
+    return kept + largest * (inference_image.DECODE_PEAK_BYTES - inference_image.PIXEL_BYTES)
+
+
+@contextlib.asynccontextmanager
+async def holding(budget: Budget, nbytes: int, config: ServeConfig, *, close: bool = False) -> AsyncIterator[None]:
+    """Hold a share of `budget` while the request works.
+
+    Raises:
+        RequestError: 413 when the share is more than the whole budget, 503 with Retry-After when it does not
+            come free within `config.budget_wait_s`; `close`: close the connection after (the body is unread).
+    """
+    try:
+        async with budget.hold(nbytes, config.budget_wait_s):
+            yield  # what the request raises inside is a RequestError or a bug, never OverBudget or BudgetBusy
+    except OverBudget as exc:
+        raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(exc), close=close) from None
+    except BudgetBusy as exc:
+        retry = {"Retry-After": str(config.retry_after_s)}
+        raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE, f"server busy: {exc}", close=close, headers=retry) from None
 
 
 async def read_body(request: Request, max_bytes: int, timeout_s: float) -> bytes:
@@ -182,6 +275,12 @@ async def read_body(request: Request, max_bytes: int, timeout_s: float) -> bytes
     except ClientDisconnect:
         raise RequestError(HTTPStatus.BAD_REQUEST, "client closed the connection mid-body", close=True) from None
     return b"".join(chunks)
+
+
+def _body_length(request: Request, max_bytes: int) -> int:
+    """Bytes the body will take: its Content-Length, or `max_bytes` when chunked or over it (read_body refuses those)."""
+    length = request.headers.get("content-length", "").strip()
+    return min(int(length), max_bytes) if length.isdigit() else max_bytes
 
 
 async def read_lines(batcher: Batcher, images: Sequence[Image], timeout_s: float) -> list[tuple[Reading, int]]:
@@ -247,12 +346,24 @@ def make_app(
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "the batcher has stopped; the server is restarting")
         return JSONResponse({"status": "healthy"})
 
+    pages = detect is not None
+    max_pixels = config.pixel_limit(pages)
+    bodies = Budget(config.max_bodies_bytes, "request bodies")
+    decoded = Budget(config.max_decoded_bytes, "decoded images")
+
     async def invocations(request: Request) -> Response:
-        body = await read_body(request, config.max_body_bytes, config.socket_timeout_s)
-        content_type = request.headers.get("content-type", "")
-        images = await run_in_threadpool(parse_images, body, content_type, config.max_images, config.max_aspect)
-        if detect is not None:
-            return await _pages(images)
+        share = BODY_COPIES * _body_length(request, config.max_body_bytes)
+        async with holding(bodies, share, config, close=True):  # a 503 here leaves the body unread
+            body = await read_body(request, config.max_body_bytes, config.socket_timeout_s)
+            content_type = request.headers.get("content-type", "")
+            uploads = await run_in_threadpool(
+                parse_uploads, body, content_type, config.max_images, max_pixels, config.max_aspect
+            )
+            async with holding(decoded, decoded_bytes([u.size for u in uploads], pages), config):
+                images = await run_in_threadpool(decode_uploads, uploads, max_pixels)
+                return await (_pages(images) if pages else _lines(images))
+
+    async def _lines(images: list[Image]) -> Response:
         try:
             results = await read_lines(batcher, images, config.timeout_s)
         except RequestError:
@@ -299,7 +410,7 @@ def make_app(
 
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestError)
-    return error_response(exc.status, str(exc), {"Connection": "close"} if exc.close else None)
+    return error_response(exc.status, str(exc), exc.headers | ({"Connection": "close"} if exc.close else {}))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -338,7 +449,7 @@ class InferenceServer(uvicorn.Server):
                 log_config=None,
                 access_log=access_log,
                 timeout_keep_alive=config.keep_alive_s,
-                limit_concurrency=512,
+                limit_concurrency=config.max_connections,
                 backlog=1024,
                 timeout_graceful_shutdown=math.ceil(config.timeout_s),
             )

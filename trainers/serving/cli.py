@@ -26,6 +26,7 @@ request on 2 cores (see README, load test)."""
 
 def add_serve(parser: argparse.ArgumentParser) -> Runner:
     """serve a recognizer, or with --det whole pages, over HTTP (SageMaker contract: GET /ping, POST /invocations)"""
+    from trainers.inference.image import LINE_MAX_PIXELS, PAGE_MAX_PIXELS
     from trainers.serving.app import ServeConfig
 
     defaults = ServeConfig()
@@ -35,7 +36,12 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
         "model", type=Path, nargs="?", default=Path(model_dir), help=f"recognizer folder (default {model_dir})"
     )
     parser.add_argument("--rec", type=Path, help="recognizer folder, instead of MODEL")
-    parser.add_argument("--host", default=defaults.host, help=f"address to bind (default {defaults.host})")
+    parser.add_argument(
+        "--host",
+        default=defaults.host,
+        help=f"address to bind (default {defaults.host}: this machine only; 0.0.0.0 exposes the server, which has "
+        "no authentication: put a proxy with TLS and auth in front)",
+    )
     parser.add_argument("--port", type=int, default=port, help=f"port (default {port}; SAGEMAKER_BIND_TO_PORT)")
     parser.add_argument("--max-batch", type=int, default=defaults.max_batch, help="lines per forward pass")
     parser.add_argument("--max-wait-ms", type=float, default=defaults.max_wait_s * 1000, help="wait to fill a batch")
@@ -43,6 +49,24 @@ def add_serve(parser: argparse.ArgumentParser) -> Runner:
         "--max-body-mb", type=float, default=defaults.max_body_bytes / 2**20, help="request size limit (413)"
     )
     parser.add_argument("--max-images", type=int, default=defaults.max_images, help="images per JSON request (413)")
+    parser.add_argument(
+        "--max-mpx",
+        type=float,
+        help="megapixels an image's header may declare (413, before decoding; default "
+        f"{LINE_MAX_PIXELS / 1e6:g} for lines, {PAGE_MAX_PIXELS / 1e6:g} with --det)",
+    )
+    parser.add_argument(
+        "--max-decoded-mb",
+        type=float,
+        default=defaults.max_decoded_bytes / 2**20,
+        help="decoded images in flight, all requests (503 with Retry-After when full)",
+    )
+    parser.add_argument(
+        "--max-bodies-mb",
+        type=float,
+        default=defaults.max_bodies_bytes / 2**20,
+        help="request bodies in flight, all requests, counted 3 times (503 with Retry-After when full)",
+    )
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s, help="seconds before a request gets 503")
     parser.add_argument("--quiet", action="store_true", help="no access log")
     add_detector_options(parser)
@@ -90,6 +114,9 @@ def _serve(args: argparse.Namespace) -> int:
         max_wait_s=args.max_wait_ms / 1000,
         max_body_bytes=int(args.max_body_mb * 2**20),
         max_images=args.max_images,
+        max_pixels=None if args.max_mpx is None else int(args.max_mpx * 1e6),
+        max_decoded_bytes=int(args.max_decoded_mb * 2**20),
+        max_bodies_bytes=int(args.max_bodies_mb * 2**20),
         timeout_s=args.timeout,
     )
     detector = None if args.det is None else load_detector(args.det, args, NETWORK_THREADS)
