@@ -10,6 +10,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from thaigen.config.schema import FONT_CLASSES, FontsConfig
+from thaigen.dataset.manifest import FALLBACK, characters_by_font_class, read_manifest
 from thaigen.errors import FontError
 from thaigen.resources import data_dir
 from thaigen.typeset.families import classes_of, families
@@ -149,3 +150,13 @@ def test_scans_are_kept_on_disk_by_sha256_and_equal_a_fresh_scan(tmp_path: Path,
             assert scan_font(broken, need_thai=True) is None
     with pytest.raises(FontError, match="has no Thai: list it under fonts.fallback"):
         scan_font(FONTS / "noto" / "NotoSans-Regular.ttf", need_thai=True)
+
+
+def test_manifest_counts_characters_by_font_class(small_dataset) -> None:  # type: ignore[no-untyped-def]
+    counts = read_manifest(small_dataset("mixed", 40, 3) / "manifest.json")["counts"]
+    by_class = counts["by_font_class"]
+    assert set(by_class) <= set(FONT_CLASSES) | {FALLBACK} and by_class.get("looped", 0) > 0
+    assert sum(by_class.values()) >= sum(counts["characters_by_font"].values())
+    assert characters_by_font_class({"THKrub.ttf": 5, "NotoSans-Bold.ttf": 2, "Mine.ttf": 1}) == {
+        "fallback": 2, "looped": 5, "national": 5, "other": 1
+    }

@@ -16,6 +16,7 @@ from thaigen.config.schema import GenConfig
 from thaigen.dataset import labels, paths, samples
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import read_dictionary, write_dictionary
+from thaigen.dataset.manifest import characters_by_font_class
 from thaigen.pipeline.sample import DRAWING_FORMAT
 from thaigen.text.sources import ctc_steps
 from thaigen.typeset.fonts import FontPool
@@ -136,6 +137,7 @@ def describe(config: GenConfig, origin: Mapping[str, Any], stats: Stats) -> dict
             "by_furniture": dict(sorted(stats.furniture.items())),
             "by_crop": dict(sorted(stats.crops.items())),
             "characters_by_font": dict(sorted(stats.fonts.items())),
+            "by_font_class": characters_by_font_class(stats.fonts),
         },
         "paddleocr": {
             "label_files": ["train.txt", "val.txt"],

@@ -4,7 +4,8 @@ Hinting (the font's TrueType bytecode, run by FreeType for every glyph it loads)
 screen's pixel grid. It was 55-87 % of a glyph's rasterising time (shipped fonts) and is no part of print,
 scans or photos, so thaigen draws unhinted outlines: each TrueType font is loaded from a copy whose CVT program
 (``prep``) only sets INSTCTRL's "inhibit instructions" bit, which FreeType honours by loading every glyph
-as with FT_LOAD_NO_HINTING (and, the program being present, without its auto-hinter). Nothing else in the
+as with FT_LOAD_NO_HINTING (and, a font program being present, without its auto-hinter: a font shipped
+without instructions gets a no-op one). Nothing else in the
 font changes: cmap, GSUB/GPOS, metrics and outlines are the file's own bytes. CFF-outline fonts (no
 TrueType bytecode) are loaded as they are. The copies are kept in thaigen's cache by the font's sha256 and
 this code (making one takes 5 ms; loading it by name lets FreeType map it rather than copy it per size).
@@ -26,6 +27,11 @@ from thaigen import cache
 
 INHIBIT_INSTRUCTIONS = ("PUSHB[ ]", "1 1", "INSTCTRL[ ]")
 """CVT program that sets instruction control selector 1 (inhibit grid-fitting) to on."""
+NO_OP = ("PUSHB[ ]", "0", "POP[ ]")
+"""Font program given to a font shipped without instructions (many Google Fonts builds): FreeType 2.14
+auto-hints a TrueType font that has no ``fpgm``, whatever its ``prep`` says."""
+_PREP_STACK = 2
+"""Stack the CVT program needs (such fonts declare 0 in maxp)."""
 
 
 _VERSION = cache.digest(Path(__file__).read_bytes(), fontTools.version)
@@ -35,8 +41,9 @@ _VERSION = cache.digest(Path(__file__).read_bytes(), fontTools.version)
 def unhinted_bytes(path: Path) -> bytes:
     """The font file's bytes with its TrueType instructions inhibited (unchanged for CFF-outline fonts).
 
-    Only the ``prep`` table (and the table directory's checksums) differ from the file: the other tables
-    are copied as raw bytes, never decompiled.
+    Only the ``prep`` table (and for a font without instructions a no-op ``fpgm`` and the ``maxp`` stack
+    ``prep`` needs) and the table directory's checksums differ from the file: the other tables are copied as
+    raw bytes, never decompiled.
     """
     with TTFont(path, lazy=True, recalcBBoxes=False, recalcTimestamp=False, fontNumber=0) as font:
         if "glyf" not in font:
@@ -46,6 +53,15 @@ def unhinted_bytes(path: Path) -> bytes:
         prep = newTable("prep")
         prep.program = program
         font["prep"] = prep
+        if "fpgm" not in font:
+            fpgm = newTable("fpgm")
+            fpgm.program = ttProgram.Program()
+            fpgm.program.fromAssembly(list(NO_OP))
+            font["fpgm"] = fpgm
+        maxp = font["maxp"]
+        if maxp.maxStackElements < _PREP_STACK or maxp.maxZones < 1:
+            maxp.maxStackElements = max(maxp.maxStackElements, _PREP_STACK)
+            maxp.maxZones = max(maxp.maxZones, 1)
         out = io.BytesIO()
         font.save(out, reorderTables=False)
         return out.getvalue()
