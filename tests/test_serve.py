@@ -3,6 +3,7 @@ the supervised batcher, and the serving Dockerfile's entrypoint run as the conta
 
 from __future__ import annotations
 
+import argparse
 import base64
 import io
 import json
@@ -23,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from bombs import BOMBS, png_bomb
 from ink_detector import draw_page
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 from PIL import Image as PILImage
@@ -33,6 +35,7 @@ from trainers.inference.engine import Reading
 from trainers.inference.image import Image
 from trainers.inference.recognizer import Recognizer
 from trainers.serving.app import InferenceServer, ServeConfig, page_warning
+from trainers.serving.cli import add_serve
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "trainers" / "serving" / "Dockerfile"
@@ -280,6 +283,83 @@ def test_wrong_methods_get_405_with_allow(port: int, method: str, path: str, all
     assert status == 405 and allowed in headers["allow"] and f"{method} not allowed" in str(payload["error"])
 
 
+def _rss_kb() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+)", status, re.MULTILINE).group(1))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("fmt", sorted(BOMBS))
+def test_a_bomb_gets_413_in_milliseconds_with_memory_unchanged(port: int, fmt: str) -> None:
+    """A 124 KB PNG declaring 32,000 x 32,000 px took the server to 6.1 GB and 21.7 s of CPU; now its header
+    is read and the image refused (every accepted format, the largest size it can declare up to 20,000 px)."""
+    side = 20000 if fmt != "WEBP" else 16384
+    bomb = png_bomb(32000, 32000, full=True) if fmt == "PNG" else BOMBS[fmt](side, side)
+    rss, start = _rss_kb(), time.perf_counter()
+    status, _, payload = request(port, "POST", "/invocations", bomb, "application/octet-stream")
+    assert time.perf_counter() - start < 1.0 and _rss_kb() - rss < 20 * 1024
+    width = 32000 if fmt == "PNG" else side
+    assert status == 413 and payload["error"] == (
+        f"request body declares {width} x {width} px ({width * width / 1e6:.1f} Mpx); "
+        "the limit is 10.24 Mpx (10240000 px)"
+    )
+    body = json.dumps({"images": [base64.b64encode(b).decode() for b in (png_bomb(20, 10, full=True), bomb)]})
+    status, _, payload = request(port, "POST", "/invocations", body.encode(), "application/json")
+    assert status == 413 and str(payload["error"]).startswith("images[1] declares")
+
+
+def test_decoded_images_over_the_budget_wait_then_get_503_and_the_server_stays_up() -> None:
+    """Eight concurrent large-but-legal images (2,000 x 400 px: 2.4 MB decoded, 10.4 MB while decoding) on a
+    budget of 24 MB with a slow model: some are read, the others wait 0.2 s, then get 503 with Retry-After."""
+
+    def slow(images: Sequence[Image]) -> list[Reading]:
+        time.sleep(0.5)
+        return [Reading("x", 1.0) for _ in images]
+
+    large = cv2.imencode(".png", np.random.default_rng(0).integers(0, 256, (400, 2000), np.uint8))[1].tobytes()
+    limits = {"max_decoded_bytes": 24_000_000, "budget_wait_s": 0.2, "retry_after_s": 3, "max_wait_s": 0.001}
+    with serving(slow, **limits) as running, ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: request(running.port, "POST", "/invocations", large), range(8)))
+        statuses = sorted(status for status, _, _ in answers)
+        assert 200 in statuses and 503 in statuses and set(statuses) == {200, 503}, statuses
+        for status, headers, payload in answers:
+            if status == 503:
+                assert headers["retry-after"] == "3" and "bytes of decoded images not free within 0.2 s" in str(
+                    payload["error"]
+                )
+        assert request(running.port, "GET", "/ping")[0] == 200
+        assert request(running.port, "POST", "/invocations", large)[0] == 200
+
+
+def test_images_needing_more_than_the_whole_budget_get_413() -> None:
+    large = cv2.imencode(".png", np.zeros((400, 2000), np.uint8))[1].tobytes()
+    with serving(lambda images: [Reading("x", 1.0) for _ in images], max_decoded_bytes=5_000_000) as running:
+        status, _, payload = request(running.port, "POST", "/invocations", large)
+    assert status == 413 and payload["error"] == "10400000 bytes of decoded images; the server's budget is 5000000"
+
+
+def test_bodies_over_their_budget_get_503_and_the_connection_closes() -> None:
+    def slow(images: Sequence[Image]) -> list[Reading]:
+        time.sleep(0.5)
+        return [Reading("x", 1.0) for _ in images]
+
+    line = cv2.imencode(".png", np.zeros((32, 200), np.uint8))[1].tobytes()
+    limits = {"max_body_bytes": 100_000, "max_bodies_bytes": 3 * len(line), "budget_wait_s": 0.1}
+    with serving(slow, **limits) as running, ThreadPoolExecutor(2) as pool:
+        first = pool.submit(request, running.port, "POST", "/invocations", line)
+        time.sleep(0.2)
+        status, headers, payload = request(running.port, "POST", "/invocations", line)
+        assert status == 503 and headers["connection"] == "close" and headers["retry-after"] == "1"
+        assert "bytes of request bodies not free" in str(payload["error"])
+        assert first.result()[0] == 200
+
+
+def test_serve_binds_loopback_unless_told_otherwise() -> None:
+    parser = argparse.ArgumentParser()
+    add_serve(parser)
+    assert parser.parse_args([]).host == "127.0.0.1" == ServeConfig().host
+    assert parser.parse_args(["--host", "0.0.0.0"]).host == "0.0.0.0"
+
+
 def test_slow_model_gets_503_and_failing_model_500() -> None:
     def slow(images: Sequence[Image]) -> list[Reading]:
         time.sleep(1.0)
@@ -334,6 +414,7 @@ def container_command(dockerfile: Path) -> list[str]:
 def test_dockerfile_entrypoint_serves_as_sagemaker_runs_it(tiny_models: TinyModels, pngs: list[bytes]) -> None:
     command = container_command(DOCKERFILE)
     assert command[:2] == ["sh", "-c"] and command[2].count("exec python ") == 1
+    assert "--host 0.0.0.0" in command[2]  # SageMaker connects from outside; thaigen serve binds loopback by default
     command[2] = command[2].replace("exec python ", f"exec {shlex.quote(sys.executable)} ")
     port = free_port()
     env = os.environ | {"SM_MODEL_DIR": str(tiny_models.onnx), "SAGEMAKER_BIND_TO_PORT": str(port)}
@@ -347,7 +428,7 @@ def test_dockerfile_entrypoint_serves_as_sagemaker_runs_it(tiny_models: TinyMode
         finally:
             server.kill()
         log = server.stdout.read()  # type: ignore[union-attr]
-    assert b"Traceback" not in log and b"onnxruntime" in log
+    assert b"Traceback" not in log and b"onnxruntime" in log and f"on http://0.0.0.0:{port}".encode() in log
 
 
 def test_a_port_in_use_is_one_line_naming_the_address(tmp_path: Path) -> None:
