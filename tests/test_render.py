@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from thaigen.config.loading import make_config
+from thaigen.config.schema import FontsConfig
 from thaigen.pipeline.sample import choose_runs
 from thaigen.rng import Stage, stage_rng
 from thaigen.text.thai import STRESS_SET
-from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import LineStyle, draw_ink, sample_style
 from thaigen.typeset.runs import split_runs
 
@@ -20,9 +21,17 @@ def _border_ink(ink: np.ndarray) -> int:
     return int(ink[0].max(initial=0)) | int(ink[-1].max(initial=0)) | int(ink[:, 0].max()) | int(ink[:, -1].max())
 
 
+@pytest.fixture(scope="module")
+def every_font() -> FontPool:
+    """Every shipped Thai font (fonts.set: all: the core set and the extended one)."""
+    return load_pool(FontsConfig(set="all"))
+
+
 @pytest.mark.parametrize("height", [32, 48])
 @pytest.mark.parametrize("position", [0.0, 1.0])
-def test_tightest_styles_never_clip(pool: FontPool, height: int, position: float) -> None:
+def test_tightest_styles_never_clip(every_font: FontPool, height: int, position: float) -> None:
+    pool = every_font
+    assert len(pool.thai) == 224
     style = LineStyle(line_fill=1.0, margin_left=1, margin_right=1, vertical_position=position, text_gray=0, background_gray=255)
     for font in pool.thai:
         for text in STRESS:
@@ -31,7 +40,7 @@ def test_tightest_styles_never_clip(pool: FontPool, height: int, position: float
             ink, _ = draw_ink(runs, style, height)
             assert ink.shape[0] == height
             assert _border_ink(ink) == 0, (font.path.name, text, height, position)
-            assert ink.max() > 200  # something was drawn
+            assert ink.max() > 120, (font.path.name, text)  # something was drawn (Thin faces at 32 px peak near 150)
 
 
 def test_default_recipe_clean_renders_keep_margins(pool: FontPool) -> None:

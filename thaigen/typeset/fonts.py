@@ -42,6 +42,7 @@ _TALL = "กญฎฏฐทธปฝฟฬ"
 _EXTENT_CLUSTERS: tuple[str, ...] = (
     *(c + v + t for c in _TALL for v in ("", "ั", "ิ", "ี", "ึ", "ื", "็") for t in ("", "่", "้", "๊", "๋", "์")),
     *(c + v + t for c in _TALL for v in ("ุ", "ู", "ฺ") for t in ("", "่", "้", "๊", "๋")),
+    *(c + t + "ำ" for c in _TALL + "น" for t in ("่", "้", "๊", "๋")),
     *("ฤๅ", "ฦๅ", "ฐู", "ฎู", "ฏู", "ญู", "Á", "É", "Ç", "Å", "g", "j", "p", "q", "y", "ÿ", "Ä", "|"),
 )
 """Candidates for the clusters reaching furthest above and below the baseline."""
