@@ -116,7 +116,7 @@ def test_unknown_recipe_and_excluded_font_warning(tmp_path: Path) -> None:
     config.write_text(f"fonts:\n  files: [{tmp_path / 'NoMarks.ttf'}]\n", encoding="utf-8")
     result = _thaigen("build", "--config", config, "--count", "3", "--out", tmp_path / "o", "--quiet")
     assert result.returncode == 0
-    assert "thaigen: warning: font" in result.stderr and "NoMarks.ttf left out: no GPOS mark positioning" in result.stderr
+    assert "thaigen: warning: font" in result.stderr and "NoMarks.ttf left out: it draws Thai marks into other ink" in result.stderr
 
 
 def test_text_no_font_covers_is_one_line(tmp_path: Path) -> None:
