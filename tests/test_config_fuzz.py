@@ -34,7 +34,7 @@ from thaigen.augment.presets import BUILTIN
 from thaigen.cli import main
 from thaigen.config.loading import make_config
 from thaigen.config.recipes import RECIPES
-from thaigen.config.schema import BACKGROUND_KINDS, FURNITURE_KINDS, LAYOUTS, GenConfig
+from thaigen.config.schema import BACKGROUND_KINDS, FONT_CLASSES, FURNITURE_KINDS, LAYOUTS, GenConfig
 from thaigen.pipeline import build as build_module
 from thaigen.resources import data_dir
 from thaigen.text.catalog import FOCUS
@@ -49,6 +49,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "kinds": BACKGROUND_KINDS,
     "furniture": FURNITURE_KINDS,
     "layouts": LAYOUTS,
+    "classes": FONT_CLASSES,
 }
 """The names a weight mapping field (by field name) accepts as keys."""
 

@@ -45,6 +45,10 @@ class FontsConfig(_Strict):
     fallback: tuple[Path, ...] = ()
     """Extra fallback fonts for characters a Thai font lacks (Latin, digits); shipped Noto Sans is always there."""
 
+    def __hash__(self) -> int:
+        """Hash of the values (a frozen config is a cache key; `classes` is a dict)."""
+        return hash(self.model_dump_json())
+
     @model_validator(mode="after")
     def _classes_known(self) -> FontsConfig:
         if self.classes:
