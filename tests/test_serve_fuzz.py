@@ -1,5 +1,6 @@
 """Malformed HTTP against `thaigen serve` on loopback (raw sockets): the server answers 2xx or 4xx, its own
-errors are JSON, it never logs a traceback, and it still reads a good line afterwards.
+errors are JSON, it never logs a traceback, and it still reads a good line afterwards. Decompression bombs in
+every accepted format never take its peak resident memory past PEAK_RSS_MB.
 
 Each property runs 100 examples (well under a minute in all); THAIGEN_FUZZ_EXAMPLES=3000 makes it a
 long run. The server runs as a subprocess, its log captured in a file and checked at the end.
@@ -24,17 +25,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bombs import BOMBS, MAX_SIDE, gif_bomb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from model_fixtures import tiny_models_fixture  # noqa: F401 (the tiny_models fixture)
 from PIL import Image as PILImage
 from tiny_model import TinyModels
 
+from trainers.inference.image import LINE_MAX_PIXELS
+
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[1]
 MAX_BODY = 2**20
 MAX_IMAGES = 8
 EXAMPLES = int(os.environ.get("THAIGEN_FUZZ_EXAMPLES", "100"))
+PEAK_RSS_MB = 1024
+"""The server's resident memory at its peak over the module: the model and libraries take about 200 MB, the
+largest image it decodes (10.24 Mpx) about 130 MB more while it decodes."""
 UVICORN_400 = b"Invalid HTTP request received."
 """What uvicorn itself answers (text/plain, then it closes) to bytes h11 cannot parse as HTTP."""
 
@@ -183,6 +190,31 @@ def odd_images(draw: st.DrawFn) -> bytes:
     return data[: draw(st.integers(1, len(data)))] if draw(st.booleans()) else data
 
 
+@st.composite
+def bombs(draw: st.DrawFn) -> tuple[bytes, int]:
+    """A bomb in any accepted format declaring from half to 400 times the line limit, 1:1 to 100:1, maybe cut
+    anywhere (right after its header too), or a GIF whose first frame overflows a small screen (a lying header);
+    and the pixels it declares (0 when cut: it may no longer declare anything)."""
+    fmt = draw(st.sampled_from(sorted(BOMBS)))
+    pixels = draw(
+        st.one_of(
+            st.integers(LINE_MAX_PIXELS // 2, LINE_MAX_PIXELS),
+            st.integers(LINE_MAX_PIXELS + 1, 2 * LINE_MAX_PIXELS),
+            st.integers(2 * LINE_MAX_PIXELS, 400 * LINE_MAX_PIXELS),
+        )
+    )
+    aspect = draw(st.floats(1.0, 99.0))
+    side = MAX_SIDE.get(fmt, 2**31 - 1)
+    width = min(side, max(1, round((pixels * aspect) ** 0.5)))
+    height = min(side, max(1, pixels // width))
+    if fmt == "GIF" and draw(st.booleans()):
+        return gif_bomb(width, height, screen=(draw(st.integers(1, 64)), draw(st.integers(1, 64)))), width * height
+    data = BOMBS[fmt](width, height)
+    if draw(st.booleans()):
+        return data[: draw(st.integers(1, len(data)))], 0
+    return data, width * height
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
@@ -260,6 +292,21 @@ def test_odd_images_get_200_or_400(server: FuzzServer, data: st.DataObject) -> N
     wire = head("POST", "/invocations", [("Content-Type", content_type), ("Content-Length", str(len(body)))]) + body
     answer = check(exchange(server.port, wire), "POST")
     assert answer is not None and answer.status in (200, 400), answer
+
+
+@FUZZ
+@given(bomb=bombs(), as_json=st.booleans())
+def test_bombs_get_413_from_their_header(server: FuzzServer, bomb: tuple[bytes, int], as_json: bool) -> None:
+    data, declared = bomb
+    content_type = "application/json" if as_json else "application/octet-stream"
+    body = json.dumps({"images": [base64.b64encode(data).decode()]}).encode() if as_json else data
+    wire = head("POST", "/invocations", [("Content-Type", content_type), ("Content-Length", str(len(body)))]) + body
+    answer = check(exchange(server.port, wire), "POST")
+    assert answer is not None
+    if declared > LINE_MAX_PIXELS:
+        assert answer.status == 413 and "the limit is 10.24 Mpx" in json.loads(answer.body)["error"], answer
+    else:
+        assert answer.status in (200, 400, 413), answer  # cut, it may still declare as much as whole
 
 
 @FUZZ
@@ -367,3 +414,7 @@ def test_still_serving_after_the_fuzzing_and_no_tracebacks(server: FuzzServer, g
         f"tracebacks in the server log {log.count('Traceback')}"
     )
     assert "Traceback" not in log and server_errors == 0
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    print(f"fuzz: the server's peak resident memory {peak_kb / 1024:.0f} MB")
+    assert peak_kb < PEAK_RSS_MB * 1024
