@@ -10,10 +10,10 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from thaigen.config.schema import FONT_CLASSES, FontsConfig
-from thaigen.dataset.manifest import FALLBACK, characters_by_font_class, read_manifest
+from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import FontError
 from thaigen.resources import data_dir
-from thaigen.typeset.families import classes_of, families
+from thaigen.typeset.families import FALLBACK, characters_by_font_class, classes_of, families
 from thaigen.typeset.fonts import FontPool, MarkPositioningWarning, load_pool, scan_font
 
 FONTS = data_dir("fonts")

@@ -16,9 +16,9 @@ from thaigen.config.schema import GenConfig
 from thaigen.dataset import labels, paths, samples
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import read_dictionary, write_dictionary
-from thaigen.dataset.manifest import characters_by_font_class
 from thaigen.pipeline.sample import DRAWING_FORMAT
 from thaigen.text.sources import ctc_steps
+from thaigen.typeset.families import characters_by_font_class
 from thaigen.typeset.fonts import FontPool
 
 PACKAGES = ("thaigen", "pillow", "numpy", "fonttools", "albumentations", "opencv-python-headless", "pythainlp")

@@ -1,9 +1,12 @@
-"""The shipped font table: fonts/README.md's family rows (files, set, classes), its one home, read once."""
+"""The shipped font table: fonts/README.md's family rows (files, set, classes), its one home, read once; counts
+by class."""
 
 from __future__ import annotations
 
 import fnmatch
 import functools
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +17,8 @@ TABLE_HEADER = ("family", "files", "faces", "set", "classes", "licence", "source
 """Columns of the family table in fonts/README.md (the first table with this header)."""
 OTHER = "other"
 """The class of every font outside the table (fonts.files, fonts.dirs)."""
+FALLBACK = "fallback"
+"""The class counted for shipped fallback fonts (Noto Sans: Latin and digits beside a Thai face)."""
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,15 @@ def classes_of(path: Path) -> tuple[str, ...]:
     """The font's classes from the table (OTHER for a font outside it)."""
     row = family_of(path)
     return row.classes if row is not None else (OTHER,)
+
+
+def characters_by_font_class(characters_by_font: Mapping[str, int]) -> dict[str, int]:
+    """Characters drawn per font class, from a manifest's `counts.characters_by_font` (file name -> characters);
+    a font in several classes counts in each, a fallback as FALLBACK, one outside the table as OTHER."""
+    shipped = {p.name: p for p in data_dir("fonts").rglob("*.[ot]tf")}
+    counts: Counter[str] = Counter()
+    for name, characters in characters_by_font.items():
+        row = family_of(shipped[name]) if name in shipped else None
+        for font_class in (row.classes or (FALLBACK,)) if row is not None else (OTHER,):
+            counts[font_class] += characters
+    return dict(sorted(counts.items()))
