@@ -101,7 +101,7 @@ def test_rebuild_is_up_to_date_and_overwrite_replaces(tmp_path: Path) -> None:
     assert build(small, out, workers=1, progress=False).up_to_date
     with pytest.raises(DatasetError, match="not empty"):
         build(make_config(count=12, seed=3), out, workers=1, progress=False)
-    with pytest.raises(DatasetError, match=r"different config \(count: 10 -> 12\); rerun with the options"):
+    with pytest.raises(DatasetError, match=r"different config \(count: 10 -> 12\); rerun with --resume and no config options"):
         build(make_config(count=12, seed=3), out, workers=1, mode=Mode.RESUME, progress=False)
     with pytest.raises(DatasetError, match=r"\(recipe: \"mixed\" -> \"thai\"; .* [0-9]+ more\)"):
         build(make_config(recipe="thai", count=10, seed=3), out, workers=1, mode=Mode.RESUME, progress=False)

@@ -12,6 +12,7 @@ from PIL import Image
 from thaigen.config.loading import make_config
 from thaigen.config.schema import GenConfig
 from thaigen.dataset.dictionary import read_dictionary, write_dictionary
+from thaigen.dataset.lmdb import read_lmdb_set
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import THAI_BLOCK, DictionaryLint, lint_dataset, lint_dictionary
 from thaigen.pipeline.build import Storage, build, build_chunk
@@ -86,13 +87,20 @@ def test_an_unfinished_build_is_pointed_to_resume(tmp_path: Path) -> None:
     half = tmp_path / "half"
     with pytest.raises(KeyboardInterrupt):
         build(make_config(count=150, seed=1), half, progress=False, storage=Storage.LMDB, engine=first_chunk_then_interrupt)
-    resume = f"finish it with `thaigen build --out {half} --resume --format lmdb` and the options it was started with"
+    resume = f"finish it with `thaigen build --out {half} --resume` (its options are in {half / 'build.json'})"
     for command in ("lint", "report"):
         result = subprocess.run([sys.executable, "-m", "thaigen", command, str(half)], capture_output=True, text=True,
                                 timeout=120, check=False)
         assert result.returncode == 2 and result.stderr.count("\n") == 1
         assert f"{half} is an unfinished build" in result.stderr and resume in result.stderr
-        assert f"its config is in {half / 'build.json'}" in result.stderr
+    finished = subprocess.run([sys.executable, "-m", "thaigen", "build", "--out", str(half), "--resume", "--quiet"],
+                              capture_output=True, text=True, timeout=300, check=False)  # the command as named
+    assert finished.returncode == 0, finished.stderr
+    whole = tmp_path / "whole"
+    build(make_config(count=150, seed=1), whole, workers=1, progress=False, storage=Storage.LMDB)
+    assert [(s.key, s.png, s.label) for s in read_lmdb_set(half)] == [(s.key, s.png, s.label) for s in read_lmdb_set(whole)]
+    for name in ("dict.txt", "samples.jsonl", "build.json"):
+        assert (half / name).read_bytes() == (whole / name).read_bytes()
 
 
 # --- dictionaries (`thaigen lint --dict FILE`) -------------------------------------------------------------

@@ -13,14 +13,14 @@ from pathlib import Path
 from thaigen.config.focus import describe_focus, focus, read_score_report
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
-from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS
+from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS, GenConfig
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset, lint_dictionary, warn_dictionary_defects
 from thaigen.inspect.page_report import write_page_report
 from thaigen.inspect.report import dataset_root, write_report
-from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine
+from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine, started_build
 from thaigen.pipeline.merge_shards import merge_shards
 from thaigen.pipeline.shards import Shard
 
@@ -112,7 +112,7 @@ def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
     make.add_argument("--quiet", action="store_true", help="no progress bar")
     make.add_argument("--shard", metavar="K/N",
                       help="build only shard K (0-based) of N: contiguous chunks; join shards with `thaigen merge`")
-    make.add_argument("--format", choices=[s.value for s in Storage], default=Storage.FOLDER.value,
+    make.add_argument("--format", choices=[s.value for s in Storage],
                       help="folder: PNGs + label files (default); lmdb: train/ and val/ LMDBs for PaddleOCR's LMDBDataSet")
     engines = make.add_argument_group("engines")
     engines.add_argument("--engine", default="local", help="local (default), ray, or a plugin (sagemaker-processing)")
@@ -166,7 +166,8 @@ def _engine(args: argparse.Namespace) -> Engine:
     return local_engine(args.workers)
 
 
-def _build(args: argparse.Namespace) -> int:
+def _config(args: argparse.Namespace) -> GenConfig:
+    """The config build's options give: recipe, file and flags, the --dict target checked, --focus applied."""
     page = {"crops": True} if args.crops else None
     config = load_config(
         args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page,
@@ -181,6 +182,22 @@ def _build(args: argparse.Namespace) -> int:
         focused = focus(config, findings)
         print(describe_focus(config, focused, findings))
         config = focused
+    return config
+
+
+CONFIG_OPTIONS = ("config", "recipe", "count", "seed", "val_fraction", "task", "crops", "dict", "focus", "shard", "format")
+"""build's options that decide the bytes: `--resume --out DIR` with none of them takes them from DIR/build.json
+(where there is none, the defaults build, as with any --resume into a new folder)."""
+
+
+def _build(args: argparse.Namespace) -> int:
+    given = any(getattr(args, option) is not None for option in CONFIG_OPTIONS)
+    if args.resume and args.out and not given and (args.out / paths.STATE).is_file():
+        started = started_build(args.out)
+        config, storage, shard = started.config, started.storage, started.shard
+    else:
+        config, storage = _config(args), Storage(args.format or Storage.FOLDER.value)
+        shard = Shard.parse(args.shard) if args.shard else None
     out = args.out or DEFAULT_OUT / config.recipe
     mode = Mode.OVERWRITE if args.overwrite else Mode.RESUME if args.resume else Mode.NEW
     known = [*ENGINES, *args.launchers]
@@ -190,9 +207,8 @@ def _build(args: argparse.Namespace) -> int:
     if isinstance(launcher, ImportError):
         missing = launcher.name or str(launcher)
         raise EnvironmentProblem(f"--engine {args.engine} needs {missing}, which is not installed: pip install -e '.[train]'")
-    if launcher is not None and args.shard:
+    if launcher is not None and shard:
         raise ConfigError(f"--engine {args.engine} makes its own shards; leave out --shard")
-    storage, shard = Storage(args.format), Shard.parse(args.shard) if args.shard else None
     try:
         if launcher is not None:
             result = launcher(args, config, out, mode, storage)

@@ -1,6 +1,5 @@
 """Where things are in a thaigen dataset folder: file names, image paths, chunk records of a build in progress."""
 
-import json
 from pathlib import Path
 
 from thaigen.errors import DatasetError
@@ -45,24 +44,10 @@ def label_files(target: Path) -> tuple[Path, list[Path]]:
     files = [target / n for n in (TRAIN_LABELS, VAL_LABELS) if (target / n).is_file()]
     if not files and (target / STATE).is_file() and not (target / MANIFEST).is_file():
         raise DatasetError(f"{target} is an unfinished build ({STATE}, no labels yet): finish it with "
-                           f"`{resume_command(target)}` and the options it was started with (its config is in "
-                           f"{target / STATE})")
+                           f"`thaigen build --out {target} --resume` (its options are in {target / STATE})")
     if not files:
         raise DatasetError(f"no {TRAIN_LABELS} or {VAL_LABELS} in {target}")
     return target, files
-
-
-def resume_command(out: Path) -> str:
-    """The `thaigen build` command line that finishes the build started in `out`, less its config options:
-    the folder, --resume, and the storage format and shard its build.json names."""
-    try:
-        state = json.loads((out / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        state = {}
-    storage = f" --format {state['storage']}" if isinstance(state, dict) and "storage" in state else ""
-    shard = state.get("shard") if isinstance(state, dict) else None
-    part = f" --shard {shard[0]}/{shard[1]}" if isinstance(shard, list) and len(shard) == 2 else ""
-    return f"thaigen build --out {out} --resume{storage}{part}"
 
 
 CROPS = "crops"

@@ -107,6 +107,33 @@ def _drawing_format(out: Path) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class StartedBuild:
+    """What a folder's build.json says it was started with: enough to finish it with no options."""
+
+    config: GenConfig
+    storage: Storage
+    shard: Shard | None
+
+
+def started_build(out: Path) -> StartedBuild:
+    """The config, storage and shard of the build started in `out` (its build.json).
+
+    Raises:
+        DatasetError: `out`'s build.json cannot be read as one.
+    """
+    try:
+        state = json.loads((out / paths.STATE).read_text(encoding="utf-8"))
+        shard = state.get("shard")
+        return StartedBuild(
+            GenConfig.model_validate(state["config"]),
+            Storage(state.get("storage", Storage.FOLDER.value)),
+            Shard(*shard) if shard else None,
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DatasetError(f"cannot resume from {out / paths.STATE}: {str(exc).splitlines()[0]}") from None
+
+
 SHOWN_CHANGES = 4
 """At most this many differing keys named when a resume is refused."""
 
@@ -164,7 +191,7 @@ def prepare(out: Path, state: str, mode: Mode) -> bool:
             raise DatasetError(f"cannot resume into {out}: it is not a thaigen build ({paths.STATE} missing)")
         changes = state_changes((out / paths.STATE).read_text(encoding="utf-8"), state)
         raise DatasetError(f"cannot resume into {out}: it was started with a different config ({changes}); rerun "
-                           f"with the options it was started with, or --overwrite")
+                           f"with --resume and no config options (its build.json has them), or --overwrite")
     if occupied and mode is Mode.OVERWRITE:
         if not _is_thaigen_folder(out):
             raise DatasetError(f"refusing to overwrite {out}: it is not a thaigen dataset folder ({paths.STATE} missing)")
