@@ -11,10 +11,12 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
+from pythainlp.tokenize import word_tokenize
 
 from thaigen.config.schema import FontsConfig
 from thaigen.dataset import lmdb, paths
@@ -26,14 +28,25 @@ from thaigen.dataset.samples import read_records, records_by_image
 from thaigen.errors import DatasetError
 from thaigen.typeset.faces import pil_font
 from thaigen.typeset.fonts import FontInfo, load_pool
-from thaigen.typeset.runs import split_runs
+from thaigen.typeset.runs import clusters, split_runs
 
 SHEET_COLUMNS = 4
 CELL_WIDTH = 340
+"""px; a sample whose image is wider at IMAGE_HEIGHT spans as many columns as it needs (a whole row at most)."""
 IMAGE_HEIGHT = 48
+"""px; images are shown this high when their cell is wide enough."""
+MIN_IMAGE_HEIGHT = 32
+"""px; an image too wide for a whole row at IMAGE_HEIGHT is shrunk to this at most, and its row widens instead."""
+PADDING = 8
+"""px between a cell's edge and what it holds, left and right (6 above, 4 below and between its parts)."""
 LABEL_PX = 20
 LABEL_FONT = "NotoSansThai-Regular.ttf"
 """Shipped font the contact sheet's labels are drawn in (with the shipped fallbacks for Latin)."""
+LEADING_VOWELS = frozenset("เแโใไ")
+"""Thai vowels written before their consonant: a label line never ends on one."""
+
+Box = tuple[int, int, int, int]
+"""(left, top, right, bottom) px on the sheet, right and bottom exclusive."""
 
 
 @dataclass(frozen=True)
@@ -131,50 +144,193 @@ def read_entries(target: Path) -> list[Entry]:
     return entries
 
 
-def _label_fonts() -> tuple[FontInfo, tuple[FontInfo, ...]]:
-    pool = load_pool(FontsConfig())
-    primary = next((f for f in pool.thai if f.path.name == LABEL_FONT), pool.thai[0])
-    return primary, pool.fallbacks_for(primary)
+@dataclass(frozen=True)
+class LabelFonts:
+    """The fonts contact-sheet labels are drawn in: a Thai face and its fallbacks, at LABEL_PX."""
+
+    primary: FontInfo
+    fallbacks: tuple[FontInfo, ...]
+    ascent: int
+    """px above the baseline that any of them may reach."""
+    descent: int
+    """px below the baseline."""
+
+    @classmethod
+    def load(cls) -> LabelFonts:
+        """The shipped LABEL_FONT (or the first Thai font of the pool) and its fallbacks."""
+        pool = load_pool(FontsConfig())
+        primary = next((f for f in pool.thai if f.path.name == LABEL_FONT), pool.thai[0])
+        fallbacks = pool.fallbacks_for(primary)
+        metrics = [pil_font(str(f.path), LABEL_PX).getmetrics() for f in (primary, *fallbacks)]
+        return cls(primary, fallbacks, max(a for a, _ in metrics), max(d for _, d in metrics))
+
+    def runs(self, text: str) -> list[tuple[ImageFont.FreeTypeFont, str]]:
+        """`text` cut into runs, each with the font that draws it ('?' for characters none covers)."""
+        known = self.primary.codepoints.union(*(f.codepoints for f in self.fallbacks))
+        runs = split_runs("".join(ch if ch in known else "?" for ch in text), self.primary, self.fallbacks) or []
+        return [(pil_font(str(run.font.path), LABEL_PX), run.text) for run in runs]
 
 
-def _draw_label(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fonts: tuple[FontInfo, tuple[FontInfo, ...]]) -> None:
-    """Draw `text` shaped by raqm, run by run in fonts that cover it ('?' for characters none covers)."""
-    primary, fallbacks = fonts
-    known = primary.codepoints.union(*(f.codepoints for f in fallbacks))
-    runs = split_runs("".join(ch if ch in known else "?" for ch in text), primary, fallbacks) or []
-    x, y = xy
-    for run in runs:
-        font = pil_font(str(run.font.path), LABEL_PX)
-        draw.text((x, y), run.text, font=font, fill=(0, 0, 0), anchor="ls")
-        x += round(font.getlength(run.text))
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text on the sheet."""
+
+    text: str
+    origin: tuple[int, int]
+    """Left end of its baseline, px."""
+    ink: Box
+    """Where its glyphs draw (raqm's shaping, every run in its own font); (x, y, x, y) when it draws nothing."""
 
 
-def contact_sheet(entries: Sequence[Entry], count: int, seed: int, out: Path) -> None:
-    """A grid of `count` random samples (seeded), each image above its label."""
+@dataclass(frozen=True)
+class Cell:
+    """One sample on the contact sheet: its image above its label (wrapped within the cell) and its tags."""
+
+    box: Box
+    image: Box
+    label: tuple[TextLine, ...]
+    tags: TextLine
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where everything on the contact sheet goes, as data (the drawing only follows it)."""
+
+    size: tuple[int, int]
+    cells: tuple[Cell, ...]
+
+
+def _ink(runs: Sequence[tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, str]], origin: tuple[int, int]) -> Box:
+    """The box the runs' glyphs cover when drawn one after another from `origin` (baseline left)."""
+    x, y = origin
+    boxes = []
+    for font, text in runs:
+        left, top, right, bottom = font.getbbox(text, anchor="ls")
+        if right > left:
+            boxes.append((x + int(left), y + int(top), x + int(right), y + int(bottom)))
+        x += round(font.getlength(text))
+    if not boxes:
+        return (x, y, x, y)
+    return min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
+
+
+def _breakable(text: str) -> list[str]:
+    """`text` as units a line may break between: grapheme clusters, a leading vowel kept with what follows."""
+    units: list[str] = []
+    for cluster in clusters(text):
+        if units and units[-1][-1] in LEADING_VOWELS:
+            units[-1] += cluster
+        else:
+            units.append(cluster)
+    return units
+
+
+def _fitting(units: Sequence[str], width: int, fonts: LabelFonts) -> int:
+    """How many of `units` (at least one) draw within `width` px on one line."""
+    low, high = 1, len(units)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _ink(fonts.runs("".join(units[:middle]).rstrip()), (0, 0))[2] <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def wrap_label(text: str, width: int, fonts: LabelFonts) -> list[str]:
+    """`text` in lines whose ink ends within `width` px, broken where Thai breaks a line (a word boundary by
+    pythainlp's newmm, or a space), else between grapheme clusters (never inside one, nor after a leading vowel)
+    when a word is wider than the line; a line holds at least one cluster. Spaces at a break are dropped."""
+    units = _breakable(text)
+    starts = list(accumulate((len(u) for u in units), initial=0))
+    words = set(accumulate(len(w) for w in word_tokenize(text, engine="newmm", keep_whitespace=True)))
+    lines: list[str] = []
+    first = 0
+    while first < len(units):
+        end = first + _fitting(units[first:], width, fonts)
+        end = next((n for n in range(end, first, -1) if starts[n] in words), end) if end < len(units) else end
+        lines.append("".join(units[first:end]).strip())
+        first = end
+    return [line for line in lines if line] or [""]
+
+
+def _tags(entry: Entry) -> str:
+    return " · ".join(str(entry.meta[k]) for k in ("preset", "background") if k in entry.meta)
+
+
+def layout_sheet(samples: Sequence[tuple[Entry, tuple[int, int]]], fonts: LabelFonts) -> SheetLayout:
+    """Place each (entry, image size) in reading order on a grid of SHEET_COLUMNS columns.
+
+    An image is shown IMAGE_HEIGHT px high and its cell spans the columns it needs; one too wide for a whole row
+    is shrunk, never below MIN_IMAGE_HEIGHT, and its row (and the sheet) widens to hold it. Labels wrap within
+    their cell; each row is as high as its tallest cell.
+    """
+    grid = SHEET_COLUMNS * CELL_WIDTH
+    tag_font = ImageFont.load_default()
+    line_pitch = fonts.ascent + fonts.descent + 2
+    placed: list[list[tuple[int, int, tuple[int, int], Entry]]] = [[]]  # per row: (x, cell width, picture size, entry)
+    column = 0
+    for entry, (width, height) in samples:
+        shown = width * IMAGE_HEIGHT / height
+        span = min(SHEET_COLUMNS, -(-(round(shown) + 2 * PADDING) // CELL_WIDTH))
+        if column + span > SHEET_COLUMNS:
+            placed.append([])
+            column = 0
+        scale = max(MIN_IMAGE_HEIGHT / height, min(IMAGE_HEIGHT / height, (span * CELL_WIDTH - 2 * PADDING) / width))
+        picture = (max(1, round(width * scale)), max(1, round(height * scale)))
+        cell_width = max(span * CELL_WIDTH, picture[0] + 2 * PADDING)
+        placed[-1].append((column * CELL_WIDTH, cell_width, picture, entry))
+        column += span
+    cells: list[Cell] = []
+    top = 0
+    for row in filter(None, placed):
+        drawn = []
+        for x, cell_width, picture, entry in row:
+            image = (x + PADDING, top + 6, x + PADDING + picture[0], top + 6 + picture[1])
+            baseline = image[3] + 4 + fonts.ascent
+            label = []
+            for text in wrap_label(entry.label, cell_width - 2 * PADDING, fonts):
+                origin = (x + PADDING, baseline)
+                label.append(TextLine(text, origin, _ink(fonts.runs(text), origin)))
+                baseline += line_pitch
+            tags_origin = (x + PADDING, baseline - fonts.ascent + 12)
+            tags = TextLine(_tags(entry), tags_origin, _ink([(tag_font, _tags(entry))], tags_origin))
+            drawn.append((x, cell_width, image, tuple(label), tags))
+        bottom = max(max(tags.origin[1] + 4, tags.ink[3]) for *_, tags in drawn) + 6
+        cells.extend(Cell((x, top, x + w, bottom), image, label, tags) for x, w, image, label, tags in drawn)
+        top = bottom
+    return SheetLayout((max([grid, *(c.box[2] for c in cells)]), top), tuple(cells))
+
+
+def contact_sheet(entries: Sequence[Entry], count: int, seed: int, out: Path) -> SheetLayout:
+    """A sheet of `count` random samples (seeded), each image above its label; returns its layout."""
     rng = np.random.default_rng(seed)
     chosen = [entries[int(i)] for i in sorted(rng.choice(len(entries), size=min(count, len(entries)), replace=False))]
-    fonts = _label_fonts()
-    cell_height = IMAGE_HEIGHT + 2 * LABEL_PX + 16
-    rows = -(-len(chosen) // SHEET_COLUMNS)
-    sheet = Image.new("RGB", (SHEET_COLUMNS * CELL_WIDTH, rows * cell_height), (255, 255, 255))
-    draw = ImageDraw.Draw(sheet)
-    for n, entry in enumerate(chosen):
-        left, top = (n % SHEET_COLUMNS) * CELL_WIDTH + 8, (n // SHEET_COLUMNS) * cell_height + 6
+    pictures = []
+    for entry in chosen:
         try:
             with entry.open() as image:
-                picture = image.convert("RGB")
+                pictures.append(image.convert("RGB"))
         except (OSError, DatasetError):
-            picture = Image.new("RGB", (IMAGE_HEIGHT, IMAGE_HEIGHT), (255, 0, 0))
-        scale = min(IMAGE_HEIGHT / picture.height, (CELL_WIDTH - 16) / picture.width)
-        picture = picture.resize((max(1, round(picture.width * scale)), max(1, round(picture.height * scale))))
-        sheet.paste(picture, (left, top))
-        draw.rectangle((left - 1, top - 1, left + picture.width, top + picture.height), outline=(200, 200, 200))
-        _draw_label(draw, (left, top + IMAGE_HEIGHT + LABEL_PX + 2), entry.label, fonts)
-        tags = " · ".join(str(entry.meta[k]) for k in ("preset", "background") if k in entry.meta)
-        draw.text((left, top + IMAGE_HEIGHT + 2 * LABEL_PX + 6), tags, fill=(120, 120, 120), anchor="ls")
+            pictures.append(Image.new("RGB", (IMAGE_HEIGHT, IMAGE_HEIGHT), (255, 0, 0)))
+    fonts = LabelFonts.load()
+    layout = layout_sheet([(e, p.size) for e, p in zip(chosen, pictures)], fonts)
+    sheet = Image.new("RGB", layout.size, (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for cell, picture in zip(layout.cells, pictures):
+        left, top, right, bottom = cell.image
+        sheet.paste(picture.resize((right - left, bottom - top)), (left, top))
+        draw.rectangle((left - 1, top - 1, right, bottom), outline=(200, 200, 200))
+        for line in cell.label:
+            x, y = line.origin
+            for font, text in fonts.runs(line.text):
+                draw.text((x, y), text, font=font, fill=(0, 0, 0), anchor="ls")
+                x += round(font.getlength(text))
+        draw.text(cell.tags.origin, cell.tags.text, font=ImageFont.load_default(), fill=(120, 120, 120), anchor="ls")
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG")
     atomic_bytes(out, buffer.getvalue())
+    return layout
 
 
 def _counts(entries: Iterable[Entry], key: str) -> Counter[str]:
@@ -252,7 +408,7 @@ def write_report(
     )
     summary = (
         f"<p>{len(entries)} labelled images in {html.escape(str(target))}; dictionary {html.escape(str(dict_file))}"
-        f" ({len(dictionary)} characters)</p><img src='{sheet.name}' alt='contact sheet'>"
+        f" ({len(dictionary)} characters)</p><div class=sheet><img src='{sheet.name}' alt='contact sheet'></div>"
     )
     flags = (
         f"<h2>Characters with fewer than {min_char_count} occurrences ({len(rare)} of {len(dictionary)})</h2>"
@@ -276,7 +432,7 @@ def write_report(
         handle.write(
             "<!doctype html><meta charset=utf-8><title>thaigen report</title><style>"
             "body{font-family:'Noto Sans Thai',sans-serif;margin:2em}td{padding:1px 8px}td.n{text-align:right}"
-            ".bar{background:#4a7;height:12px}.flag{color:#b00;font-size:1.3em}img{max-width:100%}</style>"
+            ".bar{background:#4a7;height:12px}.flag{color:#b00;font-size:1.3em}.sheet{overflow-x:auto}</style>"
             f"<h1>Dataset report</h1>{''.join(sections)}\n"
         )
     return Report(page, sheet, len(entries), rare)
