@@ -171,6 +171,14 @@ def lmdb_splits(target: Path) -> list[Path] | None:
     return [target / split for split in SPLITS if is_lmdb(target / split)]
 
 
+def lmdb_root(target: Path) -> Path | None:
+    """The dataset folder (dict.txt, manifest.json) of an LMDB set or of one of its LMDBs (None: neither)."""
+    splits = lmdb_splits(target)
+    if splits is None:
+        return None
+    return target.parent if splits == [target] else target
+
+
 def read_lmdb_set(target: Path) -> Iterator[LmdbSample]:
     """Every sample of an LMDB set (DIR/train then DIR/val) or of one LMDB, in key order: the one reader of them.
 

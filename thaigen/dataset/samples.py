@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,3 +51,22 @@ def records_by_image(root: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
     return {image_relpath(int(record["index"])): record for record in read_records(path)}
+
+
+def records_by_lmdb_sample(root: Path) -> dict[tuple[str, int], dict[str, Any]]:
+    """(split, 1-based LMDB sample number) -> its record, from `root`/samples.jsonl ({} when absent): an LMDB set
+    numbers each split's samples in index order, as samples.jsonl lists them.
+
+    Raises:
+        DatasetError: the file is malformed.
+    """
+    path = root / SAMPLES
+    if not path.is_file():
+        return {}
+    numbers: Counter[str] = Counter()
+    records = {}
+    for record in read_records(path):
+        split = str(record["split"])
+        numbers[split] += 1
+        records[(split, numbers[split])] = record
+    return records

@@ -277,9 +277,8 @@ def lint_dataset(
         DatasetError: the target, its label files or its dictionary are missing.
         EnvironmentProblem: an LMDB set, without the lmdb package.
     """
-    splits = lmdb.lmdb_splits(target)
-    if splits is not None:
-        root = target.parent if splits == [target] else target
+    root = lmdb.lmdb_root(target)
+    if root is not None:
         return list(lint_lmdb(target, rules_for(root, max_text_length, time_steps, dict_path)))
     folder, files = paths.label_files(target)
     if is_det_set(files):

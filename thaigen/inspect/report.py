@@ -24,7 +24,7 @@ from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import read_dictionary
 from thaigen.dataset.labels import read_label_lines
 from thaigen.dataset.manifest import read_manifest
-from thaigen.dataset.samples import read_records, records_by_image
+from thaigen.dataset.samples import records_by_image, records_by_lmdb_sample
 from thaigen.errors import DatasetError
 from thaigen.typeset.faces import pil_font
 from thaigen.typeset.fonts import FontInfo, load_pool
@@ -97,12 +97,7 @@ def _png_size(png: bytes) -> tuple[int, int] | None:
 def read_lmdb_entries(target: Path, root: Path) -> list[Entry]:
     """Every sample of an LMDB set (or one LMDB) under `root`, with samples.jsonl's records when present (the
     n-th record of a split is its sample n)."""
-    records: dict[tuple[str, int], dict[str, object]] = {}
-    if (root / paths.SAMPLES).is_file():
-        numbers: Counter[str] = Counter()
-        for record in read_records(root / paths.SAMPLES):
-            numbers[str(record["split"])] += 1
-            records[(str(record["split"]), numbers[str(record["split"])])] = record
+    records = records_by_lmdb_sample(root)
     entries = [
         Entry(s.folder, s.label, s.split, records.get((s.split, s.number), {}), s.number, _png_size(s.png))
         for s in lmdb.read_lmdb_set(target)
@@ -119,11 +114,7 @@ def dataset_root(target: Path) -> Path:
     Raises:
         DatasetError: no dataset at `target`.
     """
-    if lmdb.lmdb_splits(target) == [target]:
-        return target.parent
-    if lmdb.is_lmdb_set(target):
-        return target
-    return paths.label_files(target)[0]
+    return lmdb.lmdb_root(target) or paths.label_files(target)[0]
 
 
 def read_entries(target: Path) -> list[Entry]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.labels import read_labels
-from thaigen.dataset.samples import read_records, records_by_image
+from thaigen.dataset.samples import records_by_image, records_by_lmdb_sample
 from thaigen.errors import ConfigError, DatasetError
 from trainers.evaluation.metrics import LineScore, Summary, confusions, score_line, summarize
 from trainers.inference import image as inference_image
@@ -140,11 +140,10 @@ def lmdb_lines(folder: Path) -> list[LabelledLine]:
 
 def _split_records(root: Path, split: str, labels: Sequence[str]) -> Sequence[dict[str, Any] | None]:
     """The samples.jsonl records of `split` in `root`, one per label, when they describe exactly these labels."""
-    path = root / paths.SAMPLES
-    if split in lmdb.SPLITS and path.is_file():
-        records = [r for r in read_records(path) if r.get("split") == split]
-        if [str(r.get("label")) for r in records] == list(labels):
-            return records
+    by_sample = records_by_lmdb_sample(root) if split in lmdb.SPLITS else {}
+    records = [record for (of, _), record in by_sample.items() if of == split]  # numbered in this order
+    if [str(r.get("label")) for r in records] == list(labels):
+        return records
     return [None] * len(labels)
 
 
