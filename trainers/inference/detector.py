@@ -19,11 +19,10 @@ from typing import Any
 
 import cv2
 import numpy as np
-import yaml
 
 from thaigen.errors import ConfigError
 from trainers.inference.db import DEFAULT_DB, DBParams, Detection, boxes_from_map, finish
-from trainers.inference.folder import CONFIG_FILE, DETECTOR_POSTPROCESS, model_formats, postprocess_name
+from trainers.inference.folder import DETECTOR_POSTPROCESS, model_formats, postprocess_name, read_inference_yml
 from trainers.inference.image import Image
 from trainers.inference.reading_order import reading_order
 from trainers.inference.recognizer import DEFAULT_THREADS, Backend, Runtime, choose_format, open_model, run_blank
@@ -99,24 +98,6 @@ def read_settings(config: Mapping[str, Any], path: Path) -> DetectorSettings:
     return DetectorSettings()
 
 
-def read_config(folder: Path) -> Mapping[str, Any]:
-    """The folder's inference.yml, empty when there is none.
-
-    Raises:
-        ConfigError: it is not readable YAML or not a mapping.
-    """
-    path = folder / CONFIG_FILE
-    if not path.is_file():
-        return {}
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not readable YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(config, Mapping):
-        raise ConfigError(f"{path} is not a mapping")
-    return config
-
-
 def probe_map(backend: Backend, path: Path) -> tuple[tuple[int, ...], str | None]:
     """The output shape for a blank 32 x 32 page, and what is wrong with it: it must be a 1 x 1 x 32 x 32 map.
 
@@ -163,7 +144,7 @@ class Detector:
         """
         if not path.is_dir():
             raise ConfigError(f"model folder not found: {path}")
-        settings = replace(read_settings(read_config(path), path), db=db)
+        settings = replace(read_settings(read_inference_yml(path), path), db=db)
         if limit_side_len is not None:
             settings = replace(settings, limit_side_len=limit_side_len)
         model_format = choose_format(path, model_formats(path)[0], runtime)

@@ -10,7 +10,7 @@ from typing import Any
 
 from thaigen.errors import ConfigError, EnvironmentProblem
 from trainers.inference.db import DBParams
-from trainers.inference.detector import DetectorSettings, probe_map, read_config, read_settings
+from trainers.inference.detector import DetectorSettings, probe_map, read_settings
 from trainers.inference.folder import (
     CONFIG_FILE,
     PADDLEOCR3_OPS,
@@ -21,6 +21,7 @@ from trainers.inference.folder import (
     model_formats,
     postprocess_name,
     read_folder,
+    read_inference_yml,
     transform_ops,
 )
 from trainers.inference.recognizer import ModelLoadError, open_backend, open_model, output_problem, probe
@@ -216,7 +217,7 @@ def diagnose_detector(path: Path) -> DetectorDiagnosis:
         ConfigError: its inference.yml is not readable.
     """
     formats, problems = model_formats(path)
-    config = read_config(path)
+    config = read_inference_yml(path)
     if config and not (config.get("Global") or {}).get("model_name"):
         problems.append("inference.yml has no Global.model_name: paddleocr 3.x then tries to download a model")
     try:

@@ -116,21 +116,36 @@ def postprocess_name(config: Mapping[str, Any]) -> str | None:
     return None if name is None else str(name)
 
 
-def _read_config(path: Path) -> tuple[Mapping[str, Any], str | None]:
-    """inference.yml (empty when absent or unreadable) and what is wrong with it."""
+def read_inference_yml(folder: Path) -> Mapping[str, Any]:
+    """The folder's inference.yml, empty when there is none (the one reader of it, recognizers and detectors alike).
+
+    Raises:
+        ConfigError: it is not readable YAML or not a mapping (the message names the file).
+    """
+    path = folder / CONFIG_FILE
     if not path.is_file():
+        return {}
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not readable YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"{path} is not a mapping")
+    return config
+
+
+def _read_config(folder: Path) -> tuple[Mapping[str, Any], str | None]:
+    """inference.yml (empty when absent or unreadable) and what is wrong with it."""
+    if not (folder / CONFIG_FILE).is_file():
         shape = f"{DEFAULT_SHAPE.channels}x{DEFAULT_SHAPE.height}x{DEFAULT_SHAPE.width}"
         return (
             {},
             f"no {CONFIG_FILE} (a PaddleOCR 2.8 or older export): input assumed {shape}, dictionary needed (--dict)",
         )
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return {}, f"{CONFIG_FILE} is not readable YAML: {str(exc).splitlines()[0]}"
-    if not isinstance(config, Mapping):
-        return {}, f"{CONFIG_FILE} is not a mapping"
-    return config, None
+        return read_inference_yml(folder), None
+    except ConfigError as problem:
+        return {}, str(problem).removeprefix(f"{folder}/")
 
 
 def transform_ops(config: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -186,7 +201,7 @@ def read_folder(path: Path, dict_path: Path | None = None) -> ModelFolder:
     if not path.is_dir():
         raise ConfigError(f"model folder not found: {path}")
     formats, problems = model_formats(path)
-    config, config_problem = _read_config(path / CONFIG_FILE)
+    config, config_problem = _read_config(path)
     postprocess = postprocess_name(config)
     if postprocess in DETECTOR_POSTPROCESS:
         raise NotARecognizer(f"{path} is a text detector ({postprocess}), not a recognizer: pass it as --det")
