@@ -10,11 +10,16 @@ drawn by pango-view (Pango + HarfBuzz + Cairo) and by headless Chromium (Skia + 
 thaigen does not ship (Debian's fonts-arundina, fonts-tlwg-mono/typo/typewriter), at 14-40 px, cut at
 the ink with a 2-8 px margin. It is built once into bench/out/meter/eval/ (or --out) and reused.
 
+A fifth category, scanned_docs, is scored from its own folder (eval-scanned/): long prose lines (10-90 code
+points, most 40-85) in the same faces, typeset by pango-view into PDF, printed and scanned at 200/300 dpi by
+ghostscript and ImageMagick, most saved as 1-bit (bench/scanned.py); scored at their own width, never squeezed.
+--rescore scores models a run already trained (NAME/model-SEED) on both sets again, without building or training.
+
 The recognizer is tests/tiny_model.py's CTC network (4 conv blocks + BiLSTM, CPU), trained for a fixed
 number of steps per seed, so two builds are compared on equal terms; the seed spread (half the range
 over --seeds) says what a difference must beat. Per seed it prints line accuracy and CER overall and per
 category, and writes each score report (thaigen score's report.json, the input of `build --focus`)
-under bench/out/meter/NAME/. Needs `bash scripts/setup.sh meter` (pango-view, Chromium, the fonts).
+under bench/out/meter/NAME/. Needs `bash scripts/setup.sh test` (pango-view, Chromium, ghostscript, ImageMagick, the fonts).
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ from thaigen.text.thai import is_valid_thai
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import tiny_model  # the tests' small recognizer: one network for tests, demos and the meter
 
+sys.path.insert(0, str(Path(__file__).parent))
+import scanned  # the scanned-documents lines, printed and scanned outside thaigen
+
 OUT = Path(__file__).parent / "out" / "meter"
 FONTS = ("Arundina Sans", "Arundina Serif", "Tlwg Typo", "Tlwg Typewriter")
 """Not Tlwg Mono: Pango and Chromium both drop or misplace its marks (ร์ draws as ร), so its image would not show its label."""
@@ -52,6 +60,8 @@ MAX_CODE_POINTS = 25
 LATIN = ("COVID-19", "5G", "USB-C", "iPhone", "LINE", "Grab", "Shopee", "km", "kg", "Wi-Fi", "PDF", "No.", "ID",
          "SMS", "QR", "Android", "Bangkok", "Express", "Plus", "Pro", "mg", "ml", "cm", "Email", "Online", "VAT")  # fmt: skip
 CATEGORIES = ("thai_words", "thai_long", "mixed", "digits")
+SCANNED = "scanned_docs"
+"""The category of eval-scanned/: long prose lines printed and scanned outside thaigen (bench/scanned.py)."""
 
 
 def _titles() -> tuple[str, ...]:
@@ -172,8 +182,37 @@ def build_eval(count: int, root: Path) -> Path:
     return evals
 
 
-def run_seed(config: thaigen.GenConfig, seed: int, steps: int, batch: int, out: Path, evals: Path) -> dict[str, object]:
-    """Build the config with `seed`, train the tiny recognizer `steps` steps, score it on the eval set."""
+def build_scanned(count: int, root: Path) -> Path:
+    """Print and scan the scanned-documents lines into `root`/eval-scanned (once; reused while count and fonts match)."""
+    evals = root / "eval-scanned"
+    marker = evals / "eval.json"
+    wanted = {"count": count, "fonts": list(FONTS), "prose": scanned.PROSE.name}
+    if marker.is_file() and json.loads(marker.read_text()) == wanted:
+        return evals
+    shutil.rmtree(evals, ignore_errors=True)
+    evals.mkdir(parents=True)
+    rng = np.random.default_rng(11)
+    with (tempfile.TemporaryDirectory() as scratch, atomic_text(evals / "val.txt") as val,
+          atomic_text(evals / "samples.jsonl") as records):  # fmt: skip
+        for i, text in enumerate(scanned.prose_lines(count, rng)):
+            font = FONTS[i % len(FONTS)]
+            image = None
+            while image is None:  # a scan that lost its text is drawn again with another plan
+                plan = scanned.plan(rng)
+                image = scanned.scan_line(text, font, plan, Path(scratch), rng)
+            relative = paths.image_relpath(i)
+            (evals / relative).parent.mkdir(parents=True, exist_ok=True)
+            _cut(image, rng).convert("L").save(evals / relative)
+            val.write(labels.format_line(relative, text))
+            records.write(samples.format_record(
+                {"index": i, "label": text, "category": SCANNED, "font": font, "renderer": "pango-pdf",
+                 "scan": scanned.record(plan)}))  # fmt: skip
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    return evals
+
+
+def train_seed(config: thaigen.GenConfig, seed: int, steps: int, batch: int, out: Path) -> tuple[Path, dict[str, float]]:
+    """Build the config with `seed` and train the tiny recognizer `steps` steps; its exported folder and timings."""
     data = out / f"data-{seed}"
     config = config.model_copy(update={"seed": seed})
     started = time.perf_counter()
@@ -183,19 +222,24 @@ def run_seed(config: thaigen.GenConfig, seed: int, steps: int, batch: int, out: 
     model = tiny_model.train(training, steps, batch, seed)
     trained = time.perf_counter()
     folder = tiny_model.export(model, training.characters, out / f"model-{seed}", legacy=False)
-    scores = out / f"score-{seed}"
-    thaigen_main(["score", str(folder), str(evals), "--out", str(scores)])
-    report = json.loads((scores / "report.json").read_text(encoding="utf-8"))
-    engine = report["engines"][0]
     shutil.rmtree(data)
-    return {
-        "seed": seed,
-        "build_s": round(built - started, 1),
-        "train_s": round(trained - built, 1),
-        "overall": {"accuracy": engine["summary"]["line_accuracy"], "cer": engine["summary"]["cer"]},
-        "by_category": {c: {"accuracy": v["line_accuracy"], "cer": v["cer"]} for c, v in engine["by_category"].items()},
-        "report": str(scores / "report.json"),
-    }
+    return folder, {"build_s": round(built - started, 1), "train_s": round(trained - built, 1)}
+
+
+def score_seed(folder: Path, seed: int, out: Path, eval_sets: Sequence[Path]) -> dict[str, object]:
+    """Score one trained model on each eval set: line accuracy and CER overall (the first set) and per category."""
+    by_category: dict[str, dict[str, float]] = {}
+    overall: dict[str, float] = {}
+    reports = []
+    for n, evals in enumerate(eval_sets):
+        scores = out / (f"score-{seed}" if n == 0 else f"score-{seed}-{evals.name}")
+        thaigen_main(["score", str(folder), str(evals), "--out", str(scores)])
+        engine = json.loads((scores / "report.json").read_text(encoding="utf-8"))["engines"][0]
+        if n == 0:
+            overall = {"accuracy": engine["summary"]["line_accuracy"], "cer": engine["summary"]["cer"]}
+        by_category |= {c: {"accuracy": v["line_accuracy"], "cer": v["cer"]} for c, v in engine["by_category"].items()}
+        reports.append(str(scores / "report.json"))
+    return {"seed": seed, "overall": overall, "by_category": by_category, "report": reports[0], "reports": reports}
 
 
 def _spread(values: Sequence[float]) -> str:
@@ -212,6 +256,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--eval-count", type=int, default=800)
+    parser.add_argument("--scanned-count", type=int, default=200, help="scanned-documents lines (eval-scanned/)")
+    parser.add_argument("--rescore", action="store_true", help="score NAME's trained models again; no build, no training")
     parser.add_argument("--focus", type=Path, help="a score report.json: meter the config as build --focus re-weights it")
     parser.add_argument("--name", default=None, help="output folder name (default: the config's stem or recipe)")
     parser.add_argument("--out", type=Path, default=OUT, help="where the eval set and runs go (default bench/out/meter)")
@@ -222,15 +268,24 @@ def main() -> None:
     name = args.name or (args.config.stem if args.config else config.recipe)
     out = args.out / name
     out.mkdir(parents=True, exist_ok=True)
-    evals = build_eval(args.eval_count, args.out)
-    runs = [run_seed(config, seed, args.steps, args.batch, out, evals) for seed in args.seeds]
+    eval_sets = (build_eval(args.eval_count, args.out), build_scanned(args.scanned_count, args.out))
+    if args.rescore:
+        previous = json.loads((out / "meter.json").read_text(encoding="utf-8"))
+        timings = {r["seed"]: {k: r[k] for k in ("build_s", "train_s")} for r in previous["runs"]}
+        args.count, args.steps, args.batch = previous["count"], previous["steps"], previous["batch"]
+        runs = [timings[seed] | score_seed(out / f"model-{seed}", seed, out, eval_sets) for seed in args.seeds]
+    else:
+        runs = []
+        for seed in args.seeds:
+            folder, timing = train_seed(config, seed, args.steps, args.batch, out)
+            runs.append(timing | score_seed(folder, seed, out, eval_sets))
     (out / "meter.json").write_text(json.dumps({"name": name, "count": args.count, "steps": args.steps,
                                                 "batch": args.batch, "runs": runs}, indent=1), encoding="utf-8")  # fmt: skip
     print(f"meter {name}: {args.count} lines, {args.steps} steps x {args.batch}, seeds {args.seeds}"
           f" (train {np.mean([r['train_s'] for r in runs]):.0f} s per seed)")  # fmt: skip
     print(f"  {'overall':12s} accuracy {_spread([r['overall']['accuracy'] for r in runs])}"
           f"   CER {_spread([r['overall']['cer'] for r in runs])}")  # fmt: skip
-    for category in CATEGORIES:
+    for category in (*CATEGORIES, SCANNED):
         accuracy = [r["by_category"][category]["accuracy"] for r in runs]
         cer = [r["by_category"][category]["cer"] for r in runs]
         print(f"  {category:12s} accuracy {_spread(accuracy)}   CER {_spread(cer)}")

@@ -5,7 +5,7 @@
 #   bash scripts/setup.sh          the generator only
 #   bash scripts/setup.sh train    + trainers (PaddlePaddle CPU, paddle2onnx, onnxruntime, boto3)
 #   bash scripts/setup.sh test     + trainers + test tools (pytest, moto server, HarfBuzz reference, Pango,
-#                                  Chromium and non-shipped Thai fonts for bench/meter.py)
+#                                  Chromium, ghostscript, ImageMagick and non-shipped Thai fonts for bench/meter.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-}"
@@ -13,8 +13,9 @@ packages=(libfribidi0)
 case "$mode" in
     train) packages+=(tesseract-ocr tesseract-ocr-tha); extras="[train]" ;;
     # test: + the data-quality meter's other renderers and fonts thaigen does not ship (bench/meter.py)
-    test) packages+=(tesseract-ocr tesseract-ocr-tha pango1.0-tools git chromium-headless-shell fonts-arundina
-                     fonts-tlwg-typo-ttf fonts-tlwg-typewriter-ttf); extras="[train,test]" ;;
+    # (ghostscript and ImageMagick print and scan the meter's scanned-documents lines: bench/scanned.py)
+    test) packages+=(tesseract-ocr tesseract-ocr-tha pango1.0-tools git chromium-headless-shell ghostscript imagemagick
+                     fonts-arundina fonts-tlwg-typo-ttf fonts-tlwg-typewriter-ttf); extras="[train,test]" ;;
     "") extras="" ;;
     *) echo "usage: bash scripts/setup.sh [train|test]" >&2; exit 2 ;;
 esac
