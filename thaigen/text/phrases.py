@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from thaigen.text.addresses import Place, draw_place
 from thaigen.text.lexicon import words_by_tag
 from thaigen.text.sources import (
-    BANGKOK,
     CorpusError,
     address,
     amount,
@@ -27,8 +27,6 @@ from thaigen.text.sources import (
     mobile,
     name,
     national_id,
-    postcode,
-    province_names,
     randint,
     time,
     to_thai_digits,
@@ -120,6 +118,20 @@ def _hm(rng: np.random.Generator) -> str:
     return f"{randint(rng, 0, 23):02d}:{randint(rng, 0, 59):02d}"
 
 
+PLACE_SLOTS: dict[str, Callable[[Place, np.random.Generator], str]] = {
+    "district": lambda place, rng: place.district,
+    "postcode": lambda place, rng: choice(rng, place.postcodes),
+    "province": lambda place, rng: place.province,
+}
+"""Slot name -> filler from a place: a fill draws one place for all of its template's place slots, so its
+district, province and postcode belong together."""
+
+
+def _on_its_own(slot: str) -> Callable[[np.random.Generator], str]:
+    """A place slot's filler from a place of its own."""
+    return lambda rng: PLACE_SLOTS[slot](draw_place(rng), rng)
+
+
 SLOTS: dict[str, Callable[[np.random.Generator], str]] = {
     "account": lambda rng: f"{digits(rng, 3)}-{digits(rng, 1)}-{digits(rng, 5)}-{digits(rng, 1)}",
     "address": address,
@@ -137,7 +149,6 @@ SLOTS: dict[str, Callable[[np.random.Generator], str]] = {
     "days": lambda rng: str(choice(rng, (1, 3, 7, 15, 30))),
     "digits2": lambda rng: digits(rng, 2),
     "digits4": lambda rng: digits(rng, 4),
-    "district": lambda rng: choice(rng, corpus("districts.txt")),
     "dmy": _dmy,
     "doc_no": lambda rng: f"{letters(rng, 2)}{randint(rng, 2560, 2569) % 100}{digits(rng, 6)}",
     "email": lambda rng: (
@@ -166,10 +177,8 @@ SLOTS: dict[str, Callable[[np.random.Generator], str]] = {
     "percent": lambda rng: str(choice(rng, (3, 5, 7, 10, 15, 20, 25, 30, 50, 70))),
     "phone_plain": mobile,
     "pos_no": lambda rng: f"POS{digits(rng, 2)}",
-    "postcode": lambda rng: postcode(rng, rng.random() < 0.3),
     "product": lambda rng: words_by_tag()["NOUN"].draw(rng) + words_by_tag()["ADJ"].draw(rng),
     "promo": lambda rng: letters(rng, randint(rng, 3, 6)) + digits(rng, 2),
-    "province": lambda rng: BANGKOK if rng.random() < 0.2 else choice(rng, province_names()),
     "qty": lambda rng: str(randint(rng, 1, 24)),
     "ref": lambda rng: letters(rng, 4) + digits(rng, 8),
     "relation": lambda rng: choice(rng, _RELATIONS),
@@ -185,8 +194,9 @@ SLOTS: dict[str, Callable[[np.random.Generator], str]] = {
     "verb": _word("VERB"),
     "version": lambda rng: f"{randint(rng, 1, 9)}.{randint(rng, 0, 20)}.{randint(rng, 0, 9)}",
     "watts": lambda rng: str(choice(rng, (10, 18, 20, 25, 33, 45, 65, 120))),
+    **{slot: _on_its_own(slot) for slot in PLACE_SLOTS},
 }
-"""Slot name -> filler."""
+"""Slot name -> filler (a place slot's from a place of its own; :func:`fill` gives a template's one place)."""
 
 
 @functools.cache
@@ -211,8 +221,15 @@ def templates() -> tuple[tuple[str, str], ...]:
 
 
 def fill(template: str, rng: np.random.Generator) -> str:
-    """`template` with each slot replaced by a fresh draw of its filler."""
-    return " ".join(SLOT.sub(lambda m: SLOTS[m.group(1)](rng), template).split())
+    """`template` with each slot replaced by a fresh draw of its filler, the place slots (PLACE_SLOTS) all
+    from one place drawn first."""
+    place = draw_place(rng) if PLACE_SLOTS.keys() & set(SLOT.findall(template)) else None
+
+    def draw(match: re.Match[str]) -> str:
+        slot = match.group(1)
+        return SLOTS[slot](rng) if place is None or slot not in PLACE_SLOTS else PLACE_SLOTS[slot](place, rng)
+
+    return " ".join(SLOT.sub(draw, template).split())
 
 
 def phrase(rng: np.random.Generator, budget: int, mixed: bool = False) -> str:

@@ -20,7 +20,6 @@ from typing import TypeVar
 
 import numpy as np
 from pythainlp.corpus import (
-    provinces,
     thai_family_names,
     thai_female_names,
     thai_male_names,
@@ -29,12 +28,11 @@ from pythainlp.corpus import (
 
 from thaigen.errors import ConfigError, ThaigenError
 from thaigen.resources import data_dir
+from thaigen.text.addresses import draw_place
 from thaigen.text.thai import THAI_LETTERS, is_valid_thai
 
 T = TypeVar("T")
 MAX_TRIES: int = 100
-BANGKOK: str = "กรุงเทพมหานคร"
-BANGKOK_SHARE: float = 0.3  # Bangkok is over-represented in real documents
 _THAI_DIGITS: dict[int, int] = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
@@ -191,12 +189,6 @@ def family_names() -> tuple[str, ...]:
     return _pure_thai(thai_family_names())
 
 
-@functools.cache
-def province_names() -> tuple[str, ...]:
-    """The 77 Thai provinces (Bangkok included) from pythainlp."""
-    return _pure_thai(str(name) for name in provinces())
-
-
 # ---------------------------------------------------------------- sources
 
 
@@ -252,21 +244,19 @@ def _labelled(rng: np.random.Generator, labels: Sequence[str], value: str) -> st
     return f"{label}{gap}{value}"
 
 
-def postcode(rng: np.random.Generator, bangkok: bool) -> str:
-    """Five-digit Thai postcode; Bangkok codes start with 10, most end in 0."""
-    prefix = 10 if bangkok else randint(rng, 11, 96)
-    return f"{prefix}{digits(rng, 2)}0"
+CAPITAL_SHORT_SHARE: float = 0.3
+"""Share of capital districts written as just เมือง (อ.เมือง), as addresses often do."""
 
 
 def address_pieces(rng: np.random.Generator) -> list[str]:
-    """All pieces of one full address, in writing order."""
-    province = BANGKOK if rng.random() < BANGKOK_SHARE else choice(rng, province_names())
-    bangkok = province == BANGKOK
+    """All pieces of one full address, in writing order; its subdistrict, district, province and postcode
+    belong together (:func:`thaigen.text.addresses.draw_place`)."""
+    place = draw_place(rng)
     house = str(randint(rng, 1, 999))
     if rng.random() < 0.5:
         house += f"/{randint(rng, 1, 199)}"
     pieces = [_labelled(rng, ("เลขที่", "บ้านเลขที่"), house) if rng.random() < 0.7 else house]
-    if not bangkok:
+    if not place.bangkok:
         pieces.append(_labelled(rng, ("หมู่", "หมู่ที่", "ม."), str(randint(rng, 1, 15))))
     if rng.random() < 0.6:
         soi = choice(rng, corpus("roads.txt"))
@@ -274,15 +264,16 @@ def address_pieces(rng: np.random.Generator) -> list[str]:
             soi += f" {randint(rng, 1, 120)}"
         pieces.append(_labelled(rng, ("ซอย", "ซ."), soi))
     pieces.append(_labelled(rng, ("ถนน", "ถ."), choice(rng, corpus("roads.txt"))))
-    if bangkok:
-        pieces.append(_labelled(rng, ("แขวง",), choice(rng, corpus("districts.txt"))))
-        pieces.append(_labelled(rng, ("เขต",), choice(rng, corpus("districts.txt"))))
-        pieces.append(choice(rng, (BANGKOK, "กรุงเทพฯ")))
+    if place.bangkok:
+        pieces.append(_labelled(rng, ("แขวง",), place.subdistrict))
+        pieces.append(_labelled(rng, ("เขต",), place.district))
+        pieces.append(choice(rng, (place.province, "กรุงเทพฯ")))
     else:
-        pieces.append(_labelled(rng, ("ตำบล", "ต."), choice(rng, corpus("districts.txt"))))
-        pieces.append(_labelled(rng, ("อำเภอ", "อ."), choice(rng, corpus("districts.txt"))))
-        pieces.append(_labelled(rng, ("จังหวัด", "จ."), province))
-    pieces.append(postcode(rng, bangkok))
+        short = place.capital and rng.random() < CAPITAL_SHORT_SHARE
+        pieces.append(_labelled(rng, ("ตำบล", "ต."), place.subdistrict))
+        pieces.append(_labelled(rng, ("อำเภอ", "อ."), "เมือง" if short else place.district))
+        pieces.append(_labelled(rng, ("จังหวัด", "จ."), place.province))
+    pieces.append(choice(rng, place.postcodes))
     return pieces
 
 
