@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 
 from thaigen.text.balance import focused, rare
-from thaigen.text.phrases import phrase
+from thaigen.text.phrases import form_label, phrase
 from thaigen.text.running import address_line, hard_words, running, words
 from thaigen.text.sources import SOURCES, USER_CORPUS, Source, choice
 
@@ -19,6 +19,7 @@ BUDGETED: dict[str, Callable[..., str]] = {
     "mixed_phrase": functools.partial(phrase, mixed=True),
     "hard_words": hard_words,
     "rare": rare,
+    "form_label": form_label,
 }
 """Sources called as `source(rng, budget=longest label allowed)`, aiming within it."""
 

@@ -1,5 +1,6 @@
 """Document phrases by template (letters, receipts, invoices, forms, labels, signs, notices, bank slips,
-mixed Thai/Latin lines) from ``corpora/phrases_th.txt``, their slots filled by the other sources."""
+mixed Thai/Latin lines) from ``corpora/phrases_th.txt``, their slots filled by the other sources; and the field
+names forms print beside their values."""
 
 from __future__ import annotations
 
@@ -78,6 +79,25 @@ _OCCUPATIONS = (
 _RELATIONS = ("บิดา", "มารดา", "สามี", "ภรรยา", "บุตร", "พี่สาว", "น้องชาย", "ญาติ", "เพื่อน")
 _UNITS_TH = ("ชิ้น", "กล่อง", "ขวด", "แพ็ค", "ถุง", "ซอง", "กิโลกรัม", "ลัง")
 _SIZES = ("S", "M", "L", "XL", "250 ml", "500 ml", "1 ลิตร", "350 มล.", "1.5 L", "200 g", "1 kg")
+
+
+FORM_LABELS: tuple[str, ...] = (
+    "ชื่อ", "นามสกุล", "ชื่อ-นามสกุล", "ชื่อ-สกุล", "ชื่อ - นามสกุล", "ชื่อและนามสกุล", "คำนำหน้าชื่อ",
+    "ชื่อ-นามสกุล (ภาษาไทย)", "ชื่อ-นามสกุล (ภาษาอังกฤษ)", "ชื่อ-นามสกุล (Name-Surname)", "ชื่อเดิม",
+    "ที่อยู่", "ที่อยู่ปัจจุบัน", "ที่อยู่ตามทะเบียนบ้าน", "ที่อยู่ที่ติดต่อได้", "ที่อยู่ (Address)",
+    "เลขที่", "หมู่ที่", "ซอย", "ถนน", "ตำบล/แขวง", "อำเภอ/เขต", "จังหวัด", "รหัสไปรษณีย์",
+    "เลขประจำตัวประชาชน", "เลขบัตรประจำตัวประชาชน", "เลขประจำตัวผู้เสียภาษี", "เลขที่หนังสือเดินทาง",
+    "วันเดือนปีเกิด", "วัน/เดือน/ปีเกิด", "วันเกิด", "อายุ", "เพศ", "สถานที่เกิด", "สถานภาพ", "หมู่โลหิต",
+    "เบอร์โทรศัพท์", "โทรศัพท์", "โทรศัพท์มือถือ", "หมายเลขโทรศัพท์", "โทรสาร", "อีเมล", "อีเมล (E-mail)",
+    "อาชีพ", "ตำแหน่ง", "สังกัด", "หน่วยงาน", "สถานที่ทำงาน", "รายได้ต่อเดือน", "ระดับการศึกษา", "สถานศึกษา",
+    "สัญชาติ", "เชื้อชาติ", "ศาสนา", "ชื่อบิดา", "ชื่อมารดา", "ชื่อคู่สมรส", "จำนวนบุตร",
+    "ผู้ติดต่อกรณีฉุกเฉิน", "ความสัมพันธ์", "ความเกี่ยวข้องกับผู้ยื่นคำขอ",
+    "วันที่", "ลงวันที่", "วันที่ออกบัตร", "วันหมดอายุ", "วันที่ยื่นคำขอ", "เรื่อง", "เรียน", "หมายเหตุ",
+    "เลขที่บัญชี", "ชื่อบัญชี", "ธนาคาร", "สาขา", "จำนวนเงิน", "จำนวนเงิน (ตัวอักษร)", "วัตถุประสงค์",
+    "ลายมือชื่อ", "ลงชื่อ", "ลายมือชื่อผู้ยื่นคำขอ", "ผู้ยื่นคำขอ", "ผู้รับมอบอำนาจ", "พยาน", "ผู้ตรวจสอบ",
+    "ผู้อนุมัติ", "เจ้าหน้าที่", "ผู้รับเงิน",
+)  # fmt: skip
+"""Field names as Thai forms print them (applications, registrations, bank and government forms)."""
 
 
 def _word(tag: str) -> Callable[[np.random.Generator], str]:
@@ -230,6 +250,22 @@ def fill(template: str, rng: np.random.Generator) -> str:
         return SLOTS[slot](rng) if place is None or slot not in PLACE_SLOTS else PLACE_SLOTS[slot](place, rng)
 
     return " ".join(SLOT.sub(draw, template).split())
+
+
+@functools.cache
+def _labels_within(budget: int) -> tuple[str, ...]:
+    """The FORM_LABELS of at most `budget` code points (the shortest when none is)."""
+    return tuple(label for label in FORM_LABELS if len(label) <= budget) or (min(FORM_LABELS, key=len),)
+
+
+def form_label(rng: np.random.Generator, budget: int) -> str:
+    """A form's field name (:data:`FORM_LABELS`) within `budget` code points, sometimes numbered ('3. อาชีพ')
+    or ending in a colon as printed forms write them; the shortest name when none fits."""
+    label = choice(rng, _labels_within(budget))
+    if rng.random() < 0.3 and len(label) < budget:
+        label += ":"
+    number = f"{randint(rng, 1, 20)}. "
+    return number + label if rng.random() < 0.1 and len(number + label) <= budget else label
 
 
 def phrase(rng: np.random.Generator, budget: int, mixed: bool = False) -> str:
