@@ -3,12 +3,17 @@ checked against geothai's own table, not against the Place table they are drawn 
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import geothai
 import numpy as np
 import pytest
 
+from thaigen.config.loading import make_config
+from thaigen.inspect.lint import lint_dataset
+from thaigen.pipeline.build import build
 from thaigen.text.addresses import places
 from thaigen.text.catalog import sources_for
 from thaigen.text.phrases import fill
@@ -98,3 +103,21 @@ def test_a_template_fills_its_place_slots_from_one_place() -> None:
         district, province, postcode = fill("{district}|{province}|{postcode}", rng).split("|")
         khet = "เขต" + district if province == "กรุงเทพมหานคร" else district
         assert (khet, province, postcode) in districts, (district, province, postcode)
+
+
+@pytest.mark.parametrize("sources", [None, {"address_line": 1.0, "address": 1.0, "form_label": 1.0}])
+def test_a_real_build_still_works(tmp_path: Path, sources: dict[str, float] | None) -> None:
+    """The default recipe, and the same with only the address and form-label sources: built, lint-clean, and
+    every address label's pieces are one place of geothai's."""
+    overrides = {"count": 24, "seed": 5} | ({"sources": sources} if sources else {})
+    out = tmp_path / "d"
+    build(make_config(**overrides), out, workers=1, progress=False)
+    assert lint_dataset(out) == []
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(samples) == 24
+    if sources:
+        assert {s["category"] for s in samples} == set(sources)
+        postcodes = {row[3] for row in TABLE}
+        for sample in samples:
+            if sample["category"] != "form_label":
+                assert re.search(r"\d{5}$", sample["label"]) is None or sample["label"][-5:] in postcodes
