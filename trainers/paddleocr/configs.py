@@ -7,6 +7,7 @@ the dictionary, label length and space handling always match the data.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from thaigen.dataset.labels import count_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import Finding, lint_det_file, lint_file, rules_for
+from thaigen.inspect.rec_width import DEFAULT_WIDTH, REC_INPUTS, RecWidth, fit_width, line_shapes
 
 
 class Arch(StrEnum):
@@ -38,7 +40,7 @@ class ArchSpec:
     Attributes:
         algorithm: PaddleOCR's Architecture.algorithm.
         model_type: "rec" or "det".
-        image_shape: C, H, W the network reads, px.
+        image_shape: C, H, W the network reads, px (recognisers: W is the default; RecFit fits it to the data).
         time_steps: CTC time steps at that width (recognisers only).
         epochs, learning_rate, batch_size: defaults for a GPU run from scratch (batch per card).
         model_name: Global.model_name written into the exported inference.yml (paddleocr 3.x loads
@@ -58,19 +60,27 @@ class ArchSpec:
     nrtr_margin: int = 0
 
 
+def _rec_input(arch: Arch) -> tuple[tuple[int, int, int], int]:
+    """A recogniser's (C, H, W) and CTC time steps at the default width, from thaigen's REC_INPUTS."""
+    model = REC_INPUTS[arch]
+    return (3, model.height, DEFAULT_WIDTH), model.steps(DEFAULT_WIDTH)
+
+
 ARCHS: dict[Arch, ArchSpec] = {
     # CRNN at 32 px high: PaddleOCR's exporter fixes H=32 for this family (`infer_shape = [3, 32, -1]`
     # in ppocr/utils/export_model.py), so a 48 px model would export with the wrong input. MobileNetV3
     # halves the width twice (stem, final pool): 80 time steps at width 320.
-    Arch.CRNN: ArchSpec("CRNN", "rec", (3, 32, 320), 80, 100, 0.001, 128, "PP-OCRv4_mobile_rec"),
+    Arch.CRNN: ArchSpec("CRNN", "rec", *_rec_input(Arch.CRNN), 100, 0.001, 128, "PP-OCRv4_mobile_rec"),
     # PP-OCRv4 mobile recogniser layout: PPLCNetV3 + SVTR neck, CTC head guided by an NRTR head in
-    # training; 48 px keeps Thai stacked marks legible; 40 time steps at width 320.
-    Arch.SVTR: ArchSpec("SVTR_LCNet", "rec", (3, 48, 320), 40, 100, 0.0005, 128, "PP-OCRv4_mobile_rec", 2),
+    # training; 48 px keeps Thai stacked marks legible; 40 time steps in training at any width (RecInput).
+    Arch.SVTR: ArchSpec("SVTR_LCNet", "rec", *_rec_input(Arch.SVTR), 100, 0.0005, 128, "PP-OCRv4_mobile_rec", 2),
     # The official Thai recogniser's recipe, to fine-tune its weights: PaddleOCR's
     # configs/rec/PP-OCRv5/multi_language/th_PP-OCRv5_mobile_rec.yaml. The same network as svtr (so the
     # same parameter names and shapes), trained as that yaml trains it: 75 epochs, RecConAug + RecAug,
     # MultiScaleDataSet with a MultiScaleSampler over heights 32/48/64.
-    Arch.PPOCRV5_TH: ArchSpec("SVTR_LCNet", "rec", (3, 48, 320), 40, 75, 0.0005, 128, "th_PP-OCRv5_mobile_rec", 2),
+    Arch.PPOCRV5_TH: ArchSpec(
+        "SVTR_LCNet", "rec", *_rec_input(Arch.PPOCRV5_TH), 75, 0.0005, 128, "th_PP-OCRv5_mobile_rec", 2
+    ),
     Arch.DB: ArchSpec("DB", "det", (3, 640, 640), None, 500, 0.001, 16, "PP-OCRv4_mobile_det"),
 }
 
@@ -146,6 +156,28 @@ class DetFit:
         return cls(side, int(paddle.get("min_text_size", DET_MIN_TEXT_SIZE)))
 
 
+@dataclass(frozen=True)
+class RecFit:
+    """What a rec config takes from the dataset: the training input (C, H, W px) and the CTC steps at it."""
+
+    image_shape: tuple[int, int, int]
+    time_steps: int
+    wanted: int
+    """Width the lines need, px: above the fitted one when MAX_WIDTH capped it."""
+
+    @classmethod
+    def of(cls, layout: Layout, arch: Arch) -> RecFit:
+        """`arch`'s input widened to the training folder's lines (thaigen.inspect.rec_width.fit_width); the
+        architecture's default for a set of short lines.
+
+        Raises:
+            DatasetError: the label files are missing.
+        """
+        fitted: RecWidth = fit_width(REC_INPUTS[arch], line_shapes(layout.train_dir))
+        channels, height, _ = ARCHS[arch].image_shape
+        return cls((channels, height, fitted.width), fitted.steps, fitted.wanted)
+
+
 def _decode() -> dict[str, Any]:
     return {"DecodeImage": {"img_mode": "BGR", "channel_first": False}}
 
@@ -156,14 +188,15 @@ def _keep(*keys: str) -> dict[str, Any]:
 
 GUIDED_ARCHS = (Arch.SVTR, Arch.PPOCRV5_TH)
 """PPLCNetV3 + SVTR neck with a CTC head guided by an NRTR head in training (MultiHead, MultiLoss)."""
-MULTI_SCALES = [[320, 32], [320, 48], [320, 64]]
-"""MultiScaleSampler's (W, H) scales in th_PP-OCRv5_mobile_rec.yaml."""
+MULTI_SCALE_HEIGHTS = (32, 48, 64)
+"""MultiScaleSampler's heights in th_PP-OCRv5_mobile_rec.yaml (all at the training width: 320 there)."""
 
 
-def _rec_transforms(arch: Arch, train: bool = False, max_text_length: int = 0) -> list[dict[str, Any]]:
-    """Recogniser transforms; ppocrv5-th's training adds the official RecConAug + RecAug and leaves the resize
-    to MultiScaleDataSet (its sampler picks each batch's scale). `max_text_length`: the data's, for RecConAug."""
-    shape = list(ARCHS[arch].image_shape)
+def _rec_transforms(arch: Arch, fit: RecFit, train: bool = False, max_text_length: int = 0) -> list[dict[str, Any]]:
+    """Recogniser transforms at the fitted input; ppocrv5-th's training adds the official RecConAug + RecAug and
+    leaves the resize to MultiScaleDataSet (its sampler picks each batch's scale). `max_text_length`: the data's,
+    for RecConAug."""
+    shape = list(fit.image_shape)
     resize = {"RecResizeImg": {"image_shape": shape}}
     if arch in GUIDED_ARCHS:
         encode = {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}}
@@ -273,10 +306,10 @@ def _dataset(split_dir: Path, labels: Path, transforms: list[dict[str, Any]], mu
     return dataset
 
 
-def _multi_scale_sampler(batch_size: int) -> dict[str, Any]:
+def _multi_scale_sampler(batch_size: int, width: int) -> dict[str, Any]:
     return {
         "name": "MultiScaleSampler",
-        "scales": MULTI_SCALES,
+        "scales": [[width, height] for height in MULTI_SCALE_HEIGHTS],
         "first_bs": batch_size,
         "fix_bs": False,
         "divided_factor": [8, 16],
@@ -335,23 +368,32 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
             "use_space_char": bool(paddle["use_space_char"]),
             "infer_mode": False,
         }
-        train_t = _rec_transforms(options.arch, train=True, max_text_length=int(paddle["max_text_length"]))
-        eval_t = _rec_transforms(options.arch)
+        fit = RecFit.of(layout, options.arch)
+        if fit.wanted > fit.image_shape[2]:
+            warnings.warn(
+                f"{layout.train_dir}: its lines need {fit.wanted} px at {fit.image_shape[1]} px high; "
+                f"--arch {options.arch} trains at the cap, {fit.image_shape[2]} px, squeezing the longest",
+                stacklevel=2,
+            )
+        shape = list(fit.image_shape)
+        train_t = _rec_transforms(options.arch, fit, train=True, max_text_length=int(paddle["max_text_length"]))
+        eval_t = _rec_transforms(options.arch, fit)
         post: dict[str, Any] = {"name": "CTCLabelDecode"}
         metric: dict[str, Any] = {"name": "RecMetric", "main_indicator": "acc", "ignore_space": False}
     else:
-        fit = DetFit.of(read_manifest(layout.manifest_path)) if layout.manifest_path.is_file() else DetFit()
-        train_t, eval_t = _det_transforms(True, fit), _det_transforms(False, fit)
+        det_fit = DetFit.of(read_manifest(layout.manifest_path)) if layout.manifest_path.is_file() else DetFit()
+        train_t, eval_t = _det_transforms(True, det_fit), _det_transforms(False, det_fit)
+        shape = list(spec.image_shape)
         post = {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000, "unclip_ratio": 1.5}
         metric = {"name": "DetMetric", "main_indicator": "hmean"}
         eval_batch = 1  # DetResizeForTest gives each image its own size
     if options.arch is Arch.PPOCRV5_TH:
-        global_["d2s_train_image_shape"] = list(spec.image_shape)
+        global_["d2s_train_image_shape"] = shape
     warmup = min(5, epochs // 10)
     multi_scale = options.arch is Arch.PPOCRV5_TH
     train: dict[str, Any] = {"dataset": _dataset(layout.train_dir, layout.train_labels, train_t, multi_scale)}
     if multi_scale:
-        train["sampler"] = _multi_scale_sampler(batch_size)
+        train["sampler"] = _multi_scale_sampler(batch_size, shape[2])
     train["loader"] = _loader(batch_size, options.num_workers, train=True)
     return {
         "Global": global_,
@@ -430,12 +472,12 @@ def _validate_lmdb(layout: Layout, arch: Arch) -> list[Finding]:
     Raises:
         DatasetError: the manifest is missing, the arch is a detector, or the labels do not fit the architecture.
     """
-    steps = ARCHS[arch].time_steps
-    if steps is None:
+    if ARCHS[arch].time_steps is None:
         raise DatasetError(f"{layout.train_dir} holds LMDBs (build --format lmdb writes recognition sets only); --arch "
                            f"{arch} trains on a detection set (thaigen build --task det); {_kind_hint('rec')}")
     manifest = read_manifest(layout.manifest_path)
     limit = int(manifest["paddleocr"]["max_text_length"])
+    steps = RecFit.of(layout, arch).time_steps
     if int(manifest["most_ctc_steps"]) > steps or int(manifest["longest_label_code_points"]) > limit:
         raise DatasetError(f"LMDB set {layout.train_dir} does not fit --arch {arch} (labels, CTC steps: see its manifest)")
     return []
@@ -461,8 +503,8 @@ def validate(layout: Layout, arch: Arch) -> list[Finding]:
     """Every label PaddleOCR would drop or mangle when training `arch` on this data (empty: all good).
 
     Recognisers: both label files against the dataset's dict, max_text_length and the architecture's CTC
-    time steps (thaigen.inspect.lint's rules, with the model's steps in place of the ones the data was built
-    for). DB: every page's image exists, has at least one box that is not `###` and holds all its points.
+    time steps at the width RecFit gives it (thaigen.inspect.lint's rules, with the model's steps in place of the
+    ones the data was built for). DB: every page's image exists, has at least one box that is not `###` and holds all its points.
 
     Raises:
         DatasetError: a split is empty, a label file or the dictionary is missing, the data is of the other kind
@@ -476,7 +518,7 @@ def validate(layout: Layout, arch: Arch) -> list[Finding]:
         _require_kind(labels, arch)
     if ARCHS[arch].model_type == "det":
         return [finding for labels, root in splits for finding in lint_det_file(labels, root)]
-    rules = rules_for(layout.manifest_path.parent, None, ARCHS[arch].time_steps, layout.dict_path)
+    rules = rules_for(layout.manifest_path.parent, None, RecFit.of(layout, arch).time_steps, layout.dict_path)
     return [finding for labels, root in splits for finding in lint_file(labels, root, rules)]
 
 
@@ -489,6 +531,9 @@ def require_valid(layout: Layout, arch: Arch) -> None:
     findings = validate(layout, arch)
     if findings:
         hint = "; `thaigen lint` lists them all" if ARCHS[arch].model_type == "rec" else ""
+        pooled = REC_INPUTS[arch].pooled_steps if arch in REC_INPUTS else None
+        if pooled and any("CTC steps" in finding.problem for finding in findings):
+            hint += f" (--arch {arch} trains with {pooled} CTC steps at any width: train longer lines with --arch crnn)"
         raise DatasetError(f"{len(findings)} label problem(s) for --arch {arch}, first: {findings[0]}{hint}")
 
 

@@ -66,8 +66,8 @@ def last_line(log: Path) -> str:
     return lines[-1] if lines else "(empty log)"
 
 
-def paddleocr3_preprocess(arch: Arch) -> list[dict[str, Any]]:
-    """PreProcess ops that paddleocr 3.x's TextRecognition accepts for a recogniser.
+def paddleocr3_preprocess(image_shape: list[int]) -> list[dict[str, Any]]:
+    """PreProcess ops that paddleocr 3.x's TextRecognition accepts for a recogniser reading `image_shape` (C, H, W).
 
     It knows DecodeImage, MultiLabelEncode, RecResizeImg and KeepKeys only (CRNN's CTCLabelEncode fails
     with a bare AssertionError); label encoding is unused at inference, the resize shape is what matters.
@@ -75,17 +75,27 @@ def paddleocr3_preprocess(arch: Arch) -> list[dict[str, Any]]:
     return [
         {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
         {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
-        {"RecResizeImg": {"image_shape": list(ARCHS[arch].image_shape)}},
+        {"RecResizeImg": {"image_shape": image_shape}},
         {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
     ]
 
 
+def exported_shape(config: dict[str, Any], arch: Arch) -> list[int]:
+    """The RecResizeImg image_shape the exporter copied from the training config's Eval transforms (the width
+    RecFit fitted, the least width inference pads to); the architecture's default where it wrote none."""
+    for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
+        if "RecResizeImg" in op:
+            return [int(v) for v in op["RecResizeImg"]["image_shape"]]
+    return list(ARCHS[arch].image_shape)
+
+
 def make_loadable(model_dir: Path, arch: Arch) -> dict[str, Any]:
-    """Rewrite a recogniser's inference.yml so paddleocr 3.x loads it; returns the config written."""
+    """Rewrite a recogniser's inference.yml so paddleocr 3.x loads it, keeping the exported input shape; returns
+    the config written."""
     path = model_dir / INFER_CONFIG
     config: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     if ARCHS[arch].model_type == "rec":
-        config["PreProcess"] = {"transform_ops": paddleocr3_preprocess(arch)}
+        config["PreProcess"] = {"transform_ops": paddleocr3_preprocess(exported_shape(config, arch))}
         path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return config
 
