@@ -17,7 +17,7 @@ from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS, Gen
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
-from thaigen.inspect.lint import lint_dataset, lint_dictionary, warn_dictionary_defects
+from thaigen.inspect.lint import lint_dataset, lint_dictionary, warn_dictionary_defects, width_note
 from thaigen.inspect.page_report import write_page_report
 from thaigen.inspect.report import dataset_root, write_report
 from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine, started_build
@@ -266,7 +266,7 @@ def _started(out: Path) -> bool:
 def _lint(args: argparse.Namespace) -> int:
     if args.dataset is None and args.dict is None:
         raise ConfigError("lint needs a dataset (folder or label file) or --dict FILE")
-    note = None
+    note = width = None
     if args.dataset is None:
         linted = lint_dictionary(args.dict)
         findings, note = linted.defects, linted.coverage_note()
@@ -274,8 +274,11 @@ def _lint(args: argparse.Namespace) -> int:
         findings = lint_dataset(
             args.dataset, max_text_length=args.max_text_length, time_steps=args.time_steps, dict_path=args.dict
         )
+        width = width_note(args.dataset)
     for finding in findings:
         print(finding)
+    if width:
+        print(width)
     print(f"{len(findings)} problem(s) in {args.dataset or args.dict}")
     if note:
         print(note)

@@ -18,6 +18,7 @@ from thaigen.dataset.dictionary import read_dictionary
 from thaigen.dataset.labels import LabelLine, read_label_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
+from thaigen.inspect.rec_width import MAX_WIDTH, REC_INPUTS, fit_width, line_shapes
 from thaigen.text.sources import ctc_steps
 
 PADDLEOCR_MAX_TEXT_LENGTH = 25
@@ -288,3 +289,31 @@ def lint_dataset(
         return [finding for labels in files for finding in lint_det_file(labels, folder)]
     rules = rules_for(folder, max_text_length, time_steps, dict_path)
     return [finding for labels in files for finding in lint_file(labels, folder, rules)]
+
+
+def width_note(target: Path) -> str | None:
+    """One line: the width each `thaigen train` recogniser trains this rec set at, flagging a set whose lines need
+    more than MAX_WIDTH (the widest are squeezed) and labels a model with pooled steps cannot align. None: a det set,
+    or no readable image.
+
+    Raises:
+        DatasetError: the target or its label files are missing.
+        EnvironmentProblem: an LMDB set, without the lmdb package.
+    """
+    if lmdb.lmdb_root(target) is None and is_det_set(paths.label_files(target)[1]):
+        return None
+    lines = line_shapes(target)
+    if lines is None:
+        return None
+    said: dict[str, list[str]] = {}
+    for arch, model in REC_INPUTS.items():
+        fit = fit_width(model, lines)
+        what = f"{fit.width} px ({fit.steps} CTC steps"
+        if model.pooled_steps:
+            what += " at any width"
+            if lines.most_steps > model.pooled_steps:
+                what += f"; labels need up to {lines.most_steps}: too many, train them with crnn"
+        if fit.capped:
+            what += f"; capped: the lines need {fit.wanted} px, wider than {MAX_WIDTH / model.height:.0f}:1 squeezed"
+        said.setdefault(what + ")", []).append(arch)
+    return "train width: " + "; ".join(f"{', '.join(archs)} {what}" for what, archs in said.items())
