@@ -314,6 +314,6 @@ def width_note(target: Path) -> str | None:
             if lines.most_steps > model.pooled_steps:
                 what += f"; labels need up to {lines.most_steps}: too many, train them with crnn"
         if fit.capped:
-            what += f"; capped: the lines need {fit.wanted} px, wider than {MAX_WIDTH / model.height:.0f}:1 squeezed"
+            what += f"; capped: the lines need {fit.wanted} px, those over {MAX_WIDTH // model.height}:1 are squeezed"
         said.setdefault(what + ")", []).append(arch)
     return "train width: " + "; ".join(f"{', '.join(archs)} {what}" for what, archs in said.items())
