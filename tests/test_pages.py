@@ -24,7 +24,8 @@ from thaigen.dataset.samples import read_records
 from thaigen.errors import ConfigError
 from thaigen.inspect.lint import lint_dataset
 from thaigen.pipeline.build import build
-from thaigen.pipeline.page import compose_page, make_page
+from thaigen.pipeline.page import ComposedPage, compose_page, make_page
+from thaigen.text.thai import is_valid_thai
 from thaigen.typeset.fonts import FontPool
 
 pytestmark = pytest.mark.filterwarnings(
@@ -51,6 +52,23 @@ def _polygon_mask(shape: tuple[int, int], points: Any, grow: int) -> np.ndarray:
     return mask.astype(bool)
 
 
+def _assert_polygons_hold_their_ink(page: ComposedPage, preset: str) -> None:
+    """Each labelled line's ink lies inside its polygon (grown by the preset's tolerance), and no other line's does."""
+    index = page.sample.index
+    for number, label in enumerate(page.sample.labels, start=1):
+        ink = page.ids == number
+        if label.ignore == "cut":
+            continue
+        # fine print (###) may be drawn too faint for any pixel to reach INK_LEVEL; labelled lines may not
+        assert ink.any() or label.ignore == "illegible", f"page {index} line {number} {label.line.text!r}: no ink left"
+        grown = _polygon_mask(ink.shape, label.points, TOLERANCE_PX[preset])
+        outside = int((ink & ~grown).sum())
+        assert outside == 0, f"page {index} ({page.sample.layout}) line {label.line.text!r}: {outside} ink px outside"
+        exact = _polygon_mask(ink.shape, label.points, 0)
+        others = (page.ids != 0) & (page.ids != number) & exact
+        assert not others.any(), f"page {index} line {label.line.text!r} holds {int(others.sum())} px of another line"
+
+
 @pytest.mark.parametrize("preset", ["clean", "tilted", "curled"])
 def test_each_polygon_holds_all_its_ink_and_no_other_lines(pool: FontPool, preset: str) -> None:
     config = _config(preset)
@@ -58,18 +76,7 @@ def test_each_polygon_holds_all_its_ink_and_no_other_lines(pool: FontPool, prese
     for index in range(10):
         page = compose_page(config, pool, index)
         layouts.add(page.sample.layout)
-        for number, label in enumerate(page.sample.labels, start=1):
-            ink = page.ids == number
-            if label.ignore == "cut":
-                continue
-            # fine print (###) may be drawn too faint for any pixel to reach INK_LEVEL; labelled lines may not
-            assert ink.any() or label.ignore == "illegible", f"page {index} line {number} {label.line.text!r}: no ink left"
-            grown = _polygon_mask(ink.shape, label.points, TOLERANCE_PX[preset])
-            outside = int((ink & ~grown).sum())
-            assert outside == 0, f"page {index} ({page.sample.layout}) line {label.line.text!r}: {outside} ink px outside"
-            exact = _polygon_mask(ink.shape, label.points, 0)
-            others = (page.ids != 0) & (page.ids != number) & exact
-            assert not others.any(), f"page {index} line {label.line.text!r} holds {int(others.sum())} px of another line"
+        _assert_polygons_hold_their_ink(page, preset)
     assert len(layouts) >= 3
 
 
@@ -247,3 +254,37 @@ def test_photometric_presets_leave_polygons_alone_without_warnings(pool: FontPoo
     clean, fax = make_page(_config("clean"), pool, 2), make_page(_config("fax"), pool, 2)  # filterwarnings=error
     assert [label.points for label in fax.labels] == [label.points for label in clean.labels]
     assert fax.png != clean.png
+
+
+def test_document_body_lines_are_prose_as_wide_as_their_column(pool: FontPool) -> None:
+    config = _config("curled", page={"layouts": {"document": 1}, "text_px": [24, 30], "fine_print": 0.5})
+    long_lines = body_lines = 0
+    for index in range(4):
+        page = compose_page(config, pool, index)
+        _assert_polygons_hold_their_ink(page, "curled")
+        body = [label.line for label in page.sample.labels if label.line.element == "body"]
+        widths = [float(np.ptp(line.points[:, 0])) for line in body]
+        column = max(widths)
+        # a paragraph's last line ends short; the others fill the column to within a word
+        assert sum(width >= 0.8 * column for width in widths) >= 0.6 * len(body), f"page {index}: ragged body"
+        for line in body:
+            assert "".join(run.text for run in line.runs) == line.text == line.text.strip()
+            assert is_valid_thai(line.text) and "  " not in line.text
+        if column >= 16 * body[0].box_px:
+            body_lines += len(body)
+            long_lines += sum(len(line.text) > 30 for line in body)
+        assert max(map(len, (line.text for line in body))) > config.max_text_length
+    assert body_lines and long_lines >= 0.7 * body_lines
+
+
+def test_crops_leave_out_lines_past_the_rec_limits(tmp_path: Path) -> None:
+    config = make_config("pages", {"page": {"crops": True, "layouts": {"document": 1}}}, count=2, seed=5)
+    build(config, tmp_path / "set", workers=1, progress=False)
+    lines = [line for record in read_records(tmp_path / "set" / paths.SAMPLES) for line in record["lines"]]
+    assert any(len(line["text"]) > config.max_text_length for line in lines)
+    for line in lines:
+        fits = line["ignore"] is None and len(line["text"]) <= config.max_text_length
+        assert ("crop" in line) == fits, line["text"]
+    assert any("crop" in line for line in lines)
+    assert lint_dataset(tmp_path / "set" / paths.CROPS) == []
+

@@ -1,9 +1,9 @@
 """Page layouts: where the text lines, fields, tables, stamps and photo areas of a detection page go.
 
-A layout draws onto a Page through `Typeset`, which shapes a text from given sources at a given line
-box and width (or reports that none fits). Rows advance by each line's full line box plus a gap, so
-no line's ink can reach into another line's polygon; furniture (rules, field boxes, table grids) is
-kept clear of the polygons.
+A layout draws onto a Page through `Typeset`, which shapes a text from given sources, a given text, or a
+line of running prose filling a width, at a given line box and width (or reports that none fits). Rows
+advance by each line's full line box plus a gap, so no line's ink can reach into another line's polygon;
+furniture (rules, field boxes, table grids) is kept clear of the polygons.
 """
 
 from __future__ import annotations
@@ -19,11 +19,18 @@ from thaigen.compose.page import RGB, Ink, Page, PageLine, luma
 
 
 class Typeset(Protocol):
-    """Shape a text from `sources` (None: the config's) at line box `box_px`, at most `max_width` px wide."""
+    """Shapes a page's texts at line box `box_px`, at most `max_width` px wide (None when none fits)."""
 
     def __call__(
         self, sources: Mapping[str, float] | None, box_px: int, max_width: float, bold: bool | None = None
-    ) -> Ink | None: ...
+    ) -> Ink | None:
+        """A text drawn from `sources` (None: the config's)."""
+
+    def exact(self, text: str, category: str, box_px: int, max_width: float, bold: bool | None = None) -> Ink | None:
+        """`text` itself, labelled as made by `category`."""
+
+    def prose(self, box_px: int, max_width: float) -> Ink | None:
+        """Running prose that fills `max_width`, cut at a word boundary."""
 
 
 LABELS = {"thai_word": 1.0}
@@ -71,19 +78,10 @@ class Layout:
         left = {"left": x, "right": x + width - ink.width, "center": x + (width - ink.width) / 2}[align]
         return self.page.place(ink, round(left), top, element, color or self.ink)
 
-    def groups(self, x: float, top: int, width: float, box_px: int, element: str) -> int:
-        """Up to three word groups on one row, each its own box, separated by about an em; returns how many."""
-        placed, pen = 0, x
-        for _ in range(1 + int(self.rng.integers(0, 3))):
-            room = x + width - pen
-            if room < 3 * box_px:
-                break
-            line = self.write(pen, top, room, box_px, element)
-            if line is None:
-                break
-            placed += 1
-            pen = float(line.points[1][0]) + box_px * self.u(0.6, 1.4)
-        return placed
+    def prose(self, x: float, top: int, width: float, box_px: int, element: str) -> PageLine | None:
+        """One line of running prose filling [x, x + width) with its line box top at `top`."""
+        ink = self.typeset.prose(box_px, width)
+        return None if ink is None else self.page.place(ink, round(x), top, element, self.ink)
 
     def fine(self, bottom: int) -> int:
         """A line of fine print just above `bottom` when the page has some; returns the new bottom."""
@@ -114,7 +112,8 @@ def _rule_under(layout: Layout, line: PageLine, right: float, dotted: bool) -> N
 
 
 def document(layout: Layout) -> None:
-    """A letter or report: a heading, an optional dated subtitle, 1-2 columns of body text with subheadings."""
+    """A letter or report: a heading, an optional dated subtitle, 1-2 columns of paragraphs (lines of running
+    prose as wide as the column, the last one shorter, the first indented on some pages) and subheadings."""
     x0, y, x1, bottom = layout.inner(layout.u(0.05, 0.1))
     bottom = layout.fine(bottom)
     body = layout.text_px
@@ -127,19 +126,26 @@ def document(layout: Layout) -> None:
     columns = 2 if layout.chance(0.4) else 1
     gutter = round(body * layout.u(1.0, 2.0))
     width = ((x1 - x0) - gutter * (columns - 1)) / columns
+    indent = round(body * layout.u(1.5, 3.0)) if layout.chance(0.6) else 0
+    leading, spacing = layout.gap(body), round(body * layout.u(0.0, 0.8))  # between lines, between paragraphs
+    rows = 0  # rows left in the current paragraph
     while y + body <= bottom:
-        row_px = body
-        if layout.chance(0.08):
-            row_px = round(body * layout.u(1.15, 1.4))
-            for c in range(columns):
-                layout.write(x0 + c * (width + gutter), y, width, row_px, "subheading", bold=True)
-        elif layout.chance(0.1):
-            y += body  # paragraph break
-            continue
-        else:
-            for c in range(columns):
-                layout.groups(x0 + c * (width + gutter), y, width, body, "body")
-        y += row_px + layout.gap(row_px)
+        first = rows == 0
+        if first:
+            rows = int(layout.rng.integers(2, 9))
+            if layout.chance(0.2):
+                heading_px = round(body * layout.u(1.15, 1.4))
+                for c in range(columns):
+                    layout.write(x0 + c * (width + gutter), y, width, heading_px, "subheading", bold=True)
+                y += heading_px + layout.gap(heading_px)
+                if y + body > bottom:
+                    break
+        rows -= 1
+        start = indent if first else 0
+        share = 1.0 if rows else layout.u(0.15, 0.85)  # a paragraph's last line ends short
+        for c in range(columns):
+            layout.prose(x0 + c * (width + gutter) + start, y, (width - start) * share, body, "body")
+        y += body + leading + (0 if rows else spacing)
 
 
 def _field(layout: Layout, x0: float, x1: float, y: int, box_px: int) -> None:

@@ -10,11 +10,14 @@ would ignore it).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
+from pythainlp.tokenize import word_tokenize
 
 from thaigen.augment.apply import augment_page, choose_preset
 from thaigen.compose.backgrounds import draw_on, sample_backdrop
@@ -27,13 +30,21 @@ from thaigen.dataset.png import encode_png
 from thaigen.errors import ConfigError
 from thaigen.pipeline.sample import target_characters, text_sources
 from thaigen.rng import Stage, pick, stage_rng
-from thaigen.text.sources import sample_text
+from thaigen.text.running import MIN_CODE_POINTS, running
+from thaigen.text.sources import TextSample, ctc_steps, sample_text
+from thaigen.typeset.faces import pil_font
 from thaigen.typeset.fonts import FontPool
-from thaigen.typeset.runs import split_runs
-from thaigen.typeset.styles import sample_text_style, with_weight
+from thaigen.typeset.runs import Run, split_runs
+from thaigen.typeset.styles import TextStyle, sample_text_style, with_weight
 
 TEXT_TRIES = 6
 """Texts tried for one slot before the slot stays empty (too narrow, or no font covers them)."""
+PROSE = "running"
+"""Source name of body prose (drawn from thaigen.text.running, past the label limit)."""
+PROSE_PX = 0.4
+"""First guess of a prose line's ink width per code point, in line boxes."""
+PROSE_OVERSHOOT = 1.25
+"""Prose drawn for a line, as a share of the code points guessed to fill it (the rest is cut off)."""
 STRAIGHT_PX = 1.0
 """An edge whose sampled points stay this close to its chord is written as a straight edge."""
 MAX_EDGE_POINTS = 12
@@ -67,7 +78,8 @@ class PageSample:
     height: int
     labels: tuple[LineLabel, ...]
     crops: tuple[bytes | None, ...]
-    """PNG of each labelled line cut as PaddleOCR's system cuts detector boxes (None for `###` or when not asked)."""
+    """PNG of each labelled line cut as PaddleOCR's system cuts detector boxes (None for `###`, for a label past
+    the rec limits, or when not asked)."""
     preset: str
     background: str
     scene: bool
@@ -118,27 +130,93 @@ class _Typesetter:
     def __init__(self, config: GenConfig, pool: FontPool, rng: np.random.Generator) -> None:
         self.config, self.pool, self.rng = config, pool, rng
         self.sources = text_sources(config)
+        self.allowed = target_characters(config)
         self.fonts = [pool.thai[i] for i in pool.font_order(rng)]
+        self.prose_px = PROSE_PX
+        """Ink width per code point of the page's last prose line, in line boxes (a guess until one is shaped)."""
 
     def __call__(self, sources: Mapping[str, float] | None, box_px: int, max_width: float, bold: bool | None = None) -> Ink | None:
         config = self.config
         for _ in range(TEXT_TRIES):
             text = sample_text(
                 self.rng, sources or config.sources, config.max_text_length, config.ctc_time_steps, self.sources,
-                target_characters(config),
+                self.allowed,
             )
-            runs = next(
-                (r for f in self.fonts if (r := split_runs(text.text, f, self.pool.fallbacks_for(f))) is not None), None
-            )
+            runs = self._runs(text.text)
             look = sample_text_style(self.rng, config.style)
             if runs is None:
                 continue
-            if bold is not None:
-                look = replace(look, bold=bold)
-            ink = shape_line(text, with_weight(runs, look.bold, self.pool), box_px, look)
+            ink = self._shape(text, runs, box_px, look, bold)
             if ink.width <= max_width:
                 return ink
         return None
+
+    def exact(self, text: str, category: str, box_px: int, max_width: float, bold: bool | None = None) -> Ink | None:
+        """Shape `text` itself (a receipt's amounts, its fixed words); None when it is wider than `max_width`,
+        holds characters the target dictionary lacks, or no font covers it."""
+        runs = self._runs(text)
+        look = sample_text_style(self.rng, self.config.style)
+        if runs is None or (self.allowed is not None and not self.allowed.issuperset(text)):
+            return None
+        ink = self._shape(TextSample(text, category), runs, box_px, look, bold)
+        return ink if ink.width <= max_width else None
+
+    def prose(self, box_px: int, max_width: float) -> Ink | None:
+        """A line of running prose as wide as `max_width` allows: sentences drawn past the width (guessed from the
+        page's last prose line), shaped, then cut at the last word boundary whose shaped line fits (None when not
+        even one word does). Not bound by max_text_length: a det label has no limit (crops have, see _readable)."""
+        look = sample_text_style(self.rng, self.config.style)
+        text, ink = "", None
+        for _ in range(TEXT_TRIES):
+            longer = self._more_prose(text, math.ceil(PROSE_OVERSHOOT * max_width / (self.prose_px * box_px)))
+            runs = self._runs(longer) if longer != text else None
+            if runs is None:
+                break
+            text, ink = longer, self._shape(TextSample(longer, PROSE), runs, box_px, look, None)
+            self.prose_px = ink.width / (box_px * len(text))
+            if ink.width > max_width:
+                return _cut(ink, box_px, max_width, look)
+        return ink
+
+    def _more_prose(self, text: str, want: int) -> str:
+        """`text` with sentences of the `running` source appended, space-separated, until `want` code points."""
+        for _ in range(TEXT_TRIES):
+            if len(text) >= want:
+                break
+            sentence = running(self.rng, max(MIN_CODE_POINTS, want - len(text) - 1))
+            if self.allowed is None or self.allowed.issuperset(sentence):
+                text = f"{text} {sentence}" if text else sentence
+        return text
+
+    def _runs(self, text: str) -> list[Run] | None:
+        """Runs of `text` in the first of the page's fonts that (with fallbacks) covers it."""
+        return next((r for f in self.fonts if (r := split_runs(text, f, self.pool.fallbacks_for(f))) is not None), None)
+
+    def _shape(self, text: TextSample, runs: list[Run], box_px: int, look: TextStyle, bold: bool | None) -> Ink:
+        if bold is not None:
+            look = replace(look, bold=bold)
+        return shape_line(text, with_weight(runs, look.bold, self.pool), box_px, look)
+
+
+def _cut(ink: Ink, box_px: int, max_width: float, look: TextStyle) -> Ink | None:
+    """`ink`'s line cut at the last word boundary (pythainlp's newmm, or a space) whose shaped line fits
+    `max_width`: the cut is found by measuring advances (no drawing), then shaped; None when no word fits."""
+    text = ink.text.text
+    tokens = word_tokenize(text, engine="newmm", keep_whitespace=True)
+    ends = sorted({len(text[:end].rstrip()) for end in accumulate(map(len, tokens))} - {0, len(text)})
+
+    def advance(end: int) -> float:
+        """Advance of text[:end] at the line's size, px (shaped, not drawn)."""
+        return sum(pil_font(str(r.font.path), ink.size).getlength(r.text[: end - r.start]) for r in ink.runs if r.start < end)
+
+    scale = ink.width / max(advance(len(text)), 1.0)
+    fitting = bisect_right(ends, max_width, key=lambda end: advance(end) * scale)
+    for end in reversed(ends[max(0, fitting - TEXT_TRIES) : fitting]):
+        runs = [Run(r.text[: end - r.start], r.start, r.font, r.synthetic_bold) for r in ink.runs if r.start < end]
+        cut = shape_line(TextSample(text[:end], ink.text.category), runs, box_px, look)
+        if cut.width <= max_width:
+            return cut
+    return None
 
 
 def _size(config: GenConfig, layout: str, rng: np.random.Generator) -> tuple[int, int]:
@@ -217,6 +295,12 @@ def _canvas(
     return Page(pixels, config.page.box_margin), (x0, y0, x0 + w, y0 + h), paper, True
 
 
+def _readable(config: GenConfig, text: str) -> bool:
+    """Whether a line's label is within the rec limits (max_text_length, ctc_time_steps), so that its crop may
+    join the crops' rec set (a body prose line may run past them: its det label has no limit, its crop is left out)."""
+    return len(text) <= config.max_text_length and ctc_steps(text) <= config.ctc_time_steps
+
+
 def compose_page(config: GenConfig, pool: FontPool, index: int) -> ComposedPage:
     """Build page `index` (a pure function of config, fonts and index), keeping its pixels and line ids.
 
@@ -263,7 +347,7 @@ def _draft(config: GenConfig, pool: FontPool, index: int, attempt: int) -> Compo
         return f"every line of {PAGE_ATTEMPTS} drafts came out ### (cut, smaller than page.min_text_px, or fine print)"
     crops = tuple(
         encode_png(crop_quad(moved.image, np.array(label.points, dtype=np.float32)))
-        if config.page.crops and label.ignore is None else None
+        if config.page.crops and label.ignore is None and _readable(config, label.line.text) else None
         for label in labels
     )
     is_val = stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction
