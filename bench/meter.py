@@ -111,16 +111,6 @@ def eval_texts(count: int, seed: int = 2026) -> list[tuple[str, str]]:
     return pairs
 
 
-def _cut(image: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """The line cut at its ink with a 2-8 px margin on each side (the look of a detector's crop)."""
-    gray = np.asarray(image.convert("L"))
-    rows, columns = np.flatnonzero((gray < 200).any(axis=1)), np.flatnonzero((gray < 200).any(axis=0))
-    margins = rng.integers(2, 9, size=4)
-    top, bottom = max(0, rows[0] - margins[0]), min(gray.shape[0], rows[-1] + 1 + margins[1])
-    left, right = max(0, columns[0] - margins[2]), min(gray.shape[1], columns[-1] + 1 + margins[3])
-    return image.convert("RGB").crop((int(left), int(top), int(right), int(bottom)))
-
-
 def _pango(text: str, font: str, size: int, work: Path) -> Image.Image:
     path = work / "pango.png"
     subprocess.run(["pango-view", f"--font={font} {size}px", f"--text={text}", "-o", str(path), "--margin=10",
@@ -174,7 +164,7 @@ def build_eval(count: int, root: Path) -> Path:
         for i, (text, category, font, size, renderer) in enumerate(plan):
             relative = paths.image_relpath(i)
             (evals / relative).parent.mkdir(parents=True, exist_ok=True)
-            _cut(images[i], rng).save(evals / relative)
+            scanned.cut_at_ink(images[i], rng).save(evals / relative)
             val.write(labels.format_line(relative, text))
             records.write(samples.format_record(
                 {"index": i, "label": text, "category": category, "font": font, "size": size, "renderer": renderer}))  # fmt: skip
@@ -202,7 +192,7 @@ def build_scanned(count: int, root: Path) -> Path:
                 image = scanned.scan_line(text, font, plan, Path(scratch), rng)
             relative = paths.image_relpath(i)
             (evals / relative).parent.mkdir(parents=True, exist_ok=True)
-            _cut(image, rng).convert("L").save(evals / relative)
+            scanned.cut_at_ink(image, rng).convert("L").save(evals / relative)
             val.write(labels.format_line(relative, text))
             records.write(samples.format_record(
                 {"index": i, "label": text, "category": SCANNED, "font": font, "renderer": "pango-pdf",

@@ -95,7 +95,7 @@ def test_legacy_single_preset_key() -> None:
 @pytest.mark.parametrize(
     ("augment", "message"),
     [
-        ({"presets": {"scna": 1}}, "unknown preset 'scna'; known: clean, curled, fax, light, none, photo, scan, screen, tilted"),
+        ({"presets": {"scna": 1}}, "unknown preset 'scna'; known: clean, curled, fax, light, none, photo, photocopy, print_scan, scan, screen, tilted"),
         ({"presets": {"m": 1}, "define": {"m": [{"GausBlur": {}}]}}, "preset 'm' step 1: unknown albumentations transform 'GausBlur' (did you mean"),
         ({"presets": {"m": 1}, "define": {"m": [{"GaussianBlur": {"sigma": 1}}]}}, "preset 'm' step 1 GaussianBlur: unknown parameter 'sigma' (accepted: blur_limit, sigma_limit, p)"),
         ({"presets": {"m": 1}, "define": {"m": [{"GaussNoise": {"std_range": [0.5, 2]}}]}}, "preset 'm' step 1 GaussNoise: bad parameter: std_range"),

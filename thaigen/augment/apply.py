@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import albumentations as A
 import numpy as np
 
+from thaigen.augment.legibility import legible
 from thaigen.augment.presets import Step, cached_preset, canonical_steps
 from thaigen.errors import ConfigError
 from thaigen.rng import pick
 
-GEOMETRY_TRIES = 8
-"""Draws of a pixel-moving preset tried before the line is kept unaugmented."""
+DRAW_TRIES = 8
+"""Draws of a preset tried (text pushed off the image, or no longer legible) before the line is kept unaugmented."""
 
 
 @dataclass(frozen=True)
@@ -74,19 +75,23 @@ def augment(
     """Apply preset `name` (its `steps`) to an RGB uint8 image, with draws taken only from `rng`.
 
     `ink` is the label's coverage (H x W uint8); it goes through the same geometry, and a draw that
-    pushes any of it onto the border is rejected.
+    pushes any of it onto the border, or leaves it illegible (thaigen.augment.legibility), is rejected.
     """
     pipeline, moves = cached_preset(name, canonical_steps(steps))
     if pipeline is None:
         return Augmented(image, ink, name)
     drive(pipeline, rng)  # once: every try draws on from the same shared streams
-    if not moves:
-        return Augmented(_rgb8(name, pipeline(image=image)["image"]), ink, name)
-    for _ in range(GEOMETRY_TRIES):
-        out = pipeline(image=image, mask=ink)
-        moved = np.asarray(out["mask"])
-        if ink_inside(moved):
-            return Augmented(_rgb8(name, out["image"]), moved, name)
+    for _ in range(DRAW_TRIES):
+        if not moves:
+            out, moved = _rgb8(name, pipeline(image=image)["image"]), ink
+        else:
+            drawn = pipeline(image=image, mask=ink)
+            out, moved = drawn["image"], np.asarray(drawn["mask"])
+            if not ink_inside(moved):
+                continue
+            out = _rgb8(name, out)
+        if legible(out, moved):
+            return Augmented(out, moved, name)
     return Augmented(image, ink, "clean")
 
 

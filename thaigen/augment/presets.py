@@ -34,6 +34,38 @@ _REPLICATE = "cv2.BORDER_REPLICATE"
 _AREA_THEN_LINEAR: JsonValue = {"downscale": "cv2.INTER_AREA", "upscale": "cv2.INTER_LINEAR"}
 _AREA_THEN_NEAREST: JsonValue = {"downscale": "cv2.INTER_AREA", "upscale": "cv2.INTER_NEAREST"}
 
+
+
+def _print_scan(generations: int) -> tuple[Step, ...]:
+    """An office print scanned (`generations` 1) or photocopied (2: a copy of a copy, then scanned): toner
+    spread or a light print, toner specks, skew under a degree, scanner optics and sensor noise, then what the
+    scanner saves: mostly 1-bit (a global or local threshold taken at 1.5-3x the line's resolution, as at
+    200-300 dpi), else a gray JPEG at scanner qualities. Calibrated against bench/scanned.py's lines
+    (bench/scan_stats.py)."""
+    copy: list[Step] = [
+        {"GaussianBlur": {"blur_limit": [0, 0], "sigma_limit": [0.4, 0.9], "p": 1}},
+        {"Binarize": {"offset": [-30, 0], "scale": [1.5, 2.5], "p": 1}},
+    ]
+    return (
+        {"ToGray": {"p": 1}},
+        {"InkSpread": {"amount": [-0.4, 0.2], "sigma": [0.4, 0.9], "p": 0.6}},
+        *copy * (generations - 1),
+        {"SaltAndPepper": {"amount": [0.0002, 0.001], "p": 0.3}},
+        {"Affine": {"rotate": [-0.8, 0.8], "fit_output": True, "border_mode": _REPLICATE, "p": 0.7}},
+        {"GaussianBlur": {"blur_limit": [0, 0], "sigma_limit": [0.3, 0.9], "p": 0.8}},
+        {"GaussNoise": {"std_range": [0.01, 0.05], "per_channel": False, "p": 0.6}},
+        {
+            "OneOf": {
+                "transforms": [
+                    {"Binarize": {"offset": [-15, 15], "adaptive": 0.35, "scale": [1.5, 3], "p": 0.7}},
+                    {"ImageCompression": {"quality_range": [55, 85], "p": 0.3}},
+                ],
+                "p": 1,
+            }
+        },
+    )
+
+
 BUILTIN: dict[str, tuple[Step, ...]] = {
     "clean": (),
     "none": (),
@@ -107,6 +139,8 @@ BUILTIN: dict[str, tuple[Step, ...]] = {
         {"SaltAndPepper": {"amount": [0.002, 0.01], "p": 0.7}},
         {"Streaks": {"count": [1, 2], "p": 0.4}},
     ),
+    "print_scan": _print_scan(generations=1),
+    "photocopy": _print_scan(generations=2),
     "tilted": (
         {"Affine": {"rotate": [-8, 8], "scale": [0.9, 1.05], "fit_output": True, "border_mode": _REPLICATE, "p": 1}},
         {"Perspective": {"scale": [0.01, 0.05], "fit_output": True, "border_mode": _REPLICATE, "p": 0.6}},
@@ -123,7 +157,8 @@ BUILTIN: dict[str, tuple[Step, ...]] = {
         {"ImageCompression": {"quality_range": [60, 92], "p": 0.5}},
     ),
 }
-"""Built-in presets. `clean` and `none` (its older name) leave the rendered line untouched. `tilted`
+"""Built-in presets. `clean` and `none` (its older name) leave the rendered line untouched. `print_scan` and
+`photocopy` reproduce the office print-and-scan chain (see _print_scan); `scan` and `fax` are generic noise. `tilted`
 (rotation up to 8 degrees, perspective) and `curled` (PageCurl: paper that does not lie flat, which curves lines) are made for
 pages but work on lines too. GaussNoise in `light`, `scan` and `tilted` is luminance noise (`per_channel: false`,
 since drawing format 3): print and scanner noise has no colour, and per-channel noise turned gray lines into

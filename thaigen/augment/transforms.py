@@ -1,4 +1,4 @@
-"""Albumentations transforms for effects albumentations 2.0.8 lacks: binarisation, fax streaks, sub-pixel
+"""Albumentations transforms for effects albumentations 2.0.8 lacks: binarisation, toner spread, fax streaks, sub-pixel
 fringes, and a fast page curl that moves keypoints exactly (its own warps map keypoints at 2-8 s per page).
 
 Each draws its parameters from the generators the preset shares (thaigen.augment.apply.drive sets them), so
@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from albumentations.core.pydantic import check_range_bounds
 from albumentations.core.transforms_interface import BaseTransformInitSchema, DualTransform, ImageOnlyTransform
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
@@ -21,23 +21,80 @@ def _gray(image: np.ndarray) -> np.ndarray:
 
 
 class Binarize(ImageOnlyTransform):
-    """Threshold to pure black and white (Otsu's threshold, moved by a random `offset` in gray levels)."""
+    """Threshold to pure black and white, as a scanner saves a 1-bit image.
+
+    Otsu's global threshold moved by a random `offset` in gray levels; or, for a share `adaptive` of images, a
+    local (Gaussian-weighted) threshold over a window about a line high, `offset` below the local mean, that
+    keeps only pixels within 40 levels above the global one (so flat paper does not turn to specks). With
+    `scale` above 1 the threshold is taken at that multiple of the image's resolution (a 300-dpi scan of a line
+    the model later reads at a lower one) and the result is brought back to size by area averaging, so its edges
+    carry the scan's staircase without being 1-bit at the model's resolution.
+    """
 
     class InitSchema(BaseTransformInitSchema):
         offset: Annotated[tuple[float, float], AfterValidator(check_range_bounds(-128, 128))]
+        adaptive: Annotated[float, Field(ge=0, le=1)]
+        scale: Annotated[tuple[float, float], AfterValidator(check_range_bounds(1, 4))]
 
-    def __init__(self, offset: tuple[float, float] = (-10, 10), p: float = 0.5) -> None:
+    def __init__(self, offset: tuple[float, float] = (-10, 10), adaptive: float = 0.0,
+                 scale: tuple[float, float] = (1.0, 1.0), p: float = 0.5) -> None:  # fmt: skip
         super().__init__(p=p)
         self.offset = offset
+        self.adaptive = adaptive
+        self.scale = scale
 
     def get_params(self) -> dict[str, Any]:
-        return {"offset": self.py_random.uniform(*self.offset)}
+        offset = self.py_random.uniform(*self.offset)
+        if self.adaptive == 0 and self.scale == (1.0, 1.0):
+            return {"offset": offset, "local": False, "scale": 1.0}  # draws as drawing format 3 did
+        local = self.py_random.random() < self.adaptive
+        return {"offset": offset, "local": local, "scale": self.py_random.uniform(*self.scale)}
 
-    def apply(self, img: np.ndarray, offset: float, **params: Any) -> np.ndarray:
+    def apply(self, img: np.ndarray, offset: float, local: bool, scale: float, **params: Any) -> np.ndarray:
         gray = _gray(img)
+        height, width = gray.shape
+        if scale > 1:
+            gray = cv2.resize(gray, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_CUBIC)
         otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         _, binary = cv2.threshold(gray, float(np.clip(otsu + offset, 1, 254)), 255, cv2.THRESH_BINARY)
+        if local:  # ink where darker than its surroundings and not far above the global threshold (no paper specks)
+            window = max(3, gray.shape[0] // 2 * 2 + 1)
+            near = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, window,
+                                         abs(offset) / 2 + 4)  # fmt: skip
+            _, loose = cv2.threshold(gray, float(np.clip(otsu + 40, 1, 254)), 255, cv2.THRESH_BINARY)
+            binary = np.maximum(near, loose)
+        if scale > 1:
+            binary = cv2.resize(binary, (width, height), interpolation=cv2.INTER_AREA)
         return cv2.cvtColor(binary, cv2.COLOR_GRAY2RGB) if img.ndim == 3 else binary
+
+
+class InkSpread(ImageOnlyTransform):
+    """Toner that spreads (strokes thicken, counters fill in) or a light print that thins strokes, by `amount` in
+    [-1, 1] (negative thins): the gray image blurred by `sigma` px and re-levelled around a moved midpoint, the
+    edge staying as soft as the print's."""
+
+    class InitSchema(BaseTransformInitSchema):
+        amount: Annotated[tuple[float, float], AfterValidator(check_range_bounds(-1, 1))]
+        sigma: Annotated[tuple[float, float], AfterValidator(check_range_bounds(0.1, 4))]
+
+    def __init__(self, amount: tuple[float, float] = (-0.3, 0.3), sigma: tuple[float, float] = (0.5, 1.0),
+                 p: float = 0.5) -> None:  # fmt: skip
+        super().__init__(p=p)
+        self.amount = amount
+        self.sigma = sigma
+
+    def get_params(self) -> dict[str, Any]:
+        return {"amount": self.py_random.uniform(*self.amount), "sigma": self.py_random.uniform(*self.sigma)}
+
+    def apply(self, img: np.ndarray, amount: float, sigma: float, **params: Any) -> np.ndarray:
+        gray = _gray(img).astype(np.float32)
+        low, high = float(gray.min()), float(gray.max())
+        if high - low < 1:
+            return img
+        blurred = cv2.GaussianBlur(gray, (0, 0), sigma)
+        middle = (low + high) / 2 + amount * (high - low) / 2
+        levelled = np.clip((blurred - middle) * 2.5 + (low + high) / 2, low, high).astype(np.uint8)
+        return cv2.cvtColor(levelled, cv2.COLOR_GRAY2RGB) if img.ndim == 3 else levelled
 
 
 class Streaks(ImageOnlyTransform):
@@ -138,5 +195,5 @@ class PageCurl(DualTransform):
         return moved
 
 
-CUSTOM = {cls.__name__: cls for cls in (Binarize, Streaks, SubpixelFringe, PageCurl)}
+CUSTOM = {cls.__name__: cls for cls in (Binarize, InkSpread, Streaks, SubpixelFringe, PageCurl)}
 """thaigen's own transforms, usable in presets beside albumentations' by name."""
