@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from thaigen.compose.layouts import SUMMARY_WORDS, baht, vat_of
 from thaigen.compose.quad import crop_quad
 from thaigen.config.loading import make_config
 from thaigen.config.schema import GenConfig
@@ -288,3 +292,40 @@ def test_crops_leave_out_lines_past_the_rec_limits(tmp_path: Path) -> None:
     assert any("crop" in line for line in lines)
     assert lint_dataset(tmp_path / "set" / paths.CROPS) == []
 
+
+def _satang(text: str) -> int:
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*\.\d{2}", text), f"{text!r} is not an amount as receipts print it"
+    return round(Decimal(text.replace(",", "")) * 100)
+
+
+def _vat(satang: int, share: Decimal) -> int:
+    return int((satang * share).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def test_receipts_add_up(pool: FontPool) -> None:
+    assert (baht(123456789), baht(5), vat_of(10000, included=True)) == ("1,234,567.89", "0.05", 654)
+    config = make_config("receipts", seed=4)
+    modes = set()
+    for index in range(8):
+        lines = [label.line for label in make_page(config, pool, index).labels]
+        prices = [_satang(line.text) for line in lines if line.element == "price"]
+        for before, line in pairwise(lines):
+            if line.element == "quantity":
+                quantity, _, unit = line.text.split(" ")
+                assert before.element == "price" and int(quantity) * _satang(unit) == _satang(before.text), line.text
+        sums = {line.element: _satang(line.text) for line in lines if line.element in SUMMARY_WORDS}
+        assert prices and "total" in sums, f"receipt {index}: {sums}"
+        if "subtotal" in sums:
+            modes.add("added")
+            assert sums["subtotal"] == sum(prices)
+            assert sums["vat"] == _vat(sum(prices), Decimal("0.07")) and sums["total"] == sum(prices) + sums["vat"]
+        elif "net" in sums:
+            modes.add("included")
+            assert sums["total"] == sum(prices) and sums["vat"] == _vat(sum(prices), Decimal(7) / Decimal(107))
+            assert sums["net"] + sums["vat"] == sums["total"]
+        else:
+            assert sums["total"] == sum(prices) and "vat" not in sums
+        if "cash" in sums:
+            modes.add("cash")
+            assert sums["cash"] >= sums["total"] and sums["change"] == sums["cash"] - sums["total"]
+    assert modes == {"added", "included", "cash"}

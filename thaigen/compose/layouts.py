@@ -34,7 +34,6 @@ class Typeset(Protocol):
 
 
 LABELS = {"thai_word": 1.0}
-PRICES = {"price": 3.0, "arabic_digits": 1.0}
 CELLS = {"thai_word": 3.0, "price": 1.0, "date": 1.0, "arabic_digits": 1.0, "name": 1.0}
 STAMP_COLORS: tuple[RGB, ...] = ((178, 34, 44), (32, 58, 160), (120, 30, 140))
 FINE_PRINT_BOX_PX = (7, 10)
@@ -238,18 +237,85 @@ def form(layout: Layout) -> None:
         _stamp(layout, x0, x1, y, bottom)
 
 
+SUMMARY_WORDS: dict[str, tuple[str, ...]] = {
+    "subtotal": ("รวม", "ยอดรวม", "รวมเงิน", "รวมเป็นเงิน", "SUBTOTAL"),
+    "net": ("มูลค่าสินค้า", "มูลค่าก่อนภาษี", "ราคาไม่รวมภาษี", "NET"),
+    "vat": ("ภาษีมูลค่าเพิ่ม 7%", "VAT 7%", "ภาษี 7%", "VAT 7.00%"),
+    "total": ("รวมทั้งสิ้น", "ยอดสุทธิ", "รวมสุทธิ", "ทั้งหมด", "TOTAL"),
+    "cash": ("เงินสด", "รับเงิน", "CASH"),
+    "change": ("เงินทอน", "ทอน", "CHANGE"),
+}
+"""Words printed beside each summary amount of a receipt, by the amount's element."""
+VAT_PERCENT = 7
+BANKNOTES = (20, 50, 100, 500, 1000)
+"""Thai banknotes, baht: the cash handed over is the total rounded up to a multiple of one of them."""
+
+
+def baht(satang: int) -> str:
+    """An amount as Thai receipts print it: 1,234.50."""
+    return f"{satang // 100:,}.{satang % 100:02d}"
+
+
+def vat_of(satang: int, included: bool) -> int:
+    """7 % VAT of an amount, in satang rounded half up: on top of it, or (`included`) inside it (7/107)."""
+    base = 100 if not included else 100 + VAT_PERCENT
+    return (2 * satang * VAT_PERCENT + base) // (2 * base)
+
+
+def _unit_price(layout: Layout) -> int:
+    """A unit price in satang: 10-2,000 baht (log-uniform), mostly whole or half baht."""
+    whole = round(math.exp(layout.u(math.log(10), math.log(2000))))
+    draw = layout.rng.random()
+    if draw < 0.6:
+        return 100 * whole
+    if draw < 0.8:
+        return 100 * whole + 50
+    return 100 * whole + (25 * int(layout.rng.choice([1, 3])) if draw < 0.9 else int(layout.rng.integers(1, 100)))
+
+
+def _summary(layout: Layout, items: int) -> list[tuple[str, int]]:
+    """(element, satang) of a receipt's summary rows below items adding up to `items` satang."""
+    mode = str(layout.rng.choice(["plain", "added", "included"]))
+    if mode == "added":
+        vat = vat_of(items, included=False)
+        rows = [("subtotal", items), ("vat", vat), ("total", items + vat)]
+    elif mode == "included":
+        vat = vat_of(items, included=True)
+        rows = [("total", items), ("net", items - vat), ("vat", vat)]
+    else:
+        rows = [("total", items)]
+    total = dict(rows)["total"]
+    if layout.chance(0.5):
+        note = 100 * BANKNOTES[int(layout.rng.integers(len(BANKNOTES)))]
+        cash = -(-total // note) * note
+        rows += [("cash", cash), ("change", cash - total)]
+    return rows
+
+
 def receipt(layout: Layout) -> None:
-    """A thermal receipt: shop header, date and time, items with right-aligned prices, a bold total, a footer."""
+    """A thermal receipt: shop header, date and time, items (name, quantity x unit price, amount), then the
+    sums (subtotal, 7 % VAT added or included, total, cash and change), all adding up, and a footer.
+
+    An item counts towards the sums only when its amount (and quantity line) fit; all amounts are exact texts.
+    """
     x0, y, x1, bottom = layout.inner(layout.u(0.04, 0.08))
     bottom = layout.fine(bottom)
-    box_px = max(16, round(layout.text_px * layout.u(0.6, 0.8)))
     width = x1 - x0
+    box_px = max(16, min(round(layout.text_px * layout.u(0.6, 0.8)), round(width / layout.u(14, 20))))
     dash = max(3, box_px // 4)
+    typeset = layout.typeset
 
     def separator(top: int) -> int:
         middle = top + box_px // 3
         layout.page.rule((x0, middle), (x1, middle), max(1, box_px // 14), layout.ink, dashed=dash)
         return top + 2 * (box_px // 3) + 2
+
+    def amount(satang: int, element: str, top: int, px: int, bold: bool | None = None) -> bool:
+        """`satang` right-aligned on the row at `top`; whether it fitted."""
+        ink = typeset.exact(baht(satang), "price", px, width * 0.4, bold)
+        if ink is not None:
+            layout.page.place(ink, round(x1 - ink.width), top, element, layout.ink)
+        return ink is not None
 
     header_px = round(box_px * layout.u(1.3, 1.8))
     layout.write(x0, y, width, header_px, "shop", {"thai_word": 2.0, "name": 1.0}, bold=True, align="center")
@@ -262,16 +328,39 @@ def receipt(layout: Layout) -> None:
     layout.write(x0 + width / 2, y, width / 2, box_px, "time", {"time": 1.0}, align="right")
     y += box_px + layout.gap(box_px)
     y = separator(y)
-    while y + 4 * box_px <= bottom:
-        layout.write(x0, y, width * 0.62, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
-        layout.write(x0 + width * 0.66, y, width * 0.34, box_px, "price", PRICES, align="right")
-        y += box_px + layout.gap(box_px)
-    y = separator(y)
+    times = str(layout.rng.choice(["x", "@", "X"]))
     total_px = round(box_px * 1.2)
-    if y + total_px <= bottom:
-        layout.write(x0, y, width * 0.55, total_px, "total", LABELS, bold=True)
-        layout.write(x0 + width * 0.6, y, width * 0.4, total_px, "price", PRICES, bold=True, align="right")
-        y += total_px + layout.gap(total_px)
+    pitch = box_px + layout.gap(box_px)
+    reserve = 5 * pitch + total_px
+    items = 0
+    while y + 2 * pitch <= bottom - reserve:
+        quantity = 1 if layout.chance(0.65) else int(layout.rng.integers(2, 7))
+        unit = _unit_price(layout)
+        if quantity > 1:
+            line = typeset.exact(f"{quantity} {times} {baht(unit)}", "quantity", box_px, width * 0.55)
+            if line is None or not amount(quantity * unit, "price", y + pitch, box_px):
+                break
+            layout.page.place(line, round(x0 + box_px), y + pitch, "quantity", layout.ink)
+            layout.write(x0, y, width, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
+            y += 2 * pitch
+        else:
+            if not amount(unit, "price", y, box_px):
+                break
+            layout.write(x0, y, width * 0.55, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
+            y += pitch
+        items += quantity * unit
+    y = separator(y)
+    for element, satang in _summary(layout, items):
+        px = total_px if element == "total" else box_px
+        if y + px > bottom:
+            break
+        amount(satang, element, y, px, bold=element == "total" or None)
+        words = SUMMARY_WORDS[element]
+        text = words[int(layout.rng.integers(len(words)))]
+        ink = typeset.exact(text, "label", px, width * 0.55, bold=element == "total" or None)
+        if ink is not None:
+            layout.page.place(ink, x0, y, "label", layout.ink)
+        y += px + layout.gap(px)
     if y + box_px <= bottom:
         layout.write(x0, y, width, box_px, "footer", LABELS, align="center")
 
