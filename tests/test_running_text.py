@@ -3,6 +3,7 @@ balance, lexicon): lengths fill the budget, rare characters are reached, templat
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -112,3 +113,22 @@ def test_budgeted_sources_through_sample_text_honour_both_limits() -> None:
 def test_words_with_finds_exactly_the_words_holding_the_character(character: str) -> None:
     expected = sorted((w for w in all_words() if character in w), key=lambda w: (len(w), w))
     assert list(words_with(character)) == expected
+
+
+def test_body_lines_fill_a_document_column() -> None:
+    body = sources_for(90)["body"]
+    rng = np.random.default_rng(0)
+    lengths = np.array([len(body(rng)) for _ in range(400)])
+    assert lengths.max() <= 90 and lengths.min() >= 10
+    assert 0.8 <= float(((lengths >= 40) & (lengths <= 80)).mean()) <= 0.97
+    assert all(len(sources_for(25)["body"](rng)) <= 25 for _ in range(50))
+
+
+def test_the_documents_recipe_builds_long_lines_through_the_print_and_scan_chain(tmp_path: Path) -> None:
+    out = tmp_path / "documents"
+    assert main(["build", "--recipe", "documents", "--count", "60", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["paddleocr"]["max_text_length"] == 90
+    assert manifest["longest_label_code_points"] > 40
+    presets = manifest["counts"]["by_preset"]
+    assert presets.get("print_scan", 0) + presets.get("photocopy", 0) >= 15

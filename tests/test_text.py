@@ -31,7 +31,7 @@ N_SAMPLES = 300
 BUDGET = 25
 FOCUS = {"ฃ": 2.0, "7": 1.0, "ต": 1.0}
 SOURCES = sources_for(BUDGET, focus=FOCUS)
-CORPUS_FILES = ["districts.txt", "roads.txt", "latin_words.txt", "sentences_th.txt"]
+CORPUS_FILES = ["roads.txt", "latin_words.txt", "sentences_th.txt"]
 _ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 

@@ -23,12 +23,18 @@ RECIPES: dict[str, dict[str, Any]] = {
                     "rare": 1},
     },
     "mixed": {"sources": MIXED_TEXT},
+    # Office documents: body lines as long as an A4 column holds (10-90 code points), form labels, addresses,
+    # and the print-and-scan chain (print_scan, photocopy) in place of generic noise.
     "documents": {
-        "sources": {"phrase": 3, "running": 2, "words": 2, "name": 2, "address_line": 2, "date": 2, "price": 2,
-                    "mixed_phrase": 1, "phone": 1, "national_id": 1, "thai_digits": 1, "rare": 1},
-        "background": {"kinds": {"plain": 3, "gradient": 1, "paper": 3}, "light_on_dark": 0.08, "color": 0.25},
+        "max_text_length": 90,
+        "ctc_time_steps": 100,
+        "sources": {"body": 8, "running": 1, "phrase": 3, "words": 1, "name": 1.5, "address_line": 2, "form_label": 1,
+                    "date": 1.5, "price": 1.5, "mixed_phrase": 1, "phone": 1, "national_id": 1, "thai_digits": 1,
+                    "rare": 1},
+        "background": {"kinds": {"plain": 3, "gradient": 1, "paper": 3}, "light_on_dark": 0.05, "color": 0.2},
         "frame": {"recrop": 0.6},
-        "augment": {"presets": {"clean": 1, "light": 2, "scan": 3, "photo": 2, "screen": 1, "fax": 1}},
+        "augment": {"presets": {"clean": 1, "light": 2, "print_scan": 3, "photocopy": 1, "photo": 1, "screen": 0.5,
+                                "fax": 0.5}},
     },
     # Detection pages (task: det). Body text from the document sources; layouts add their own fields.
     "pages": {

@@ -21,7 +21,7 @@ from thaigen.text.sources import ctc_steps
 from thaigen.typeset.families import characters_by_font_class
 from thaigen.typeset.fonts import FontPool
 
-PACKAGES = ("thaigen", "pillow", "numpy", "fonttools", "albumentations", "opencv-python-headless", "pythainlp")
+PACKAGES = ("thaigen", "pillow", "numpy", "fonttools", "albumentations", "opencv-python-headless", "pythainlp", "geothai")
 """Packages whose versions the manifest records."""
 
 

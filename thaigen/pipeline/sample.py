@@ -25,14 +25,16 @@ from thaigen.typeset.render import LineStyle, draw_ink, sample_style
 from thaigen.typeset.runs import Run, split_runs
 from thaigen.typeset.styles import TextStyle, sample_text_style, with_weight
 
-DRAWING_FORMAT = 3
+DRAWING_FORMAT = 4
 """Bumped whenever the same config and seed start to give other bytes (recorded in build.json and the manifest,
 so a build never resumes, nor a merge joins, across formats).
 1: hinted glyphs, Pillow's PNG encoder at level 3.
 2: unhinted glyphs (typeset.faces); OpenCV's PNG encoder, Up row filter, zlib level 1, gray images as grayscale
    (dataset.png).
 3: a preset's transforms draw one after another from the sample's stream, not each from the same seed
-   (augment.apply.drive); luminance noise in the built-in presets light, scan and tilted (augment.presets)."""
+   (augment.apply.drive); luminance noise in the built-in presets light, scan and tilted (augment.presets).
+4: addresses from one real place (text.addresses: subdistrict, district, province and postcode belong together);
+   a preset's draw that leaves the text illegible is drawn again (augment.legibility)."""
 MAX_ATTEMPTS = 50
 """Texts tried per sample before giving up (a text no font covers is redrawn)."""
 MAX_WIDTH_PX = 30_000

@@ -8,11 +8,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from thaigen.text.balance import focused, rare
 from thaigen.text.phrases import form_label, phrase
-from thaigen.text.running import address_line, hard_words, running, words
+from thaigen.text.running import address_line, body, hard_words, running, words
 from thaigen.text.sources import SOURCES, USER_CORPUS, Source, choice
 
 BUDGETED: dict[str, Callable[..., str]] = {
     "running": running,
+    "body": body,
     "words": words,
     "address_line": address_line,
     "phrase": phrase,

@@ -12,6 +12,10 @@ from thaigen.text.sources import address_pieces, corpus
 
 MIN_CODE_POINTS = 10
 """Shortest running line aimed for (when the budget allows it)."""
+BODY_CODE_POINTS = (40, 80)
+"""Length of most body lines of an A4 document column, code points."""
+SHORT_BODY_SHARE = 0.1
+"""Share of body lines that are a paragraph's last, short line."""
 
 CLAUSES: tuple[tuple[str, ...], ...] = (
     ("NOUN", "VERB", "NOUN"),
@@ -55,8 +59,21 @@ def _fill(words: list[str], word: str, gap: str, budget: int) -> bool:
 def running(rng: np.random.Generator, budget: int) -> str:
     """Clauses of POS-patterned, TNC-weighted words, run together or spaced as Thai prose is, up to a
     length drawn in [10, budget]."""
+    return _clauses(rng, budget, _target(rng, budget, MIN_CODE_POINTS))
+
+
+def body(rng: np.random.Generator, budget: int) -> str:
+    """A body line of a printed document: running text as long as an A4 column holds, 40-80 code points
+    (within the budget), one line in ten a paragraph's short last line of 10-40."""
+    if budget <= BODY_CODE_POINTS[0] or rng.random() < SHORT_BODY_SHARE:
+        return _clauses(rng, budget, _target(rng, min(budget, BODY_CODE_POINTS[0]), MIN_CODE_POINTS))
+    longest = min(budget, BODY_CODE_POINTS[1])
+    return _clauses(rng, longest, int(rng.integers(BODY_CODE_POINTS[0], longest + 1)))
+
+
+def _clauses(rng: np.random.Generator, budget: int, target: int) -> str:
+    """Clauses of POS-patterned words until the line reaches `target` code points (never past `budget`)."""
     tags = words_by_tag()
-    target = _target(rng, budget, MIN_CODE_POINTS)
     words: list[str] = []
     misses = 0
     while sum(map(len, words)) < target:
