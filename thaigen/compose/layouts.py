@@ -34,6 +34,8 @@ class Typeset(Protocol):
 
 
 LABELS = {"thai_word": 1.0}
+FIELD_NAMES = {"form_label": 1.0}
+"""Source of a form's or card's field labels (ชื่อ-นามสกุล, ที่อยู่ ...)."""
 CELLS = {"thai_word": 3.0, "price": 1.0, "date": 1.0, "arabic_digits": 1.0, "name": 1.0}
 STAMP_COLORS: tuple[RGB, ...] = ((178, 34, 44), (32, 58, 160), (120, 30, 140))
 FINE_PRINT_BOX_PX = (7, 10)
@@ -149,7 +151,7 @@ def document(layout: Layout) -> None:
 
 def _field(layout: Layout, x0: float, x1: float, y: int, box_px: int) -> None:
     """`label: value` with the value plain, underlined, dotted or in a box."""
-    label = layout.write(x0, y, (x1 - x0) * 0.45, box_px, "label", LABELS, bold=layout.chance(0.4))
+    label = layout.write(x0, y, (x1 - x0) * 0.45, box_px, "label", FIELD_NAMES, bold=layout.chance(0.4))
     if label is None:
         return
     start = float(label.points[1][0]) + box_px * layout.u(0.4, 1.0)
@@ -389,7 +391,7 @@ def id_card(layout: Layout) -> None:
         if y + box_px > bottom:
             break
         label_w = (fx1 - fx0) * 0.3
-        label = layout.write(fx0, y, label_w, round(box_px * 0.8), "label", LABELS)
+        label = layout.write(fx0, y, label_w, round(box_px * 0.8), "label", FIELD_NAMES)
         start = fx0 + label_w + box_px * 0.5 if label is None else float(label.points[1][0]) + box_px * 0.6
         layout.write(start, y, fx1 - start, box_px, "value", sources)
         y += box_px + layout.gap(box_px)
