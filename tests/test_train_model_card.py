@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trainers.jobs import model_card
+from trainers.paddleocr.configs import Arch
 
 LOG = """\
 [2026/11/24 23:02:58] ppocr INFO: epoch: [1/2], global_step: 5, lr: 0.000655, acc: 0.000000, loss: 225.0, ips: 12.0 samples/s, eta: 0:00:00
@@ -44,3 +45,9 @@ def test_card_files_list_includes_the_card_itself(tmp_path: Path) -> None:
     markdown = (tmp_path / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "# crnn trained on digits" in markdown and "acc 0.7500" in markdown
     assert "files: MODEL_CARD.md, inference.json, model_card.json" in markdown
+
+
+def test_the_card_records_the_width_the_config_was_fitted_to() -> None:
+    config = {"Eval": {"dataset": {"transforms": [{"DecodeImage": {}}, {"RecResizeImg": {"image_shape": [3, 32, 608]}}]}}}
+    assert model_card.input_shape(Arch.CRNN, config) == [3, 32, 608]
+    assert model_card.input_shape(Arch.DB, {"Eval": {"dataset": {"transforms": [{"DetResizeForTest": {}}]}}}) == [3, 640, 640]

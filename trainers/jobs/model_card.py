@@ -52,6 +52,14 @@ def training_figures(log: Path) -> dict[str, Any]:
     }
 
 
+def input_shape(arch: Arch, config: dict[str, Any]) -> list[int]:
+    """C, H, W the model was trained at: the config's RecResizeImg (fitted to the data's lines), else the arch's."""
+    for op in config.get("Eval", {}).get("dataset", {}).get("transforms", []):
+        if isinstance(op, dict) and "RecResizeImg" in op:
+            return [int(v) for v in op["RecResizeImg"]["image_shape"]]
+    return list(ARCHS[arch].image_shape)
+
+
 def describe(
     arch: Arch, config: dict[str, Any], layout: Layout, training: dict[str, Any], onnx: OnnxResult, source: Path
 ) -> dict[str, Any]:
@@ -63,7 +71,7 @@ def describe(
         "arch": arch.value,
         "algorithm": ARCHS[arch].algorithm,
         "model_name": config["Global"]["model_name"],
-        "image_shape": list(ARCHS[arch].image_shape),
+        "image_shape": input_shape(arch, config),
         "dataset": {
             "name": layout.train_dir.name,
             "config_digest": manifest.get("config_digest"),
