@@ -16,11 +16,12 @@ from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS, GenConfig
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import is_det_set
+from thaigen.dataset.formats import line_format
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
 from thaigen.inspect.lint import lint_dataset, lint_dictionary, warn_dictionary_defects, width_note
 from thaigen.inspect.page_report import write_page_report
 from thaigen.inspect.report import dataset_root, write_report
-from thaigen.pipeline.build import BuildResult, Engine, Mode, Storage, build, local_engine, started_build
+from thaigen.pipeline.build import CONVERTERS, BuildResult, Engine, Mode, Storage, build, local_engine, started_build
 from thaigen.pipeline.merge_shards import merge_shards
 from thaigen.pipeline.shards import Shard
 
@@ -113,7 +114,8 @@ def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
     make.add_argument("--shard", metavar="K/N",
                       help="build only shard K (0-based) of N: contiguous chunks; join shards with `thaigen merge`")
     make.add_argument("--format", choices=[s.value for s in Storage],
-                      help="folder: PNGs + label files (default); lmdb: train/ and val/ LMDBs for PaddleOCR's LMDBDataSet")
+                      help="folder: PNGs + label files (default); lmdb: train/ and val/ LMDBs for PaddleOCR's LMDBDataSet; "
+                           "webdataset: train-NNNNNN.tar / val-NNNNNN.tar shards (KEY.png, KEY.txt, KEY.json)")
     engines = make.add_argument_group("engines")
     engines.add_argument("--engine", default="local", help="local (default), ray, or a plugin (sagemaker-processing)")
     engines.add_argument("--address", help="ray: cluster address (default: RAY_ADDRESS, else a local Ray)")
@@ -209,6 +211,9 @@ def _build(args: argparse.Namespace) -> int:
         raise EnvironmentProblem(f"--engine {args.engine} needs {missing}, which is not installed: pip install -e '.[train]'")
     if launcher is not None and shard:
         raise ConfigError(f"--engine {args.engine} makes its own shards; leave out --shard")
+    if launcher is not None and storage in CONVERTERS:
+        raise ConfigError(f"--engine {args.engine} builds shards, and --format {storage.value} is written from a whole "
+                          f"build; use --engine local or ray (or --format folder or lmdb)")
     try:
         if launcher is not None:
             result = launcher(args, config, out, mode, storage)
@@ -279,6 +284,9 @@ def _lint(args: argparse.Namespace) -> int:
         print(finding)
     if width:
         print(width)
+    kind = line_format(args.dataset) if args.dataset else None
+    if kind:
+        print(f"{args.dataset}: a {kind.name} set ({kind.what}): its labels checked")
     print(f"{len(findings)} problem(s) in {args.dataset or args.dict}")
     if note:
         print(note)

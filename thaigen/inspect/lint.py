@@ -15,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.detection import DetPage, det_page, is_det_set
 from thaigen.dataset.dictionary import read_dictionary
+from thaigen.dataset.formats import LineFormat, line_format
 from thaigen.dataset.labels import LabelLine, read_label_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
@@ -225,6 +226,13 @@ def lint_lmdb(target: Path, rules: LintRules) -> Iterator[Finding]:
             yield Finding(sample.folder / sample.key, None, problem)
 
 
+def lint_line_format(target: Path, kind: LineFormat, rules: LintRules) -> Iterator[Finding]:
+    """Check every label of a converted set (`build --format webdataset` ...) as `label_problems` does."""
+    for where, label in kind.labels(target):
+        for problem in label_problems(label, rules):
+            yield Finding(where, None, problem)
+
+
 def rules_for(folder: Path, max_text_length: int | None, time_steps: int | None, dict_path: Path | None) -> LintRules:
     """Rules from explicit options, else the dataset's manifest, else PaddleOCR's defaults."""
     paddle = read_manifest(folder / paths.MANIFEST)["paddleocr"] if (folder / paths.MANIFEST).is_file() else {}
@@ -272,12 +280,16 @@ def lint_det_file(labels: Path, root: Path) -> Iterator[Finding]:
 def lint_dataset(
     target: Path, *, max_text_length: int | None = None, time_steps: int | None = None, dict_path: Path | None = None
 ) -> list[Finding]:
-    """Lint a dataset folder (train.txt + val.txt), one label file, an LMDB set (train/ + val/) or one LMDB.
+    """Lint a dataset folder (train.txt + val.txt), one label file, an LMDB set (train/ + val/), one LMDB or a
+    converted set (its labels).
 
     Raises:
         DatasetError: the target, its label files or its dictionary are missing.
         EnvironmentProblem: an LMDB set, without the lmdb package.
     """
+    kind = line_format(target)
+    if kind is not None:
+        return list(lint_line_format(target, kind, rules_for(target, max_text_length, time_steps, dict_path)))
     root = lmdb.lmdb_root(target)
     if root is not None:
         return list(lint_lmdb(target, rules_for(root, max_text_length, time_steps, dict_path)))
@@ -294,12 +306,14 @@ def lint_dataset(
 def width_note(target: Path) -> str | None:
     """One line: the width each `thaigen train` recogniser trains this rec set at, flagging a set whose lines need
     more than MAX_WIDTH (the widest are squeezed) and labels a model with pooled steps cannot align. None: a det set,
-    or no readable image.
+    a converted set, or no readable image.
 
     Raises:
         DatasetError: the target or its label files are missing.
         EnvironmentProblem: an LMDB set, without the lmdb package.
     """
+    if line_format(target) is not None:
+        return None
     if lmdb.lmdb_root(target) is None and is_det_set(paths.label_files(target)[1]):
         return None
     lines = line_shapes(target)

@@ -22,6 +22,7 @@ from thaigen.config.schema import FontsConfig
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import read_dictionary
+from thaigen.dataset.formats import line_format
 from thaigen.dataset.labels import read_label_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.dataset.samples import records_by_image, records_by_lmdb_sample
@@ -112,8 +113,13 @@ def dataset_root(target: Path) -> Path:
     above one LMDB split.
 
     Raises:
-        DatasetError: no dataset at `target`.
+        DatasetError: no dataset at `target`, or a converted set (`build --format webdataset` ...), named.
     """
+    kind = line_format(target)
+    if kind is not None:
+        count = sum(1 for _ in kind.labels(target))
+        raise DatasetError(f"{target} is a {kind.name} set ({kind.what}; {count} labels): report draws folder and LMDB "
+                           f"sets; build the same config and seed with --format folder to see these samples")
     return lmdb.lmdb_root(target) or paths.label_files(target)[0]
 
 

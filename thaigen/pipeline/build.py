@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,10 @@ from tqdm import tqdm
 
 from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
-from thaigen.dataset import lmdb, paths, samples
+from thaigen.dataset import lmdb, paths, samples, webdataset
 from thaigen.dataset.atomic import atomic_bytes, atomic_text, write_in_place
 from thaigen.dataset.labels import read_labels
+from thaigen.dataset.lines import LineSample, read_line_samples
 from thaigen.dataset.manifest import read_manifest, write_manifest
 from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.merge import describe, provenance, read_chunks, write_outputs
@@ -51,6 +52,24 @@ class Storage(enum.Enum):
     """PNG files under images/ and PaddleOCR label files (SimpleDataSet)."""
     LMDB = "lmdb"
     """train/ and val/ LMDBs in PaddleOCR's layout (LMDBDataSet; recognition sets only)."""
+    WEBDATASET = "webdataset"
+    """train-NNNNNN.tar and val-NNNNNN.tar WebDataset shards (recognition sets only)."""
+
+
+PURPOSE = {
+    Storage.LMDB: "PaddleOCR's LMDBDataSet",
+    Storage.WEBDATASET: "WebDataset tar shards of text lines",
+}
+"""What each storage other than FOLDER is for (all hold recognition sets only)."""
+
+Converter = Callable[[Path, Iterable[LineSample], Mapping[str, Any]], dict[str, Any]]
+"""Writes a finished folder build's samples (index order) in one storage's layout, given its manifest; returns the
+manifest's `storage` section."""
+CONVERTERS: dict[Storage, Converter] = {
+    Storage.WEBDATASET: lambda out, lines, manifest: webdataset.write_webdataset(out, lines),
+}
+"""The storages written from the folder build's samples once they are merged (in sample order, so any worker
+count gives the same bytes)."""
 
 
 Engine = Callable[[list[int], GenConfig, FontPool, Path], Iterable[int]]
@@ -328,8 +347,12 @@ def build(
     Raises:
         ThaigenError subclasses for bad fonts, configs, shards or output folders.
     """
-    if storage is Storage.LMDB and config.task != "rec":
-        raise ConfigError("--format lmdb writes recognition sets (PaddleOCR's LMDBDataSet); use it with --task rec")
+    if storage is not Storage.FOLDER and config.task != "rec":
+        raise ConfigError(f"--format {storage.value} writes recognition sets ({PURPOSE[storage]}); use it with --task rec "
+                          f"(a det build's line crops: --crops)")
+    if storage in CONVERTERS and shard:
+        raise ConfigError(f"--format {storage.value} is written from a whole build; leave out --shard (or build the "
+                          f"shards with --format folder or lmdb)")
     starts = chunk_starts(config, shard)  # a shard that does not exist fails here
     require_raqm()
     pool = load_pool(config.fonts)
@@ -363,8 +386,9 @@ def finish(
     extra: dict[str, Any] | None = None,
     images: Callable[[str], Iterator[bytes]] | None = None,
 ) -> dict[str, Any]:
-    """Write the label files (or LMDBs), samples.jsonl, dict and manifest from `records` (index order), then
-    drop the chunk records; returns the manifest.
+    """Write the label files (or the storage's files: LMDBs, shards...), samples.jsonl, dict and manifest from
+    `records` (index order), then drop the chunk records; returns the manifest (with a `storage` section for the
+    CONVERTERS storages).
 
     Args:
         origin: `merge.provenance` of the machine(s) that drew the samples.
@@ -381,16 +405,16 @@ def finish(
     manifest |= extra or {}
     if storage is Storage.LMDB:
         _store_lmdb(out, images)
+    elif storage in CONVERTERS:
+        manifest["storage"] = CONVERTERS[storage](out, read_line_samples(out), manifest)
+        _drop_folder_outputs(out)
     write_manifest(out / paths.MANIFEST, manifest)
     shutil.rmtree(out / paths.PARTS, ignore_errors=True)
     return manifest
 
 
 def _store_lmdb(out: Path, images: Callable[[str], Iterator[bytes]] | None) -> None:
-    """Turn the folder-format outputs in `out` into train/ and val/ LMDBs (labels in label-file order).
-
-    The chunk records go before the images they stand for: a build killed in between redoes its chunks.
-    """
+    """Turn the folder-format outputs in `out` into train/ and val/ LMDBs (labels in label-file order)."""
     label_files = {lmdb.TRAIN: out / paths.TRAIN_LABELS, lmdb.VAL: out / paths.VAL_LABELS}
     for split, label_file in label_files.items():
         shutil.rmtree(out / split, ignore_errors=True)  # a finish interrupted earlier
@@ -398,7 +422,15 @@ def _store_lmdb(out: Path, images: Callable[[str], Iterator[bytes]] | None) -> N
         with lmdb.LmdbWriter(out / split) as writer:
             for line in read_labels(label_file):
                 writer.add(next(pngs) if pngs else (out / line.path).read_bytes(), str(line.label))
+    _drop_folder_outputs(out)
+
+
+def _drop_folder_outputs(out: Path) -> None:
+    """Remove what only the folder format keeps (label files, images/) once another storage holds the samples.
+
+    The chunk records go before the images they stand for: a build killed in between redoes its chunks.
+    """
     shutil.rmtree(out / paths.PARTS, ignore_errors=True)
-    for label_file in label_files.values():
-        label_file.unlink()
+    for label_file in (paths.TRAIN_LABELS, paths.VAL_LABELS):
+        (out / label_file).unlink()
     shutil.rmtree(out / paths.IMAGES, ignore_errors=True)

@@ -1,0 +1,180 @@
+"""The converted storages (`build --format webdataset|hf|tesstrain|doctr`), built as a user runs them (relative --out)
+and read back by each format's own reader: the same labels, images and records as the folder build of the config."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from thaigen.dataset import paths
+from thaigen.dataset.formats import line_format
+from thaigen.dataset.labels import read_labels
+from thaigen.dataset.lines import read_line_samples
+from thaigen.dataset.webdataset import read_webdataset_labels, shard_files, write_webdataset
+from thaigen.inspect.lint import lint_dataset
+
+COUNT, SEED = 40, 3
+FORMATS = ["webdataset"]
+"""The converted formats, in the order they were added."""
+
+
+def thaigen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m thaigen ARGS` in `cwd` (default: the current folder), as a user runs it."""
+    command = [sys.executable, "-m", "thaigen", *args]
+    return subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def build(fmt: str, out: str, *extra: str) -> Path:
+    """Build the test config in format `fmt` into the relative folder `out` (in the current folder)."""
+    done = thaigen(
+        "build", "--format", fmt, "--count", str(COUNT), "--seed", str(SEED), "--out", out, "--quiet", *extra
+    )
+    assert done.returncode == 0, done.stderr
+    return Path(out)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder build of the test config: what every format must hold."""
+    root = tmp_path_factory.mktemp("formats")
+    done = thaigen("build", "--count", str(COUNT), "--seed", str(SEED), "--out", "folder", "--quiet", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root / "folder"
+
+
+def folder_samples(folder: Path) -> dict[str, list[tuple[str, str, bytes]]]:
+    """split -> [(8-digit key, label, PNG bytes)] of the folder build, in label-file order."""
+    found: dict[str, list[tuple[str, str, bytes]]] = {}
+    for split, name in (("train", paths.TRAIN_LABELS), ("val", paths.VAL_LABELS)):
+        found[split] = [
+            (Path(line.path).stem, str(line.label), (folder / line.path).read_bytes())
+            for line in read_labels(folder / name)
+        ]
+    return found
+
+
+def folder_records(folder: Path) -> dict[str, str]:
+    """8-digit key -> the sample's samples.jsonl line (no newline)."""
+    lines = (folder / paths.SAMPLES).read_text(encoding="utf-8").splitlines()
+    return {f"{json.loads(line)['index']:08d}": line for line in lines}
+
+
+# webdataset 1.0.2 leaves each shard's file for the garbage collector to close, even when read to the end
+@pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <_io.FileIO name=.*tar:pytest.PytestUnraisableExceptionWarning"
+)
+def test_webdataset_reads_back_with_webdataset(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wds = pytest.importorskip("webdataset")
+    monkeypatch.chdir(tmp_path)
+    out = build("webdataset", "rel/path/wds")
+    assert [p.name for p in shard_files(out)] == ["train-000000.tar", "val-000000.tar"]
+    assert not (out / paths.IMAGES).exists() and not (out / paths.TRAIN_LABELS).exists()
+    records = folder_records(folder)
+    for split, expected in folder_samples(folder).items():
+        read = list(wds.WebDataset([str(p) for p in out.glob(f"{split}-*.tar")], shardshuffle=False))
+        assert [(s["__key__"], s["txt"].decode("utf-8"), s["png"]) for s in read] == expected
+        assert all(s["json"].decode("utf-8") == records[s["__key__"]] for s in read)
+    with tarfile.open(out / "train-000000.tar") as tar:
+        assert {(m.mtime, m.uid, m.gid, m.uname, m.mode) for m in tar} == {(0, 0, 0, "", 0o644)}
+    assert json.loads((out / paths.MANIFEST).read_text())["storage"]["shards"]["val"] == ["val-000000.tar"]
+
+
+def test_webdataset_shards_stay_within_their_bound(folder: Path, tmp_path: Path) -> None:
+    bound = 64 << 10
+    written = write_webdataset(tmp_path, read_line_samples(folder), max_bytes=bound)
+    shards = shard_files(tmp_path)
+    assert len(written["shards"]["train"]) > 2 and [p.name for p in shards] == [
+        *written["shards"]["train"],
+        *written["shards"]["val"],
+    ]
+    assert all(p.stat().st_size <= bound for p in shards)
+    labels = [label for _, label in read_webdataset_labels(tmp_path)]
+    assert labels == [label for split in folder_samples(folder).values() for _, label, _ in split]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_same_bytes_for_any_worker_count(fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two chunks built by one worker and by two: every file the same bytes (written after the merge)."""
+    monkeypatch.chdir(tmp_path)
+    one = build(fmt, "one", "--count", "70", "--workers", "1")
+    two = build(fmt, "two", "--count", "70", "--workers", "2")
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    assert [(one / f).read_bytes() == (two / f).read_bytes() for f in files] == [True] * len(files)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_det_set_in_a_line_format_is_one_line_naming_it(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = thaigen("build", "--task", "det", "--format", fmt, "--count", "2", "--out", "pages", "--quiet")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and f"--format {fmt} writes recognition sets" in done.stderr
+    assert "--task rec" in done.stderr and not Path("pages").exists()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_shard_in_a_whole_build_format_is_one_line_naming_it(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = thaigen("build", "--format", fmt, "--shard", "0/2", "--count", "2", "--out", "half", "--quiet")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert f"--format {fmt} is written from a whole build; leave out --shard" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One set of the test config per converted format, for lint and report (built on first use)."""
+    root = tmp_path_factory.mktemp("converted")
+    return {
+        fmt: root / fmt
+        for fmt in FORMATS
+        if thaigen(
+            "build", "--format", fmt, "--count", str(COUNT), "--seed", str(SEED), "--out", fmt, "--quiet", cwd=root
+        ).returncode
+        == 0
+    }
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_lint_reads_each_formats_labels_back(fmt: str, converted: dict[str, Path], folder: Path) -> None:
+    target = converted[fmt]
+    kind = line_format(target)
+    assert kind is not None and kind.name == fmt
+    assert [label for _, label in kind.labels(target)] == [
+        label for split in folder_samples(folder).values() for _, label, _ in split
+    ]
+    assert lint_dataset(target) == lint_dataset(folder) == []
+    done = thaigen("lint", str(target))
+    assert done.returncode == 0, done.stderr
+    assert f"a {fmt} set" in done.stdout and "0 problem(s)" in done.stdout
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_report_names_each_format_in_one_line(fmt: str, converted: dict[str, Path]) -> None:
+    done = thaigen("report", str(converted[fmt]))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert f"is a {fmt} set" in done.stderr and f"{COUNT} labels" in done.stderr and "--format folder" in done.stderr
+
+
+def test_lint_finds_a_bad_label_in_a_converted_set(folder: Path, tmp_path: Path) -> None:
+    """A label with a trailing space, written into shards: lint names its shard member."""
+    lines = list(read_line_samples(folder))
+    short = min(range(len(lines)), key=lambda i: len(lines[i].label))  # room for one more code point
+    lines[short] = dataclasses.replace(lines[short], label=lines[short].label + " ")
+    write_webdataset(tmp_path, lines)
+    for name in (paths.DICT, paths.MANIFEST):
+        shutil.copy(folder / name, tmp_path / name)
+    findings = lint_dataset(tmp_path)
+    assert [(f.file.name, f.problem) for f in findings] == [
+        (f"{lines[short].key}.txt", "label starts or ends with a space: PaddleOCR keeps it")
+    ]

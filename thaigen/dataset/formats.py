@@ -1,0 +1,39 @@
+"""The converted storages' folders (`build --format webdataset|hf|tesstrain|doctr`), recognised for lint and report:
+what each is, and its labels read back from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from thaigen.dataset import webdataset
+
+
+@dataclass(frozen=True)
+class LineFormat:
+    """One converted storage of recognition sets."""
+
+    name: str
+    """Its `build --format` value."""
+    what: str
+    """What its folder holds, for messages."""
+    holds: Callable[[Path], bool]
+    """Whether a folder is a set in this format."""
+    labels: Callable[[Path], Iterator[tuple[Path, str]]]
+    """(where, label) of every sample, in order."""
+
+
+FORMATS = (
+    LineFormat(
+        webdataset.FORMAT,
+        "WebDataset tar shards: train-NNNNNN.tar, val-NNNNNN.tar",
+        webdataset.is_webdataset,
+        webdataset.read_webdataset_labels,
+    ),
+)
+
+
+def line_format(target: Path) -> LineFormat | None:
+    """The converted storage `target` is a set in (None: none of them)."""
+    return next((f for f in FORMATS if target.is_dir() and f.holds(target)), None)
