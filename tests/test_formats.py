@@ -10,10 +10,11 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from thaigen.dataset import paths
+from thaigen.dataset import hf, paths
 from thaigen.dataset.formats import line_format
 from thaigen.dataset.labels import read_labels
 from thaigen.dataset.lines import read_line_samples
@@ -21,7 +22,7 @@ from thaigen.dataset.webdataset import read_webdataset_labels, shard_files, writ
 from thaigen.inspect.lint import lint_dataset
 
 COUNT, SEED = 40, 3
-FORMATS = ["webdataset"]
+FORMATS = ["webdataset", "hf"]
 """The converted formats, in the order they were added."""
 
 
@@ -99,6 +100,59 @@ def test_webdataset_shards_stay_within_their_bound(folder: Path, tmp_path: Path)
     assert labels == [label for split in folder_samples(folder).values() for _, label, _ in split]
 
 
+@pytest.fixture
+def offline_datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    """`datasets`, offline and caching under tmp_path (skips when the hf extra is not installed)."""
+    for name, value in (("HF_DATASETS_OFFLINE", "1"), ("HF_HUB_OFFLINE", "1"), ("HF_HOME", str(tmp_path / "hf"))):
+        monkeypatch.setenv(name, value)
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)  # in case it was imported before
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    datasets.disable_progress_bars()
+    return datasets
+
+
+def test_hf_loads_with_datasets(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline_datasets: object
+) -> None:
+    datasets: Any = offline_datasets
+    monkeypatch.chdir(tmp_path)
+    out = build("hf", "rel/path/hf")
+    assert [p.name for p in hf.shard_files(out)] == [
+        "train-00000-of-00001.parquet",
+        "validation-00000-of-00001.parquet",
+    ]
+    expected = folder_samples(folder)
+    for loaded in (
+        datasets.load_dataset("parquet", data_dir=str(out), cache_dir=str(tmp_path / "cache1")),
+        datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache2")),  # through the card's configs
+    ):
+        assert sorted(loaded) == ["train", "validation"]
+        assert isinstance(loaded["train"].features["image"], datasets.Image)
+        for split, name in (("train", "train"), ("val", "validation")):
+            raw = loaded[name].cast_column("image", datasets.Image(decode=False))
+            got = [(f"{r['index']:08d}", r["text"], r["image"]["bytes"]) for r in raw]
+            assert got == expected[split]
+        assert loaded["validation"][0]["image"].size[1] == 48  # decodes as a PIL image
+    card = (out / hf.CARD).read_text(encoding="utf-8")
+    manifest = json.loads((out / paths.MANIFEST).read_text(encoding="utf-8"))
+    assert card.startswith("---\nconfigs:") and f'"config_digest": "{manifest["config_digest"]}"' in card
+    assert manifest["storage"]["files"]["validation"] == ["data/validation-00000-of-00001.parquet"]
+
+
+def test_hf_shards_stay_within_their_bound(folder: Path, tmp_path: Path) -> None:
+    bound = 64 << 10
+    written = hf.write_hf(tmp_path, read_line_samples(folder), {}, max_bytes=bound)
+    shards = hf.shard_files(tmp_path)
+    assert len(written["files"]["train"]) > 2
+    assert [f"data/{p.name}" for p in shards] == [*written["files"]["train"], *written["files"]["validation"]]
+    assert all(
+        p.stat().st_size <= bound + (8 << 10) for p in shards
+    )  # the bound is on the payload; Parquet adds < 8 kB
+    labels = [label for _, label in hf.read_hf_labels(tmp_path)]
+    assert labels == [label for split in folder_samples(folder).values() for _, label, _ in split]
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_same_bytes_for_any_worker_count(fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two chunks built by one worker and by two: every file the same bytes (written after the merge)."""
@@ -156,14 +210,18 @@ def test_lint_reads_each_formats_labels_back(fmt: str, converted: dict[str, Path
     assert lint_dataset(target) == lint_dataset(folder) == []
     done = thaigen("lint", str(target))
     assert done.returncode == 0, done.stderr
-    assert f"a {fmt} set" in done.stdout and "0 problem(s)" in done.stdout
+    assert f"a build --format {fmt} set" in done.stdout and "0 problem(s)" in done.stdout
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_report_names_each_format_in_one_line(fmt: str, converted: dict[str, Path]) -> None:
     done = thaigen("report", str(converted[fmt]))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert f"is a {fmt} set" in done.stderr and f"{COUNT} labels" in done.stderr and "--format folder" in done.stderr
+    assert (
+        f"is a build --format {fmt} set" in done.stderr
+        and f"{COUNT} labels" in done.stderr
+        and "--format folder" in done.stderr
+    )
 
 
 def test_lint_finds_a_bad_label_in_a_converted_set(folder: Path, tmp_path: Path) -> None:

@@ -115,7 +115,8 @@ def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
                       help="build only shard K (0-based) of N: contiguous chunks; join shards with `thaigen merge`")
     make.add_argument("--format", choices=[s.value for s in Storage],
                       help="folder: PNGs + label files (default); lmdb: train/ and val/ LMDBs for PaddleOCR's LMDBDataSet; "
-                           "webdataset: train-NNNNNN.tar / val-NNNNNN.tar shards (KEY.png, KEY.txt, KEY.json)")
+                           "webdataset: train-NNNNNN.tar / val-NNNNNN.tar shards (KEY.png, KEY.txt, KEY.json); "
+                           "hf: Hugging Face datasets Parquet shards (data/) + README.md card")
     engines = make.add_argument_group("engines")
     engines.add_argument("--engine", default="local", help="local (default), ray, or a plugin (sagemaker-processing)")
     engines.add_argument("--address", help="ray: cluster address (default: RAY_ADDRESS, else a local Ray)")
@@ -286,7 +287,7 @@ def _lint(args: argparse.Namespace) -> int:
         print(width)
     kind = line_format(args.dataset) if args.dataset else None
     if kind:
-        print(f"{args.dataset}: a {kind.name} set ({kind.what}): its labels checked")
+        print(f"{args.dataset}: a build --format {kind.name} set ({kind.what}): its labels checked")
     print(f"{len(findings)} problem(s) in {args.dataset or args.dict}")
     if note:
         print(note)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from thaigen.dataset import webdataset
+from thaigen.dataset import hf, webdataset
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ FORMATS = (
         "WebDataset tar shards: train-NNNNNN.tar, val-NNNNNN.tar",
         webdataset.is_webdataset,
         webdataset.read_webdataset_labels,
+    ),
+    LineFormat(
+        hf.FORMAT,
+        "Hugging Face datasets Parquet shards: data/train-*.parquet, data/validation-*.parquet",
+        hf.is_hf,
+        hf.read_hf_labels,
     ),
 )
 

@@ -118,8 +118,8 @@ def dataset_root(target: Path) -> Path:
     kind = line_format(target)
     if kind is not None:
         count = sum(1 for _ in kind.labels(target))
-        raise DatasetError(f"{target} is a {kind.name} set ({kind.what}; {count} labels): report draws folder and LMDB "
-                           f"sets; build the same config and seed with --format folder to see these samples")
+        raise DatasetError(f"{target} is a build --format {kind.name} set ({kind.what}; {count} labels): report "
+                           f"draws folder and LMDB sets; build the same config and seed with --format folder to see them")
     return lmdb.lmdb_root(target) or paths.label_files(target)[0]
 
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
-from thaigen.dataset import lmdb, paths, samples, webdataset
+from thaigen.dataset import hf, lmdb, paths, samples, webdataset
 from thaigen.dataset.atomic import atomic_bytes, atomic_text, write_in_place
 from thaigen.dataset.labels import read_labels
 from thaigen.dataset.lines import LineSample, read_line_samples
@@ -54,11 +54,14 @@ class Storage(enum.Enum):
     """train/ and val/ LMDBs in PaddleOCR's layout (LMDBDataSet; recognition sets only)."""
     WEBDATASET = "webdataset"
     """train-NNNNNN.tar and val-NNNNNN.tar WebDataset shards (recognition sets only)."""
+    HF = "hf"
+    """A Hugging Face `datasets` dataset: Parquet shards under data/ and a README.md card (recognition sets only)."""
 
 
 PURPOSE = {
     Storage.LMDB: "PaddleOCR's LMDBDataSet",
     Storage.WEBDATASET: "WebDataset tar shards of text lines",
+    Storage.HF: "a Hugging Face datasets dataset of text lines",
 }
 """What each storage other than FOLDER is for (all hold recognition sets only)."""
 
@@ -67,9 +70,12 @@ Converter = Callable[[Path, Iterable[LineSample], Mapping[str, Any]], dict[str, 
 manifest's `storage` section."""
 CONVERTERS: dict[Storage, Converter] = {
     Storage.WEBDATASET: lambda out, lines, manifest: webdataset.write_webdataset(out, lines),
+    Storage.HF: lambda out, lines, manifest: hf.write_hf(out, lines, manifest),
 }
 """The storages written from the folder build's samples once they are merged (in sample order, so any worker
 count gives the same bytes)."""
+REQUIRES: dict[Storage, Callable[[], None]] = {Storage.HF: hf.require}
+"""Checks that a storage's writer can run, made before a build renders anything."""
 
 
 Engine = Callable[[list[int], GenConfig, FontPool, Path], Iterable[int]]
@@ -353,6 +359,8 @@ def build(
     if storage in CONVERTERS and shard:
         raise ConfigError(f"--format {storage.value} is written from a whole build; leave out --shard (or build the "
                           f"shards with --format folder or lmdb)")
+    if storage in REQUIRES:
+        REQUIRES[storage]()
     starts = chunk_starts(config, shard)  # a shard that does not exist fails here
     require_raqm()
     pool = load_pool(config.fonts)
