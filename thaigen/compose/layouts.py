@@ -3,14 +3,16 @@
 A layout draws onto a Page through `Typeset`, which shapes a text from given sources, a given text, or a
 line of running prose filling a width, at a given line box and width (or reports that none fits). Rows
 advance by each line's full line box plus a gap, so no line's ink can reach into another line's polygon;
-furniture (rules, field boxes, table grids) is kept clear of the polygons.
+furniture (rules, field boxes, table grids) is kept clear of the polygons. A layout also marks what it
+knows of its lines' meaning (headers, field labels and their values, linked) for key-information labels.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -42,6 +44,18 @@ FINE_PRINT_BOX_PX = (7, 10)
 """Line box of fine print, px: ink of 4-7 px, unreadable, labelled `###`."""
 
 
+class Role(enum.Enum):
+    """What a line is to a reader of the page (its key-information label)."""
+
+    HEADER = "header"
+    QUESTION = "question"
+    """A field's name: a form or card label, a receipt's item name or summary word."""
+    ANSWER = "answer"
+    """A field's value: what was written beside the label, an item's amount."""
+    OTHER = "other"
+    """Any other line (the role of lines a layout does not mark)."""
+
+
 @dataclass
 class Layout:
     """What a layout draws with: the page, its area, draws, text and colours."""
@@ -57,6 +71,10 @@ class Layout:
     accent: RGB | None
     """Stamp colour (None on light-on-dark pages: the text colour is used)."""
     fine_print: bool
+    roles: dict[int, Role] = field(default_factory=dict)
+    """Line number (in page.lines) -> its role, for the lines a layout knows the meaning of."""
+    links: list[tuple[int, int]] = field(default_factory=list)
+    """(question, answer) line numbers: which value belongs to which label."""
 
     def u(self, low: float, high: float) -> float:
         return float(self.rng.uniform(low, high))
@@ -97,6 +115,21 @@ class Layout:
         self.page.place(ink, x0, top, "fine_print", self.ink, illegible=True)
         return top - self.gap(box_px)
 
+    def mark(self, line: PageLine | None, role: Role) -> None:
+        """Record `line`'s role (nothing when no line was drawn)."""
+        if line is not None:
+            self.roles[self._number(line)] = role
+
+    def pair(self, question: PageLine | None, answer: PageLine | None) -> None:
+        """Mark a label and its value, and link them when both were drawn."""
+        self.mark(question, Role.QUESTION)
+        self.mark(answer, Role.ANSWER)
+        if question is not None and answer is not None:
+            self.links.append((self._number(question), self._number(answer)))
+
+    def _number(self, line: PageLine) -> int:
+        return next(i for i in range(len(self.page.lines) - 1, -1, -1) if self.page.lines[i] is line)
+
     def inner(self, share: float = 0.07) -> tuple[int, int, int, int]:
         """The area less a margin of `share` of its width on every side."""
         x0, y0, x1, y1 = self.area
@@ -120,6 +153,7 @@ def document(layout: Layout) -> None:
     body = layout.text_px
     heading_px = round(body * layout.u(1.5, 2.2))
     head = layout.write(x0, y, x1 - x0, heading_px, "heading", bold=True, align="center" if layout.chance(0.5) else "left")
+    layout.mark(head, Role.HEADER)
     y += heading_px + layout.gap(heading_px)
     if head is not None and layout.chance(0.5):
         layout.write(x0, y, x1 - x0, body, "date", {"date": 1.0}, align="right")
@@ -137,7 +171,8 @@ def document(layout: Layout) -> None:
             if layout.chance(0.2):
                 heading_px = round(body * layout.u(1.15, 1.4))
                 for c in range(columns):
-                    layout.write(x0 + c * (width + gutter), y, width, heading_px, "subheading", bold=True)
+                    sub = layout.write(x0 + c * (width + gutter), y, width, heading_px, "subheading", bold=True)
+                    layout.mark(sub, Role.HEADER)
                 y += heading_px + layout.gap(heading_px)
                 if y + body > bottom:
                     break
@@ -160,11 +195,13 @@ def _field(layout: Layout, x0: float, x1: float, y: int, box_px: int) -> None:
     if kind == "box":
         inset = start + pad
         value = layout.write(inset, y, x1 - inset - pad, box_px, "value")
+        layout.pair(label, value)
         top = round(y - pad / 2) if value is None else math.floor(float(value.points[:, 1].min())) - pad
         low = y + box_px + pad if value is None else math.ceil(float(value.points[:, 1].max())) + pad
         layout.page.box(round(start), top, round(x1), low, max(1, round(box_px * 0.05)), layout.ink)
         return
     value = layout.write(start, y, x1 - start, box_px, "value")
+    layout.pair(label, value)
     if value is not None and kind != "plain":
         _rule_under(layout, value, x1, dotted=kind == "dotted")
 
@@ -184,8 +221,10 @@ def _table(layout: Layout, x0: float, x1: float, y: int, box_px: int, bottom: in
         top = y + r * row_h + pad
         for c in range(columns):
             sources = LABELS if r == 0 else CELLS
-            layout.write(x0 + c * cell + pad, top, cell - 2 * pad, box_px, "header" if r == 0 else "cell", sources,
-                         bold=r == 0 or None, align="left" if c == 0 else "right")
+            line = layout.write(x0 + c * cell + pad, top, cell - 2 * pad, box_px, "header" if r == 0 else "cell", sources,
+                                bold=r == 0 or None, align="left" if c == 0 else "right")
+            if r == 0:
+                layout.mark(line, Role.HEADER)
     end = y + (rows + 1) * row_h
     for r in range(rows + 2):
         layout.page.rule((round(x0), y + r * row_h), (round(x1), y + r * row_h), thickness, layout.ink)
@@ -219,7 +258,7 @@ def form(layout: Layout) -> None:
     bottom = layout.fine(bottom)
     box_px = layout.text_px
     title_px = round(box_px * layout.u(1.4, 2.0))
-    layout.write(x0, y, x1 - x0, title_px, "title", bold=True, align="center")
+    layout.mark(layout.write(x0, y, x1 - x0, title_px, "title", bold=True, align="center"), Role.HEADER)
     y += title_px + layout.gap(title_px) + box_px // 2
     table_done = False
     stamp = layout.chance(0.5)
@@ -312,15 +351,14 @@ def receipt(layout: Layout) -> None:
         layout.page.rule((x0, middle), (x1, middle), max(1, box_px // 14), layout.ink, dashed=dash)
         return top + 2 * (box_px // 3) + 2
 
-    def amount(satang: int, element: str, top: int, px: int, bold: bool | None = None) -> bool:
-        """`satang` right-aligned on the row at `top`; whether it fitted."""
+    def amount(satang: int, element: str, top: int, px: int, bold: bool | None = None) -> PageLine | None:
+        """`satang` right-aligned on the row at `top` (None when it does not fit)."""
         ink = typeset.exact(baht(satang), "price", px, width * 0.4, bold)
-        if ink is not None:
-            layout.page.place(ink, round(x1 - ink.width), top, element, layout.ink)
-        return ink is not None
+        return None if ink is None else layout.page.place(ink, round(x1 - ink.width), top, element, layout.ink)
 
     header_px = round(box_px * layout.u(1.3, 1.8))
-    layout.write(x0, y, width, header_px, "shop", {"thai_word": 2.0, "name": 1.0}, bold=True, align="center")
+    shop = layout.write(x0, y, width, header_px, "shop", {"thai_word": 2.0, "name": 1.0}, bold=True, align="center")
+    layout.mark(shop, Role.HEADER)
     y += header_px + layout.gap(header_px)
     for sources in ({"address": 1.0}, {"phone": 1.0}):
         layout.write(x0, y, width, box_px, "header", sources, align="center")
@@ -340,28 +378,31 @@ def receipt(layout: Layout) -> None:
         unit = _unit_price(layout)
         if quantity > 1:
             line = typeset.exact(f"{quantity} {times} {baht(unit)}", "quantity", box_px, width * 0.55)
-            if line is None or not amount(quantity * unit, "price", y + pitch, box_px):
+            price = None if line is None else amount(quantity * unit, "price", y + pitch, box_px)
+            if line is None or price is None:
                 break
-            layout.page.place(line, round(x0 + box_px), y + pitch, "quantity", layout.ink)
-            layout.write(x0, y, width, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
+            detail = layout.page.place(line, round(x0 + box_px), y + pitch, "quantity", layout.ink)
+            item = layout.write(x0, y, width, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
+            layout.pair(item, detail)
             y += 2 * pitch
         else:
-            if not amount(unit, "price", y, box_px):
+            price = amount(unit, "price", y, box_px)
+            if price is None:
                 break
-            layout.write(x0, y, width * 0.55, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
+            item = layout.write(x0, y, width * 0.55, box_px, "item", {"thai_word": 4.0, "mixed": 1.0})
             y += pitch
+        layout.pair(item, price)
         items += quantity * unit
     y = separator(y)
     for element, satang in _summary(layout, items):
         px = total_px if element == "total" else box_px
         if y + px > bottom:
             break
-        amount(satang, element, y, px, bold=element == "total" or None)
+        sum_line = amount(satang, element, y, px, bold=element == "total" or None)
         words = SUMMARY_WORDS[element]
         text = words[int(layout.rng.integers(len(words)))]
         ink = typeset.exact(text, "label", px, width * 0.55, bold=element == "total" or None)
-        if ink is not None:
-            layout.page.place(ink, x0, y, "label", layout.ink)
+        layout.pair(None if ink is None else layout.page.place(ink, x0, y, "label", layout.ink), sum_line)
         y += px + layout.gap(px)
     if y + box_px <= bottom:
         layout.write(x0, y, width, box_px, "footer", LABELS, align="center")
@@ -376,7 +417,8 @@ def id_card(layout: Layout) -> None:
     photo_left = layout.chance(0.3)
     px0 = x0 if photo_left else x1 - photo_w
     title_px = round(box_px * layout.u(1.2, 1.6))
-    layout.write(x0, y, width, title_px, "title", bold=True, align="center" if layout.chance(0.5) else "left")
+    title = layout.write(x0, y, width, title_px, "title", bold=True, align="center" if layout.chance(0.5) else "left")
+    layout.mark(title, Role.HEADER)
     y += title_px + layout.gap(title_px)
     top_photo = y + box_px
     photo_h = min(round(photo_w * 1.25), bottom - top_photo)
@@ -393,7 +435,7 @@ def id_card(layout: Layout) -> None:
         label_w = (fx1 - fx0) * 0.3
         label = layout.write(fx0, y, label_w, round(box_px * 0.8), "label", FIELD_NAMES)
         start = fx0 + label_w + box_px * 0.5 if label is None else float(label.points[1][0]) + box_px * 0.6
-        layout.write(start, y, fx1 - start, box_px, "value", sources)
+        layout.pair(label, layout.write(start, y, fx1 - start, box_px, "value", sources))
         y += box_px + layout.gap(box_px)
 
 

@@ -254,6 +254,9 @@ class PageConfig(_Strict):
     """Margin around each line's ink in its polygon, as a share of its line box (at least 1 px)."""
     crops: bool = False
     """Also write a recognition dataset (crops/) cut from the page lines as PaddleOCR's system cuts detector boxes."""
+    kie: bool = False
+    """Also write key-information labels (kie_train.txt, kie_val.txt, kie_class_list.txt): PaddleOCR's XFUND-style
+    SER/RE labels, each line a header, question (a field's label), answer (its value, linked) or other."""
 
     @model_validator(mode="after")
     def _valid(self) -> PageConfig:

@@ -1,4 +1,5 @@
-"""Merge finished chunks of a det build: det label files, page records, the crops' rec set, and the manifest."""
+"""Merge finished chunks of a det build: det label files, page records, the crops' rec set, KIE label files, and
+the manifest."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from thaigen.config.schema import GenConfig
-from thaigen.dataset import detection, labels, paths, samples
-from thaigen.dataset.atomic import atomic_text
+from thaigen.dataset import detection, kie, labels, paths, samples
+from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import write_dictionary
 from thaigen.dataset.manifest import write_manifest
 from thaigen.pipeline.merge import Stats, describe, dictionary
 
 BOX_HEIGHT_BIN_PX = 8
+KIE_FILES = {"train": kie.TRAIN_LABELS, "val": kie.VAL_LABELS}
+"""Split -> its KIE label file."""
 
 
 @dataclass
@@ -57,6 +60,10 @@ def _boxes(record: dict[str, Any]) -> list[detection.DetBox]:
     ]
 
 
+def _kie_boxes(record: dict[str, Any]) -> list[kie.KieBox]:
+    return kie.kie_boxes(list(zip(_boxes(record), (line["kie"] for line in record["lines"]))), record["links"])
+
+
 def _crop_records(record: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
     """(crop path, rec-style record) of each cropped line of a page, for the crops' label files and stats."""
     for number, line in enumerate(record["lines"]):
@@ -70,9 +77,10 @@ def _crop_records(record: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]
 
 def write_page_outputs(out: Path, records: Iterable[dict[str, Any]], crops: bool) -> PageStats:
     """Write train.txt, val.txt and samples.jsonl (and crops/ train.txt, val.txt, samples.jsonl, dict.txt) from
-    page records in index order."""
+    page records in index order, and the KIE label files when the records carry KIE roles (page.kie)."""
     stats = PageStats()
     names = (paths.TRAIN_LABELS, paths.VAL_LABELS, paths.SAMPLES)
+    kie_files: dict[str, IO[str]] = {}
     with ExitStack() as stack:
         train, val, jsonl = (stack.enter_context(atomic_text(out / name)) for name in names)
         crop_train, crop_val, crop_records = (
@@ -82,6 +90,13 @@ def write_page_outputs(out: Path, records: Iterable[dict[str, Any]], crops: bool
             stats.add(record)
             target = val if record["split"] == "val" else train
             target.write(detection.format_det_line(paths.image_relpath(int(record["index"])), _boxes(record)))
+            if "links" in record:
+                if not kie_files:  # the first page: every record of a build has them or none has
+                    kie_files |= {s: stack.enter_context(atomic_text(out / n)) for s, n in KIE_FILES.items()}
+                    atomic_bytes(out / kie.CLASS_LIST, kie.class_list().encode("utf-8"))
+                kie_files[record["split"]].write(
+                    kie.format_kie_line(paths.image_relpath(int(record["index"])), _kie_boxes(record))
+                )
             jsonl.write(samples.format_record(record))
             for path, crop in _crop_records(record):
                 stats.crops.add(crop)
@@ -117,7 +132,12 @@ def describe_pages(config: GenConfig, origin: Mapping[str, Any], stats: PageStat
             "ignore_transcription": detection.IGNORE,
             "min_text_size": config.page.min_text_px,
             "long_side_px": list(config.page.long_side),
-        },
+        }
+        | (
+            {"kie_label_files": [kie.TRAIN_LABELS, kie.VAL_LABELS], "kie_class_path": kie.CLASS_LIST}
+            if config.page.kie
+            else {}
+        ),
     }
     return manifest
 

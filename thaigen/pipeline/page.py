@@ -4,7 +4,8 @@ A polygon is each line's ink box plus a margin, sampled along its top and bottom
 bending warp (albumentations keypoints) bends it with the text; edges that stay straight collapse
 back to 4 points. A line becomes `###` when it is fine print (illegible on purpose), when the image
 edge cuts it, or when its polygon is under `page.min_text_px` wide or high (PaddleOCR's MakeShrinkMap
-would ignore it).
+would ignore it). With `page.kie`, each line's record also says what it is (header, question, answer or
+other) and the page's record which answers belong to which questions.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pythainlp.tokenize import word_tokenize
 
 from thaigen.augment.apply import augment_page, choose_preset
 from thaigen.compose.backgrounds import draw_on, sample_backdrop
-from thaigen.compose.layouts import ASPECTS, LAYOUTS, STAMP_COLORS, Layout
+from thaigen.compose.layouts import ASPECTS, LAYOUTS, STAMP_COLORS, Layout, Role
 from thaigen.compose.page import Ink, Page, PageLine, shape_line
 from thaigen.compose.quad import crop_quad
 from thaigen.config.schema import GenConfig
@@ -60,6 +61,8 @@ class LineLabel:
     points: tuple[tuple[int, int], ...]
     ignore: str | None
     """Why it is `###`: "illegible", "cut" (by the image edge) or "small"; None when it is labelled."""
+    role: str
+    """What the line is to a reader: "header", "question", "answer" or "other" (key-information label)."""
 
     @property
     def box(self) -> DetBox:
@@ -84,6 +87,9 @@ class PageSample:
     background: str
     scene: bool
     text_px: int
+    links: tuple[tuple[int, int], ...] | None
+    """(question, answer) line numbers of the page's key-value pairs; None when the config asks for no KIE labels
+    (page.kie), and then the record carries no roles or links."""
 
     def metadata(self, crop_paths: tuple[str | None, ...]) -> dict[str, Any]:
         """JSON-ready record of the page and each of its lines."""
@@ -110,9 +116,10 @@ class PageSample:
                              for r in label.line.runs],
                 }
                 | ({"crop": path} if path else {})
+                | ({"kie": label.role} if self.links is not None else {})
                 for label, path in zip(self.labels, crop_paths)
             ],
-        }
+        } | ({"links": [list(link) for link in self.links]} if self.links is not None else {})
 
 
 @dataclass(frozen=True)
@@ -261,7 +268,7 @@ def _polygon(outline: np.ndarray) -> np.ndarray:
     return outline
 
 
-def _label(config: GenConfig, line: PageLine, polygon: np.ndarray, width: int, height: int) -> LineLabel:
+def _label(config: GenConfig, line: PageLine, role: str, polygon: np.ndarray, width: int, height: int) -> LineLabel:
     inside = bool(
         (polygon[:, 0] >= -0.5).all() and (polygon[:, 0] <= width - 0.5).all()
         and (polygon[:, 1] >= -0.5).all() and (polygon[:, 1] <= height - 0.5).all()
@@ -273,7 +280,7 @@ def _label(config: GenConfig, line: PageLine, polygon: np.ndarray, width: int, h
     ignore = (
         "illegible" if line.illegible else "cut" if not inside else "small" if extent.min() < config.page.min_text_px else None
     )
-    return LineLabel(line, tuple((int(x), int(y)) for x, y in points), ignore)
+    return LineLabel(line, tuple((int(x), int(y)) for x, y in points), ignore, role)
 
 
 def _canvas(
@@ -327,7 +334,8 @@ def _draft(config: GenConfig, pool: FontPool, index: int, attempt: int) -> Compo
     accent = None if paper.light_on_dark else STAMP_COLORS[int(rng.integers(len(STAMP_COLORS)))]
     fine_print = bool(rng.random() < config.page.fine_print)
     typeset = _Typesetter(config, pool, stage_rng(config.seed, index, Stage.TEXT, attempt))
-    LAYOUTS[layout_name](Layout(page, area, rng, typeset, text_px, paper.text_rgb, accent, fine_print))
+    layout = Layout(page, area, rng, typeset, text_px, paper.text_rgb, accent, fine_print)
+    LAYOUTS[layout_name](layout)
     if not any(not line.illegible for line in page.lines):
         return (
             f"the {layout_name} layout fitted no text line on a {page.width}x{page.height} page;"
@@ -339,10 +347,10 @@ def _draft(config: GenConfig, pool: FontPool, index: int, attempt: int) -> Compo
     moved = augment_page(page.pixels, page.ids, np.concatenate(outlines), preset, config.augment.steps(preset), augment_rng)
     height, width = moved.image.shape[:2]
     labels, start = [], 0
-    for line, outline in zip(page.lines, outlines):
+    for number, (line, outline) in enumerate(zip(page.lines, outlines)):
         polygon = _polygon(moved.points[start : start + len(outline)])
         start += len(outline)
-        labels.append(_label(config, line, polygon, width, height))
+        labels.append(_label(config, line, layout.roles.get(number, Role.OTHER).value, polygon, width, height))
     if all(label.ignore for label in labels):
         return f"every line of {PAGE_ATTEMPTS} drafts came out ### (cut, smaller than page.min_text_px, or fine print)"
     crops = tuple(
@@ -354,7 +362,7 @@ def _draft(config: GenConfig, pool: FontPool, index: int, attempt: int) -> Compo
     sample = PageSample(
         index=index, split="val" if is_val else "train", layout=layout_name, png=encode_png(moved.image),
         width=width, height=height, labels=tuple(labels), crops=crops, preset=preset, background=paper.kind,
-        scene=on_scene, text_px=text_px,
+        scene=on_scene, text_px=text_px, links=tuple(layout.links) if config.page.kie else None,
     )
     return ComposedPage(sample, moved.image, moved.ids)
 
