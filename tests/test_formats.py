@@ -9,10 +9,12 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from thaigen.dataset import hf, paths
 from thaigen.dataset.formats import line_format
@@ -22,7 +24,7 @@ from thaigen.dataset.webdataset import read_webdataset_labels, shard_files, writ
 from thaigen.inspect.lint import lint_dataset
 
 COUNT, SEED = 40, 3
-FORMATS = ["webdataset", "hf"]
+FORMATS = ["webdataset", "hf", "tesstrain"]
 """The converted formats, in the order they were added."""
 
 
@@ -151,6 +153,45 @@ def test_hf_shards_stay_within_their_bound(folder: Path, tmp_path: Path) -> None
     )  # the bound is on the payload; Parquet adds < 8 kB
     labels = [label for _, label in hf.read_hf_labels(tmp_path)]
     assert labels == [label for split in folder_samples(folder).values() for _, label, _ in split]
+
+
+def tesseract_tha() -> str | None:
+    """Why Debian's tesseract with its Thai model cannot run here (None: it can)."""
+    if shutil.which("tesseract") is None:
+        return "tesseract is not installed (bash scripts/setup.sh test installs tesseract-ocr + tesseract-ocr-tha)"
+    langs = subprocess.run(["tesseract", "--list-langs"], check=False, capture_output=True, text=True).stdout.split()
+    return None if "tha" in langs else "tesseract has no tha model (apt-get install tesseract-ocr-tha)"
+
+
+def test_tesstrain_ground_truth_makes_lstmf_files(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = build("tesstrain", "rel/path/tt")
+    for split, expected in folder_samples(folder).items():
+        truth = sorted((out / split).glob("*.gt.txt"))
+        assert [p.name.removesuffix(".gt.txt") for p in truth] == [key for key, _, _ in expected]
+        assert [p.read_bytes() for p in truth] == [f"{label}\n".encode() for _, label, _ in expected]
+        assert [(out / split / f"{key}.png").read_bytes() for key, _, _ in expected] == [png for _, _, png in expected]
+    assert not (out / paths.IMAGES).exists() and not (out / paths.TRAIN_LABELS).exists()
+    if problem := tesseract_tha():
+        pytest.skip(problem)
+    for gt in sorted((out / "train").glob("*.gt.txt"))[:3]:
+        image, base = gt.with_name(gt.name.replace(".gt.txt", ".png")), gt.with_name(gt.name.removesuffix(".gt.txt"))
+        with Image.open(image) as opened:
+            width, height = opened.size
+        label = unicodedata.normalize("NFC", gt.read_text(encoding="utf-8").strip())
+        # the WordStr box tesstrain's generate_wordstr_box.py writes for a line (what its Makefile feeds tesseract)
+        base.with_suffix(".box").write_text(f"WordStr 0 0 {width} {height} 0 #{label}\n\t 0 0 {width} {height} 0\n")
+        done = subprocess.run(
+            ["tesseract", str(image), str(base), "-l", "tha", "--psm", "13", "lstm.train"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert base.with_suffix(".lstmf").stat().st_size > 0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -116,7 +116,8 @@ def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
     make.add_argument("--format", choices=[s.value for s in Storage],
                       help="folder: PNGs + label files (default); lmdb: train/ and val/ LMDBs for PaddleOCR's LMDBDataSet; "
                            "webdataset: train-NNNNNN.tar / val-NNNNNN.tar shards (KEY.png, KEY.txt, KEY.json); "
-                           "hf: Hugging Face datasets Parquet shards (data/) + README.md card")
+                           "hf: Hugging Face datasets Parquet shards (data/) + README.md card; "
+                           "tesstrain: train/ and val/ of KEY.png + KEY.gt.txt (tesstrain's ground truth)")
     engines = make.add_argument_group("engines")
     engines.add_argument("--engine", default="local", help="local (default), ray, or a plugin (sagemaker-processing)")
     engines.add_argument("--address", help="ray: cluster address (default: RAY_ADDRESS, else a local Ray)")

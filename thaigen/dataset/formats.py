@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from thaigen.dataset import hf, webdataset
+from thaigen.dataset import hf, tesstrain, webdataset
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ FORMATS = (
         "Hugging Face datasets Parquet shards: data/train-*.parquet, data/validation-*.parquet",
         hf.is_hf,
         hf.read_hf_labels,
+    ),
+    LineFormat(
+        tesstrain.FORMAT,
+        "tesstrain line ground truth: train/ and val/ of KEY.png + KEY.gt.txt",
+        tesstrain.is_tesstrain,
+        tesstrain.read_tesstrain_labels,
     ),
 )
 

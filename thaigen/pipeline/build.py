@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
-from thaigen.dataset import hf, lmdb, paths, samples, webdataset
+from thaigen.dataset import hf, lmdb, paths, samples, tesstrain, webdataset
 from thaigen.dataset.atomic import atomic_bytes, atomic_text, write_in_place
 from thaigen.dataset.labels import read_labels
 from thaigen.dataset.lines import LineSample, read_line_samples
@@ -56,12 +56,15 @@ class Storage(enum.Enum):
     """train-NNNNNN.tar and val-NNNNNN.tar WebDataset shards (recognition sets only)."""
     HF = "hf"
     """A Hugging Face `datasets` dataset: Parquet shards under data/ and a README.md card (recognition sets only)."""
+    TESSTRAIN = "tesstrain"
+    """train/ and val/ folders of KEY.png + KEY.gt.txt, tesstrain's line ground truth (recognition sets only)."""
 
 
 PURPOSE = {
     Storage.LMDB: "PaddleOCR's LMDBDataSet",
     Storage.WEBDATASET: "WebDataset tar shards of text lines",
     Storage.HF: "a Hugging Face datasets dataset of text lines",
+    Storage.TESSTRAIN: "tesstrain's line images + .gt.txt ground truth",
 }
 """What each storage other than FOLDER is for (all hold recognition sets only)."""
 
@@ -71,6 +74,7 @@ manifest's `storage` section."""
 CONVERTERS: dict[Storage, Converter] = {
     Storage.WEBDATASET: lambda out, lines, manifest: webdataset.write_webdataset(out, lines),
     Storage.HF: lambda out, lines, manifest: hf.write_hf(out, lines, manifest),
+    Storage.TESSTRAIN: lambda out, lines, manifest: tesstrain.write_tesstrain(out, lines),
 }
 """The storages written from the folder build's samples once they are merged (in sample order, so any worker
 count gives the same bytes)."""
