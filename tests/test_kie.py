@@ -24,7 +24,7 @@ from thaigen.config.loading import make_config
 from thaigen.dataset import kie, paths
 from thaigen.dataset.detection import DetBox, read_det_labels
 from thaigen.dataset.samples import read_records
-from thaigen.errors import DatasetError
+from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.build import build
 from thaigen.pipeline.merge_shards import merge_shards
 from thaigen.pipeline.page import make_page
@@ -253,3 +253,8 @@ def test_kie_boxes_leave_out_hash_lines_and_their_links() -> None:
         kie.kie_boxes([(DetBox("a", square), "QUESTION")], [])
     with pytest.raises(DatasetError, match="outside the page's 3"):
         kie.kie_boxes(lines, [[0, 3]])
+
+
+def test_kie_on_a_recognition_config_is_refused() -> None:
+    with pytest.raises(ConfigError, match="page.kie .* needs task: det"):
+        make_config(file_values={"page": {"kie": True}})

@@ -335,6 +335,8 @@ class GenConfig(_Strict):
             raise ValueError("sources.focus needs a positive weight exactly when focus_characters are given")
         if self.page.crops and self.task != "det":
             raise ValueError("page.crops (--crops) cuts recognition crops from det pages; it needs task: det")
+        if self.page.kie and self.task != "det":
+            raise ValueError("page.kie (--kie) labels the fields of det pages; it needs task: det")
         return self
 
     def digest(self) -> str:
