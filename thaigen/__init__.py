@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from thaigen.inspect.lint import lint_dataset
     from thaigen.pipeline.build import BuildResult, Mode, build
     from thaigen.pipeline.sample import Sample, make_sample
+    from thaigen.pipeline.stream import samples
     from thaigen.typeset.fonts import FontPool, load_pool
 
 _HOMES = {
@@ -30,6 +31,7 @@ _HOMES = {
     "build": "thaigen.pipeline.build",
     "Sample": "thaigen.pipeline.sample",
     "make_sample": "thaigen.pipeline.sample",
+    "samples": "thaigen.pipeline.stream",
     "FontPool": "thaigen.typeset.fonts",
     "load_pool": "thaigen.typeset.fonts",
 }
@@ -51,6 +53,7 @@ __all__ = [
     "load_pool",
     "make_config",
     "make_sample",
+    "samples",
 ]
 
 
