@@ -258,3 +258,15 @@ def test_kie_boxes_leave_out_hash_lines_and_their_links() -> None:
 def test_kie_on_a_recognition_config_is_refused() -> None:
     with pytest.raises(ConfigError, match="page.kie .* needs task: det"):
         make_config(file_values={"page": {"kie": True}})
+
+
+def test_build_kie_from_the_command_line_with_a_relative_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from thaigen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--recipe", "forms", "--count", "6", "--kie", "--out", "forms"]) == 0
+    assert "KIE labels in forms/kie_train.txt" in capsys.readouterr().out
+    pages = [line for name in (kie.TRAIN_LABELS, kie.VAL_LABELS) for line in (tmp_path / "forms" / name).read_text(
+        encoding="utf-8").splitlines()]  # fmt: skip
+    assert len(pages) == 6 and (tmp_path / "forms" / kie.CLASS_LIST).is_file()

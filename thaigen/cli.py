@@ -14,7 +14,7 @@ from thaigen.config.focus import describe_focus, focus, read_score_report
 from thaigen.config.loading import load_config
 from thaigen.config.recipes import RECIPES
 from thaigen.config.schema import DEFAULT_DET_RECIPE, DEFAULT_RECIPE, TASKS, GenConfig
-from thaigen.dataset import lmdb, paths
+from thaigen.dataset import kie, lmdb, paths
 from thaigen.dataset.detection import is_det_set
 from thaigen.dataset.formats import line_format
 from thaigen.errors import BuildIOError, ConfigError, EnvironmentProblem, ThaigenError
@@ -101,6 +101,9 @@ def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
     make.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     make.add_argument("--crops", action="store_true", default=None,
                       help="det: also write crops/, a rec set cut from the page lines as PaddleOCR's system cuts boxes")
+    make.add_argument("--kie", action="store_true", default=None,
+                      help="det: also write kie_train.txt, kie_val.txt, kie_class_list.txt (PaddleOCR's XFUND-style SER/RE"
+                           " labels: field labels linked to their values)")
     modes = make.add_mutually_exclusive_group()
     modes.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
     modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
@@ -172,7 +175,7 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 def _config(args: argparse.Namespace) -> GenConfig:
     """The config build's options give: recipe, file and flags, the --dict target checked, --focus applied."""
-    page = {"crops": True} if args.crops else None
+    page = {key: True for key, on in (("crops", args.crops), ("kie", args.kie)) if on} or None
     config = load_config(
         args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page,
         dictionary=args.dict,
@@ -189,7 +192,8 @@ def _config(args: argparse.Namespace) -> GenConfig:
     return config
 
 
-CONFIG_OPTIONS = ("config", "recipe", "count", "seed", "val_fraction", "task", "crops", "dict", "focus", "shard", "format")
+CONFIG_OPTIONS = ("config", "recipe", "count", "seed", "val_fraction", "task", "crops", "kie", "dict", "focus", "shard",
+                  "format")
 """build's options that decide the bytes: `--resume --out DIR` with none of them takes them from DIR/build.json
 (where there is none, the defaults build, as with any --resume into a new folder)."""
 
@@ -251,6 +255,7 @@ def _say(state: str, result: BuildResult) -> None:
         print(f"{state}: {out} ({counts['train']} train, {counts['val']} val, dict {result.manifest['paddleocr']['dict_size']} chars)")
     else:
         crops = f"; crops in {out / paths.CROPS}" if config["page"]["crops"] else ""
+        crops += f"; KIE labels in {out / kie.TRAIN_LABELS}" if config["page"].get("kie") else ""
         print(f"{state}: {out} ({counts['train']} train, {counts['val']} val pages, {counts['lines']} lines,"
               f" {counts['ignored']} ###{crops})")
 
