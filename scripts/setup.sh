@@ -15,7 +15,7 @@ case "$mode" in
     # test: + the data-quality meter's other renderers and fonts thaigen does not ship (bench/meter.py)
     # (ghostscript and ImageMagick print and scan the meter's scanned-documents lines: bench/scanned.py)
     test) packages+=(tesseract-ocr tesseract-ocr-tha pango1.0-tools git chromium-headless-shell ghostscript imagemagick
-                     fonts-arundina fonts-tlwg-typo-ttf fonts-tlwg-typewriter-ttf); extras="[train,test,webdataset,hf]" ;;
+                     fonts-arundina fonts-tlwg-typo-ttf fonts-tlwg-typewriter-ttf); extras="[train,test,webdataset,hf,torch]" ;;
     "") extras="" ;;
     *) echo "usage: bash scripts/setup.sh [train|test]" >&2; exit 2 ;;
 esac
