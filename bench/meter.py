@@ -176,7 +176,7 @@ def build_scanned(count: int, root: Path) -> Path:
     """Print and scan the scanned-documents lines into `root`/eval-scanned (once; reused while count and fonts match)."""
     evals = root / "eval-scanned"
     marker = evals / "eval.json"
-    wanted = {"count": count, "fonts": list(FONTS), "prose": scanned.PROSE.name}
+    wanted = {"count": count, "fonts": list(FONTS), "prose": scanned.PROSE.name, "speck_px": scanned.SPECK_PX}
     if marker.is_file() and json.loads(marker.read_text()) == wanted:
         return evals
     shutil.rmtree(evals, ignore_errors=True)
@@ -192,7 +192,7 @@ def build_scanned(count: int, root: Path) -> Path:
                 image = scanned.scan_line(text, font, plan, Path(scratch), rng)
             relative = paths.image_relpath(i)
             (evals / relative).parent.mkdir(parents=True, exist_ok=True)
-            scanned.cut_at_ink(image, rng).convert("L").save(evals / relative)
+            scanned.cut_at_ink(image, rng, scanned.SPECK_PX * plan.dpi**2 // 300**2).convert("L").save(evals / relative)
             val.write(labels.format_line(relative, text))
             records.write(samples.format_record(
                 {"index": i, "label": text, "category": SCANNED, "font": font, "renderer": "pango-pdf",

@@ -17,6 +17,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 from pythainlp.tokenize import word_tokenize
@@ -24,6 +25,8 @@ from pythainlp.tokenize import word_tokenize
 PROSE = Path(__file__).parent / "texts" / "prose_th.txt"
 DPI = (200, 300)
 """Office scanner resolutions."""
+SPECK_PX = 12
+"""Ink blobs of at most this many pixels at 300 dpi are specks, not text (a 12-pt tone mark is 30 or more)."""
 MIN_INK, MAX_INK = 0.6, 1.8
 """Ink of the scan against the clean raster within which the line stays legible (checked on every line)."""
 POINT_SIZES = (12, 14, 16)
@@ -143,10 +146,16 @@ def scan_line(text: str, font: str, scan: ScanPlan, work: Path, rng: np.random.G
         return image.convert("L") if MIN_INK <= ink <= MAX_INK else None
 
 
-def cut_at_ink(image: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """The line cut at its ink with a 2-8 px margin on each side (the look of a detector's crop)."""
+def cut_at_ink(image: Image.Image, rng: np.random.Generator, speck_px: int = 0) -> Image.Image:
+    """The line cut at its ink with a 2-8 px margin on each side (the look of a detector's crop); ink blobs of at
+    most `speck_px` pixels (a scan's specks, which a detector does not box) do not widen the cut."""
     gray = np.asarray(image.convert("L"))
-    rows, columns = np.flatnonzero((gray < 200).any(axis=1)), np.flatnonzero((gray < 200).any(axis=0))
+    ink = (gray < 200).astype(np.uint8)
+    if speck_px:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        keep = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] > speck_px)
+        ink = np.isin(labels, keep[keep > 0]).astype(np.uint8) if count > 1 and keep.size > 1 else ink
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     margins = rng.integers(2, 9, size=4)
     top, bottom = max(0, rows[0] - margins[0]), min(gray.shape[0], rows[-1] + 1 + margins[1])
     left, right = max(0, columns[0] - margins[2]), min(gray.shape[1], columns[-1] + 1 + margins[3])

@@ -94,7 +94,7 @@ def test_print_scan_matches_lines_scanned_outside_thaigen(tmp_path: Path) -> Non
         image = None
         while image is None:
             image = scanned.scan_line(text, "Arundina Sans", scanned.plan(rng), tmp_path, rng)
-        scans.append(scan_stats.line_stats(np.asarray(scanned.cut_at_ink(image, rng).convert("L"))))
+        scans.append(scan_stats.line_stats(np.asarray(scanned.cut_at_ink(image, rng, scanned.SPECK_PX).convert("L"))))
     config = tmp_path / "print_scan.yaml"
     config.write_text(
         "augment: {presets: {print_scan: 1}}\nmax_text_length: 90\nctc_time_steps: 100\n", encoding="utf-8"
