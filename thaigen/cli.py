@@ -104,6 +104,9 @@ def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
     make.add_argument("--kie", action="store_true", default=None,
                       help="det: also write kie_train.txt, kie_val.txt, kie_class_list.txt (PaddleOCR's XFUND-style SER/RE"
                            " labels: field labels linked to their values)")
+    make.add_argument("--char-boxes", action="store_true", default=None,
+                      help="also record each label's grapheme clusters with their boxes (4 corners, image px) in"
+                           " samples.jsonl")
     modes = make.add_mutually_exclusive_group()
     modes.add_argument("--overwrite", action="store_true", help="replace an existing thaigen dataset in --out")
     modes.add_argument("--resume", action="store_true", help="finish an interrupted build in --out")
@@ -178,7 +181,7 @@ def _config(args: argparse.Namespace) -> GenConfig:
     page = {key: True for key, on in (("crops", args.crops), ("kie", args.kie)) if on} or None
     config = load_config(
         args.config, args.recipe, count=args.count, seed=args.seed, val_fraction=args.val_fraction, task=args.task, page=page,
-        dictionary=args.dict,
+        dictionary=args.dict, char_boxes=args.char_boxes,
     )
     if config.dictionary:
         warn_dictionary_defects(config.dictionary)
@@ -192,8 +195,8 @@ def _config(args: argparse.Namespace) -> GenConfig:
     return config
 
 
-CONFIG_OPTIONS = ("config", "recipe", "count", "seed", "val_fraction", "task", "crops", "kie", "dict", "focus", "shard",
-                  "format")
+CONFIG_OPTIONS = ("config", "recipe", "count", "seed", "val_fraction", "task", "crops", "kie", "char_boxes", "dict", "focus",
+                  "shard", "format")
 """build's options that decide the bytes: `--resume --out DIR` with none of them takes them from DIR/build.json
 (where there is none, the defaults build, as with any --resume into a new folder)."""
 

@@ -20,12 +20,14 @@ DRAW_TRIES = 8
 
 @dataclass(frozen=True)
 class Augmented:
-    """The augmented image, where the label's ink went, and the preset that was applied."""
+    """The augmented image, where the label's ink (and keypoints, when given) went, and the preset that was applied."""
 
     image: np.ndarray
     ink: np.ndarray
     preset: str
     """The preset applied; "clean" when no draw of a pixel-moving preset kept the text inside."""
+    keypoints: np.ndarray | None = None
+    """(N, 2) float32: the input keypoints where the geometry took them; None when none were given."""
 
 
 def choose_preset(rng: np.random.Generator, weights: Mapping[str, float]) -> str:
@@ -70,29 +72,43 @@ def _rgb8(name: str, image: object) -> np.ndarray:
 
 
 def augment(
-    image: np.ndarray, ink: np.ndarray, name: str, steps: Sequence[Step], rng: np.random.Generator
+    image: np.ndarray,
+    ink: np.ndarray,
+    name: str,
+    steps: Sequence[Step],
+    rng: np.random.Generator,
+    keypoints: np.ndarray | None = None,
 ) -> Augmented:
     """Apply preset `name` (its `steps`) to an RGB uint8 image, with draws taken only from `rng`.
 
     `ink` is the label's coverage (H x W uint8); it goes through the same geometry, and a draw that
     pushes any of it onto the border, or leaves it illegible (thaigen.augment.legibility), is rejected.
+    `keypoints` ((N, 2) float32 (x, y) of pixel centres) move with the pixels as albumentations moves keypoints;
+    the draws, and so the image, are the same with or without them.
     """
-    pipeline, moves = cached_preset(name, canonical_steps(steps))
+    steps_json = canonical_steps(steps)
+    pipeline, moves = cached_preset(name, steps_json)
     if pipeline is None:
-        return Augmented(image, ink, name)
+        return Augmented(image, ink, name, keypoints)
+    if moves and keypoints is not None:
+        pipeline, _ = cached_preset(name, steps_json, keypoints=True)
+        assert pipeline is not None
     drive(pipeline, rng)  # once: every try draws on from the same shared streams
     for _ in range(DRAW_TRIES):
+        moved_points = keypoints
         if not moves:
             out, moved = _rgb8(name, pipeline(image=image)["image"]), ink
         else:
-            drawn = pipeline(image=image, mask=ink)
+            drawn = pipeline(image=image, mask=ink, **({} if keypoints is None else {"keypoints": keypoints}))
             out, moved = drawn["image"], np.asarray(drawn["mask"])
+            if keypoints is not None:
+                moved_points = np.asarray(drawn["keypoints"], dtype=np.float32).reshape(-1, 2)
             if not ink_inside(moved):
                 continue
             out = _rgb8(name, out)
         if legible(out, moved):
-            return Augmented(out, moved, name)
-    return Augmented(image, ink, "clean")
+            return Augmented(out, moved, name, moved_points)
+    return Augmented(image, ink, "clean", keypoints)
 
 
 @dataclass(frozen=True)

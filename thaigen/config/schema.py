@@ -316,6 +316,9 @@ class GenConfig(_Strict):
     frame: FrameConfig = Field(default_factory=FrameConfig)
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     page: PageConfig = Field(default_factory=PageConfig)
+    char_boxes: bool = False
+    """Also record each label's grapheme clusters with a box (4 corners, final image px) around each one's ink in
+    samples.jsonl (`clusters`: of each line, and of each labelled line of a page); the images stay the same."""
 
     @model_validator(mode="after")
     def _sources_known(self) -> GenConfig:

@@ -11,7 +11,7 @@ import numpy as np
 
 from thaigen.augment.apply import augment, choose_preset
 from thaigen.compose.backgrounds import Backdrop, draw_on, sample_backdrop
-from thaigen.compose.crop import Frame, recrop, sample_frame, to_height
+from thaigen.compose.crop import Frame, ink_box, recrop, sample_frame, to_height
 from thaigen.compose.furniture import Where, draw_furniture
 from thaigen.config.schema import GenConfig
 from thaigen.dataset.dictionary import encodable_characters
@@ -21,7 +21,7 @@ from thaigen.rng import Stage, stage_rng
 from thaigen.text.catalog import sources_for
 from thaigen.text.sources import Source, TextSample, ctc_steps, numbered_corpus_items, sample_text, user_corpus
 from thaigen.typeset.fonts import FontPool
-from thaigen.typeset.render import LineStyle, draw_ink, sample_style
+from thaigen.typeset.render import ClusterBoxes, LineStyle, cluster_boxes, draw_ink, draw_line, sample_style
 from thaigen.typeset.runs import Run, split_runs
 from thaigen.typeset.styles import TextStyle, sample_text_style, with_weight
 
@@ -62,6 +62,8 @@ class Sample:
     backdrop: Backdrop
     frame: Frame
     preset: str
+    clusters: ClusterBoxes | None = None
+    """The label's grapheme clusters and their boxes in the image, when the config asks for them (char_boxes)."""
 
     def metadata(self) -> dict[str, Any]:
         """JSON-ready record: label, category, size, which font drew which run, and how the line was styled."""
@@ -91,7 +93,7 @@ class Sample:
             "crop": "recrop" if self.frame.recrop else "line",
             "furniture": list(self.frame.furniture),
             "preset": self.preset,
-        }
+        } | ({"clusters": self.clusters.record(self.width, self.height)} if self.clusters is not None else {})
 
 
 class CorpusDropWarning(UserWarning):
@@ -201,22 +203,36 @@ def _neighbour_ink(config: GenConfig, pool: FontPool, runs: list[Run], style: Li
 
 def _frame_line(
     config: GenConfig, pool: FontPool, index: int, runs: list[Run], style: LineStyle
-) -> tuple[np.ndarray, np.ndarray, Frame, int]:
-    """The label's ink and all ink (label + furniture) on the sample's crop, the frame, and the font size."""
-    ink, placed = draw_ink(runs, style, config.render.height)
+) -> tuple[np.ndarray, np.ndarray, Frame, int, ClusterBoxes | None]:
+    """The label's ink and all ink (label + furniture) on the sample's crop, the frame, the font size, and the
+    label's cluster boxes on the crop (when the config asks for them)."""
+    line = draw_line(runs, style, config.render.height)
+    ink, placed = line.ink, line.placed
+    boxes = cluster_boxes(line) if config.char_boxes else None
     size = placed[0].size
     frame = sample_frame(stage_rng(config.seed, index, Stage.FRAME), config.frame, size)
     if not frame.recrop:
-        return ink, ink, frame, size
-    top_before = int(np.flatnonzero(ink.max(axis=1))[0])
+        return ink, ink, frame, size, boxes
+    before = ink_box(ink)
     framed, box = recrop(ink, frame)
-    baseline = placed[0].baseline - top_before + box.top
+    if boxes is not None:
+        boxes = boxes.mapped(np.array([[1.0, 0.0, box.left - before.left], [0.0, 1.0, box.top - before.top]]))
+    baseline = placed[0].baseline - before.top + box.top
     neighbour = _neighbour_ink(config, pool, runs, style, index) if "neighbours" in frame.furniture else None
     where = Where(box, size, baseline, neighbour)
     if not frame.furniture:
-        return framed, framed, frame, size
+        return framed, framed, frame, size, boxes
     furniture = draw_furniture(framed.shape, frame.furniture, where, np.random.default_rng(frame.seed))
-    return framed, np.maximum(framed, furniture), frame, size
+    return framed, np.maximum(framed, furniture), frame, size, boxes
+
+
+def _to_height(height: int, boxes: ClusterBoxes | None, *arrays: np.ndarray) -> tuple[list[np.ndarray], ClusterBoxes | None]:
+    """to_height, the boxes scaled as the arrays are."""
+    scaled = to_height(height, *arrays)
+    if boxes is None:
+        return scaled, None
+    (old_h, old_w), (new_h, new_w) = arrays[0].shape[:2], scaled[0].shape[:2]
+    return scaled, boxes.mapped(np.array([[new_w / old_w, 0.0, 0.0], [0.0, new_h / old_h, 0.0]]))
 
 
 def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
@@ -231,9 +247,9 @@ def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
     look = sample_text_style(render_rng, config.style)
     runs = with_weight(runs, look.bold, pool)
     style = replace(line_style, text=look)
-    ink, coverage, frame, size = _frame_line(config, pool, index, runs, style)
+    ink, coverage, frame, size, boxes = _frame_line(config, pool, index, runs, style)
     backdrop = sample_backdrop(stage_rng(config.seed, index, Stage.BACKGROUND), config.background, config.render)
-    ink, coverage = to_height(config.render.height, ink, coverage)
+    (ink, coverage), boxes = _to_height(config.render.height, boxes, ink, coverage)
     if coverage.shape[1] > MAX_WIDTH_PX:
         raise ConfigError(
             f"sample {index}: its line is {coverage.shape[1]} px wide, over {MAX_WIDTH_PX}; lower max_text_length,"
@@ -242,8 +258,11 @@ def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
     pixels = draw_on(backdrop, coverage, config.background.images)
     augment_rng = stage_rng(config.seed, index, Stage.AUGMENT)
     preset = choose_preset(augment_rng, config.augment.presets)
-    augmented = augment(pixels, ink, preset, config.augment.steps(preset), augment_rng)
-    pixels, ink = to_height(config.render.height, augmented.image, augmented.ink)
+    keypoints = None if boxes is None else boxes.keypoints()
+    augmented = augment(pixels, ink, preset, config.augment.steps(preset), augment_rng, keypoints)
+    if boxes is not None:
+        boxes = boxes.at_keypoints(augmented.keypoints)
+    (pixels, ink), boxes = _to_height(config.render.height, boxes, augmented.image, augmented.ink)
     is_val = stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction
     sample = Sample(
         index=index,
@@ -259,6 +278,7 @@ def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
         backdrop=backdrop,
         frame=frame,
         preset=augmented.preset,
+        clusters=boxes,
     )
     return Composed(sample, pixels, ink)
 

@@ -159,8 +159,11 @@ def place_runs(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[tupl
     return placed, width
 
 
-def _slant(ink: np.ndarray, text: TextStyle, baseline: int, margins: tuple[int, int]) -> np.ndarray:
-    """Scale the ink horizontally and shear it about the baseline, keeping the margins around the new ink."""
+def _slant(ink: np.ndarray, text: TextStyle, baseline: int, margins: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Scale the ink horizontally and shear it about the baseline, keeping the margins around the new ink.
+
+    Returns the new ink and the 2x3 affine that took the canvas there (pixel centres, as cv2.warpAffine maps them).
+    """
     height, width = ink.shape
     lean = abs(text.skew) * height
     matrix = np.array([[text.width, -text.skew, text.skew * baseline + lean + 1], [0, 1, 0]], dtype=np.float32)
@@ -168,13 +171,28 @@ def _slant(ink: np.ndarray, text: TextStyle, baseline: int, margins: tuple[int, 
     warped = cv2.warpAffine(ink, matrix, (room, height), flags=cv2.INTER_LINEAR)
     columns = np.flatnonzero(warped.max(axis=0))
     if not len(columns):
-        return ink
+        return ink, np.eye(2, 3)
     left, right = margins
-    return cv2.copyMakeBorder(warped[:, columns[0] : columns[-1] + 1], 0, 0, left, right, cv2.BORDER_CONSTANT, value=0)
+    moved = matrix.astype(np.float64)
+    moved[0, 2] += left - columns[0]
+    framed = cv2.copyMakeBorder(
+        warped[:, columns[0] : columns[-1] + 1], 0, 0, left, right, cv2.BORDER_CONSTANT, value=0
+    )
+    return framed, moved
 
 
-def draw_ink(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[np.ndarray, tuple[PlacedRun, ...]]:
-    """The line's coverage (uint8, 255 = ink), shaped by raqm run by run, and where each run went."""
+@dataclass(frozen=True)
+class DrawnLine:
+    """A drawn line: its coverage (uint8, 255 = ink), where each run went, and how the canvas was slanted."""
+
+    ink: np.ndarray
+    placed: tuple[PlacedRun, ...]
+    slant: np.ndarray | None
+    """2x3 affine from the canvas the runs were placed on to `ink` (pixel centres); None when not slanted."""
+
+
+def draw_line(runs: Sequence[Run], style: LineStyle, height: int) -> DrawnLine:
+    """The line shaped by raqm run by run and drawn, with where each run went."""
     placed, width = place_runs(runs, style, height)
     mask = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(mask)
@@ -182,6 +200,75 @@ def draw_ink(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[np.nda
         shaped = _shape(str(item.run.font.path), item.size, item.run.text, item.stroke)
         draw.draw.draw_bitmap((item.x + shaped.offset[0], item.baseline + shaped.offset[1]), shaped.mask, 255)
     ink = np.asarray(mask)
-    if style.text.slanted:
-        ink = _slant(ink, style.text, placed[0].baseline, (style.margin_left, style.margin_right))
-    return ink, placed
+    if not style.text.slanted:
+        return DrawnLine(ink, placed, None)
+    ink, matrix = _slant(ink, style.text, placed[0].baseline, (style.margin_left, style.margin_right))
+    return DrawnLine(ink, placed, matrix)
+
+
+def draw_ink(runs: Sequence[Run], style: LineStyle, height: int) -> tuple[np.ndarray, tuple[PlacedRun, ...]]:
+    """The line's coverage (uint8, 255 = ink), shaped by raqm run by run, and where each run went."""
+    line = draw_line(runs, style, height)
+    return line.ink, line.placed
+
+
+@dataclass(frozen=True)
+class ClusterBoxes:
+    """A line's grapheme clusters (typeset.runs.clusters, in label order) and a quad around each one's ink."""
+
+    texts: tuple[str, ...]
+    points: np.ndarray
+    """(N, 4, 2) float64 px, corners clockwise from the top-left; (0, 0) is the image's top-left corner (a pixel's
+    edge, not its centre), (width, height) its bottom-right."""
+
+    def mapped(self, matrix: np.ndarray) -> ClusterBoxes:
+        """The boxes moved by a 2x3 affine of corner coordinates (a shift, a scale)."""
+        return ClusterBoxes(self.texts, self.points @ matrix[:, :2].T + matrix[:, 2])
+
+    def warped(self, matrix: np.ndarray) -> ClusterBoxes:
+        """The boxes moved by a 2x3 affine of pixel centres, as cv2.warpAffine moves the pixels."""
+        return self.at_keypoints(self.keypoints() @ matrix[:, :2].T + matrix[:, 2])
+
+    def keypoints(self) -> np.ndarray:
+        """The corners as (4N, 2) float32 keypoints in pixel-centre coordinates (albumentations', OpenCV's)."""
+        return (self.points.reshape(-1, 2) - 0.5).astype(np.float32)
+
+    def at_keypoints(self, keypoints: np.ndarray) -> ClusterBoxes:
+        """The boxes with their corners where `keypoints` (as made by keypoints(), then moved) went."""
+        return ClusterBoxes(self.texts, np.asarray(keypoints, dtype=np.float64).reshape(-1, 4, 2) + 0.5)
+
+    def record(self, width: int, height: int) -> list[dict[str, object]]:
+        """JSON-ready: [{"text": cluster, "points": [[x, y] x 4]}], corners kept inside a width x height image, 0.1 px."""
+        inside = np.clip(self.points, 0.0, (width, height)).round(1)
+        return [{"text": text, "points": quad.tolist()} for text, quad in zip(self.texts, inside)]
+
+
+def cluster_boxes(line: DrawnLine) -> ClusterBoxes:
+    """Each grapheme cluster's ink box on the drawn line (a parallelogram once slanted).
+
+    A run is shaped whole; a cluster ends where raqm's advance of the run's text up to its end puts the pen, starts
+    its own advance before that (kerning into it included), and its ink is its ink shaped alone (Thai marks attach
+    within their cluster), boxed tightly (not to the advance, as getbbox does). With letter spacing each cluster is
+    a placed piece of its own. A cluster without ink (a space) spans its advance across the line's inked height.
+    """
+    texts: list[str] = []
+    edges: list[tuple[float, float, float, float]] = []
+    for item in line.placed:
+        font = pil_font(str(item.run.font.path), item.size)
+        end = 0
+        for cluster in clusters(item.run.text):
+            end += len(cluster)
+            after = item.x + font.getlength(item.run.text[:end])
+            pen = after - font.getlength(cluster)
+            shaped = _shape(str(item.run.font.path), item.size, cluster, item.stroke)
+            ink = shaped.mask.getbbox()
+            texts.append(cluster)
+            if ink is None:
+                edges.append((pen, math.nan, after, math.nan))
+                continue
+            (dx, dy), (left, top, right, bottom) = shaped.offset, ink
+            edges.append((pen + dx + left, item.baseline + dy + top, pen + dx + right, item.baseline + dy + bottom))
+    x0, y0, x1, y1 = np.array(edges, dtype=np.float64).T
+    y0, y1 = np.where(np.isnan(y0), np.nanmin(y0), y0), np.where(np.isnan(y1), np.nanmax(y1), y1)
+    boxes = ClusterBoxes(tuple(texts), np.stack([x0, y0, x1, y0, x1, y1, x0, y1], axis=1).reshape(-1, 4, 2))
+    return boxes if line.slant is None else boxes.warped(line.slant)
