@@ -5,7 +5,8 @@ bending warp (albumentations keypoints) bends it with the text; edges that stay 
 back to 4 points. A line becomes `###` when it is fine print (illegible on purpose), when the image
 edge cuts it, or when its polygon is under `page.min_text_px` wide or high (PaddleOCR's MakeShrinkMap
 would ignore it). With `page.kie`, each line's record also says what it is (header, question, answer or
-other) and the page's record which answers belong to which questions.
+other) and the page's record which answers belong to which questions. With `char_boxes`, each labelled line's
+record holds its grapheme clusters, each boxed by 4 corners that went through the page's geometry as keypoints.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any
 
+import cv2
 import numpy as np
 from pythainlp.tokenize import word_tokenize
 
 from thaigen.augment.apply import augment_page, choose_preset
 from thaigen.compose.backgrounds import draw_on, sample_backdrop
+from thaigen.compose.crop import ink_box
 from thaigen.compose.layouts import ASPECTS, LAYOUTS, STAMP_COLORS, Layout, Role
 from thaigen.compose.page import Ink, Page, PageLine, shape_line
 from thaigen.compose.quad import crop_quad
@@ -35,6 +38,7 @@ from thaigen.text.running import MIN_CODE_POINTS, running
 from thaigen.text.sources import TextSample, ctc_steps, sample_text
 from thaigen.typeset.faces import pil_font
 from thaigen.typeset.fonts import FontPool
+from thaigen.typeset.render import ClusterBoxes, LineStyle, cluster_boxes, draw_line
 from thaigen.typeset.runs import Run, split_runs
 from thaigen.typeset.styles import TextStyle, sample_text_style, with_weight
 
@@ -63,6 +67,8 @@ class LineLabel:
     """Why it is `###`: "illegible", "cut" (by the image edge) or "small"; None when it is labelled."""
     role: str
     """What the line is to a reader: "header", "question", "answer" or "other" (key-information label)."""
+    clusters: ClusterBoxes | None = None
+    """The text's grapheme clusters boxed in the page image (char_boxes), for a labelled line."""
 
     @property
     def box(self) -> DetBox:
@@ -117,6 +123,7 @@ class PageSample:
                 }
                 | ({"crop": path} if path else {})
                 | ({"kie": label.role} if self.links is not None else {})
+                | ({"clusters": label.clusters.record(self.width, self.height)} if label.clusters is not None else {})
                 for label, path in zip(self.labels, crop_paths)
             ],
         } | ({"links": [list(link) for link in self.links]} if self.links is not None else {})
@@ -141,6 +148,8 @@ class _Typesetter:
         self.fonts = [pool.thai[i] for i in pool.font_order(rng)]
         self.prose_px = PROSE_PX
         """Ink width per code point of the page's last prose line, in line boxes (a guess until one is shaped)."""
+        self.looks: dict[int, tuple[Ink, TextStyle]] = {}
+        """id of an ink's runs (which the page line it becomes holds) -> the ink and its style, kept for char_boxes."""
 
     def __call__(self, sources: Mapping[str, float] | None, box_px: int, max_width: float, bold: bool | None = None) -> Ink | None:
         config = self.config
@@ -182,7 +191,10 @@ class _Typesetter:
             text, ink = longer, self._shape(TextSample(longer, PROSE), runs, box_px, look, None)
             self.prose_px = ink.width / (box_px * len(text))
             if ink.width > max_width:
-                return _cut(ink, box_px, max_width, look)
+                cut = _cut(ink, box_px, max_width, look)
+                if cut is not None:
+                    self._keep(cut, look)
+                return cut
         return ink
 
     def _more_prose(self, text: str, want: int) -> str:
@@ -202,7 +214,26 @@ class _Typesetter:
     def _shape(self, text: TextSample, runs: list[Run], box_px: int, look: TextStyle, bold: bool | None) -> Ink:
         if bold is not None:
             look = replace(look, bold=bold)
-        return shape_line(text, with_weight(runs, look.bold, self.pool), box_px, look)
+        ink = shape_line(text, with_weight(runs, look.bold, self.pool), box_px, look)
+        self._keep(ink, look)
+        return ink
+
+    def _keep(self, ink: Ink, look: TextStyle) -> None:
+        """Remember how `ink` was drawn, when the config asks for cluster boxes (holding it keeps the key unique)."""
+        if self.config.char_boxes:
+            self.looks[id(ink.runs)] = (ink, look)
+
+    def clusters(self, line: PageLine, margin: float) -> ClusterBoxes:
+        """A placed line's cluster boxes on the page (before geometry): drawn again as compose.page.shape_line drew
+        its ink, then taken by the affine that took the ink's box, padded by `margin` line boxes (at least 1 px), to
+        the line's quad (Page.place shifts it, Page.place_rotated turns it)."""
+        ink, look = self.looks[id(line.runs)]
+        assert ink.runs is line.runs
+        box_px = ink.coverage.shape[0]
+        boxes = cluster_boxes(draw_line(list(ink.runs), LineStyle(1.0, 1, 1, 0.5, 0, 255, look), box_px))
+        pad, box = max(1.0, margin * box_px), ink_box(ink.coverage)
+        corners = [[box.left - pad, box.top - pad], [box.right + pad, box.top - pad], [box.right + pad, box.bottom + pad]]
+        return boxes.mapped(cv2.getAffineTransform(np.float32(corners), np.float32(line.points[:3])))
 
 
 def _cut(ink: Ink, box_px: int, max_width: float, look: TextStyle) -> Ink | None:
@@ -268,7 +299,9 @@ def _polygon(outline: np.ndarray) -> np.ndarray:
     return outline
 
 
-def _label(config: GenConfig, line: PageLine, role: str, polygon: np.ndarray, width: int, height: int) -> LineLabel:
+def _label(
+    config: GenConfig, line: PageLine, role: str, polygon: np.ndarray, width: int, height: int, clusters: ClusterBoxes | None
+) -> LineLabel:
     inside = bool(
         (polygon[:, 0] >= -0.5).all() and (polygon[:, 0] <= width - 0.5).all()
         and (polygon[:, 1] >= -0.5).all() and (polygon[:, 1] <= height - 0.5).all()
@@ -280,7 +313,7 @@ def _label(config: GenConfig, line: PageLine, role: str, polygon: np.ndarray, wi
     ignore = (
         "illegible" if line.illegible else "cut" if not inside else "small" if extent.min() < config.page.min_text_px else None
     )
-    return LineLabel(line, tuple((int(x), int(y)) for x, y in points), ignore, role)
+    return LineLabel(line, tuple((int(x), int(y)) for x, y in points), ignore, role, None if ignore else clusters)
 
 
 def _canvas(
@@ -342,15 +375,26 @@ def _draft(config: GenConfig, pool: FontPool, index: int, attempt: int) -> Compo
             f" lower page.text_px ({config.page.text_px[0]}-{config.page.text_px[1]}) or max_text_length, or raise page.long_side"
         )
     outlines = [_outline(line) for line in page.lines]
+    clusters = [
+        typeset.clusters(line, page.margin) if config.char_boxes and not line.illegible else None for line in page.lines
+    ]
+    keypoints = [*outlines, *(boxes.keypoints() for boxes in clusters if boxes is not None)]
     augment_rng = stage_rng(config.seed, index, Stage.AUGMENT, attempt)
     preset = choose_preset(augment_rng, config.augment.presets)
-    moved = augment_page(page.pixels, page.ids, np.concatenate(outlines), preset, config.augment.steps(preset), augment_rng)
+    moved = augment_page(page.pixels, page.ids, np.concatenate(keypoints), preset, config.augment.steps(preset), augment_rng)
     height, width = moved.image.shape[:2]
-    labels, start = [], 0
-    for number, (line, outline) in enumerate(zip(page.lines, outlines)):
-        polygon = _polygon(moved.points[start : start + len(outline)])
+    polygons, start = [], 0
+    for outline in outlines:
+        polygons.append(_polygon(moved.points[start : start + len(outline)]))
         start += len(outline)
-        labels.append(_label(config, line, layout.roles.get(number, Role.OTHER).value, polygon, width, height))
+    for number, boxes in enumerate(clusters):
+        if boxes is not None:
+            clusters[number] = boxes.at_keypoints(moved.points[start : start + 4 * len(boxes.texts)])
+            start += 4 * len(boxes.texts)
+    labels = [
+        _label(config, line, layout.roles.get(number, Role.OTHER).value, polygon, width, height, clusters[number])
+        for number, (line, polygon) in enumerate(zip(page.lines, polygons))
+    ]
     if all(label.ignore for label in labels):
         return f"every line of {PAGE_ATTEMPTS} drafts came out ### (cut, smaller than page.min_text_px, or fine print)"
     crops = tuple(
