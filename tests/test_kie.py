@@ -11,7 +11,6 @@ case, points, relation building) is PaddleOCR's code.
 
 from __future__ import annotations
 
-import logging
 import sys
 import types
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from ppocr_dataset import simple_dataset_items
 
 from thaigen.config.loading import make_config
 from thaigen.dataset import kie, paths
@@ -159,32 +159,6 @@ def _label_encode(ppocr: Path, task: str, root: Path) -> dict[str, Any]:
     return settings | {"class_path": str(root / kie.CLASS_LIST)}
 
 
-def _paddleocr_kie(root: Path, label_file: Path, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each page as PaddleOCR's SimpleDataSet and `ops` produce it (Eval mode: in order, none swapped)."""
-    from ppocr.data.simple_dataset import SimpleDataSet
-
-    config = {
-        "Global": {},
-        "Eval": {
-            "dataset": {"name": "SimpleDataSet", "data_dir": str(root), "label_file_list": [str(label_file)],
-                        "transforms": [{"DecodeImage": {"img_mode": "RGB", "channel_first": False}}, *ops]},
-            "loader": {"shuffle": False, "batch_size_per_card": 1, "drop_last": False, "num_workers": 0},
-        },
-    }  # fmt: skip
-    logger = logging.getLogger("ppocr-kie-test")
-    failures: list[str] = []
-    handler = logging.Handler(logging.ERROR)
-    handler.emit = lambda record: failures.append(record.getMessage().splitlines()[-1])  # type: ignore[method-assign]
-    logger.addHandler(handler)
-    try:
-        data = SimpleDataSet(config, "Eval", logger, seed=0)
-        items = [data[i] for i in range(len(data))]
-    finally:
-        logger.removeHandler(handler)
-    assert not failures, f"PaddleOCR swapped {len(failures)} page(s) for others, first: {failures[0]}"
-    return items
-
-
 @pytest.mark.usefixtures("stand_in_paddlenlp")
 def test_paddleocr_reads_the_labels_and_the_links(ppocr: Path, kie_set: Path) -> None:
     from ppocr.utils.utility import load_vqa_bio_label_maps
@@ -192,11 +166,11 @@ def test_paddleocr_reads_the_labels_and_the_links(ppocr: Path, kie_set: Path) ->
     label2id, _ = load_vqa_bio_label_maps(str(kie_set / kie.CLASS_LIST))
     assert set(label2id) == {"O", "B-QUESTION", "I-QUESTION", "B-ANSWER", "I-ANSWER", "B-HEADER", "I-HEADER"}
     pages = [page for name in SPLITS.values() for page in kie.read_kie_labels(kie_set / name)]
-    ser = [item for name in SPLITS.values() for item in _paddleocr_kie(
-        kie_set, kie_set / name, [{"VQATokenLabelEncode": _label_encode(ppocr, "ser", kie_set)}])]  # fmt: skip
-    re_ = [item for name in SPLITS.values() for item in _paddleocr_kie(
+    ser = [item for name in SPLITS.values() for item in simple_dataset_items(
+        kie_set, kie_set / name, [{"VQATokenLabelEncode": _label_encode(ppocr, "ser", kie_set)}], "RGB")]  # fmt: skip
+    re_ = [item for name in SPLITS.values() for item in simple_dataset_items(
         kie_set, kie_set / name,
-        [{"VQATokenLabelEncode": _label_encode(ppocr, "re", kie_set)}, {"VQAReTokenRelation": None}])]  # fmt: skip
+        [{"VQATokenLabelEncode": _label_encode(ppocr, "re", kie_set)}, {"VQAReTokenRelation": None}], "RGB")]  # fmt: skip
     assert len(ser) == len(re_) == len(pages) == 10
     relations = 0
     for (path, boxes), tagged, related in zip(pages, ser, re_):

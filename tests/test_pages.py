@@ -4,7 +4,6 @@ reads (its ignores equal our ###), crops are what PaddleOCR's system would cut, 
 from __future__ import annotations
 
 import io
-import logging
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from ppocr_dataset import simple_dataset_items
 
 from thaigen.compose.layouts import SUMMARY_WORDS, baht, vat_of
 from thaigen.compose.quad import crop_quad
@@ -124,49 +124,24 @@ def det_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _paddleocr_det(ppocr: Path, root: Path, label_file: Path, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each page as PaddleOCR's detection SimpleDataSet and transforms produce it (Eval mode: in order)."""
-    from ppocr.data.simple_dataset import SimpleDataSet
-
-    config = {
-        "Global": {},
-        "Eval": {
-            "dataset": {"name": "SimpleDataSet", "data_dir": str(root), "label_file_list": [str(label_file)],
-                        "transforms": [{"DecodeImage": {"img_mode": "BGR", "channel_first": False}}, *ops]},
-            "loader": {"shuffle": False, "batch_size_per_card": 1, "drop_last": False, "num_workers": 0},
-        },
-    }  # fmt: skip
-    logger = logging.getLogger("ppocr-det-test")
-    failures: list[str] = []
-    handler = logging.Handler(logging.ERROR)
-    handler.emit = lambda record: failures.append(record.getMessage().splitlines()[-1])  # type: ignore[method-assign]
-    logger.addHandler(handler)
-    try:
-        data = SimpleDataSet(config, "Eval", logger, seed=0)
-        items = [data[i] for i in range(len(data))]
-    finally:
-        logger.removeHandler(handler)
-    assert not failures, f"PaddleOCR swapped {len(failures)} page(s) for others, first: {failures[0]}"
-    return items
-
-
 def test_paddleocr_det_pipeline_ignores_exactly_our_hash_boxes(ppocr: Path, det_set: Path) -> None:
     ours = list(read_det_labels(det_set / paths.TRAIN_LABELS)) + list(read_det_labels(det_set / paths.VAL_LABELS))
     hashes = sum(box.ignored for page in ours for box in page.boxes)
     assert hashes > 0
     ignored = 0
     for split in (paths.TRAIN_LABELS, paths.VAL_LABELS):
-        items = _paddleocr_det(ppocr, det_set, det_set / split,
-                               [{"DetLabelEncode": None}, {"MakeShrinkMap": {"shrink_ratio": 0.4, "min_text_size": 8}}])
+        items = simple_dataset_items(det_set, det_set / split,
+                                     [{"DetLabelEncode": None}, {"MakeShrinkMap": {"shrink_ratio": 0.4, "min_text_size": 8}}],
+                                     "BGR")
         for item in items:
             ignored += int(np.sum(item["ignore_tags"]))
     assert ignored == hashes
-    trained = _paddleocr_det(ppocr, det_set, det_set / paths.TRAIN_LABELS, [
+    trained = simple_dataset_items(det_set, det_set / paths.TRAIN_LABELS, [
         {"DetLabelEncode": None},
         {"EastRandomCropData": {"size": [640, 640], "max_tries": 50, "keep_ratio": True}},
         {"MakeBorderMap": {"shrink_ratio": 0.4, "thresh_min": 0.3, "thresh_max": 0.7}},
         {"MakeShrinkMap": {"shrink_ratio": 0.4, "min_text_size": 8}},
-    ])  # fmt: skip
+    ], "BGR")  # fmt: skip
     assert trained and all(item["image"].shape[:2] == (640, 640) and item["shrink_map"].any() for item in trained)
 
 
