@@ -34,7 +34,8 @@ so a build never resumes, nor a merge joins, across formats).
 3: a preset's transforms draw one after another from the sample's stream, not each from the same seed
    (augment.apply.drive); luminance noise in the built-in presets light, scan and tilted (augment.presets).
 4: addresses from one real place (text.addresses: subdistrict, district, province and postcode belong together);
-   a preset's draw that leaves the text illegible is drawn again (augment.legibility)."""
+   a preset's draw that leaves the text illegible is drawn again (augment.legibility); det pages: document body
+   lines as wide as their column, receipts that add up, form and ID-card labels from the form_label source."""
 MAX_ATTEMPTS = 50
 """Texts tried per sample before giving up (a text no font covers is redrawn)."""
 MAX_WIDTH_PX = 30_000
