@@ -6,6 +6,7 @@ A block is marked by an HTML comment on the line right before its fence (GitHub 
 
 KIND says what the test does with the block's commands:
 - `run`: run each, in order, in the file's working directory (state carries over to the next block); exit 0.
+  A command is `python -m thaigen ...` or `python examples/NAME.py ...` (the clone's script).
 - `train`: as `run`, and needs PaddleOCR's training source ($PADDLEOCR_SRC or the cache, as the training tests).
 - `synopsis`: usage lines with placeholders; each thaigen line must parse once its `[...]` groups and `...`
   are dropped, every option named in a group must exist, and a group's `a|b|c` list must name every choice.
@@ -42,6 +43,13 @@ class Command:
         """The arguments after `python -m thaigen`, or None for another program."""
         if len(self.words) >= 3 and self.words[0] in PYTHONS and self.words[1:3] == ("-m", "thaigen"):
             return list(self.words[3:])
+        return None
+
+    @property
+    def example_args(self) -> list[str] | None:
+        """`python examples/NAME.py ARGS` as the script's path in this clone and its arguments, or None."""
+        if len(self.words) >= 2 and self.words[0] in PYTHONS and re.fullmatch(r"examples/\w+\.py", self.words[1]):
+            return [str(ROOT / self.words[1]), *self.words[2:]]
         return None
 
     def __str__(self) -> str:

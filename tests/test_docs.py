@@ -152,14 +152,17 @@ NO_AWS = {
 
 def _run(command: Command, workdir: Path, block: Block) -> None:
     """Run `command` in `workdir`; one that needs AWS runs without credentials and must stop at them in one line."""
-    args = command.thaigen_args
-    assert args is not None, f"{block.where}: `{command}` is not `python -m thaigen ...`: mark it `needs WHAT: ...`"
+    args, example = command.thaigen_args, command.example_args
+    assert args is not None or example is not None, (
+        f"{block.where}: `{command}` is neither `python -m thaigen ...` nor `python examples/NAME.py ...`: "
+        "mark it `needs WHAT: ...`"
+    )
     env = os.environ.copy()
-    if command.needs == "aws":
+    if args is not None and command.needs == "aws":
         args = synopsis_args(args)[0]
         env = {k: v for k, v in env.items() if not k.startswith("AWS_")} | NO_AWS
     completed = subprocess.run(
-        [sys.executable, "-m", "thaigen", *args],
+        [sys.executable, "-m", "thaigen", *args] if args is not None else [sys.executable, *(example or [])],
         cwd=workdir,
         env=env,
         capture_output=True,
