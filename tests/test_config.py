@@ -101,3 +101,11 @@ def test_examples_suggest_folders_no_recipe_builds_into() -> None:
     suggested = {Path(out).name for f in examples.glob("*.yaml")
                  for out in re.findall(r"--out datasets/(\S+)", f.read_text(encoding="utf-8"))}
     assert {"receipt-lines", "form-lines"} <= suggested and not suggested & set(RECIPES)
+
+
+@pytest.mark.parametrize(("key", "value"), [("max_text_length", 50_000_000), ("ctc_time_steps", 10_000)])
+def test_a_label_budget_no_line_could_fill_is_refused_in_one_line(key: str, value: int) -> None:
+    # The fuzz test found max_text_length 50,000,000: the running-text sources spent minutes filling one line.
+    with pytest.raises(ConfigError, match=f"^{key}: .*less than or equal to") as raised:
+        make_config(file_values={key: value})
+    assert "\n" not in str(raised.value)

@@ -305,9 +305,11 @@ class GenConfig(_Strict):
     """Character -> weight: the `focus` source writes lines around these (set by build --focus)."""
     focus_report: str | None = None
     """sha256 of the score report a --focus build was re-weighted from."""
-    max_text_length: int = Field(25, ge=1)
-    """Longest label in code points (PaddleOCR's Global.max_text_length; longer labels are dropped there)."""
-    ctc_time_steps: int = Field(40, ge=1)
+    max_text_length: int = Field(25, ge=1, le=1000)
+    """Longest label in code points (PaddleOCR's Global.max_text_length; longer labels are dropped there). At most
+    1,000: a budget beyond any line a recognizer reads (a 90-code-point document line is long) that the running-text
+    sources would spend minutes filling."""
+    ctc_time_steps: int = Field(40, ge=1, le=2000)
     """CTC steps of the target model (PPLCNetV3 at width 320: 40); labels needing more are never made."""
     fonts: FontsConfig = Field(default_factory=FontsConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
