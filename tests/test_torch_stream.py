@@ -17,9 +17,10 @@ from torch.utils.data import DataLoader
 
 from thaigen.config.loading import make_config
 from thaigen.config.schema import GenConfig
+from thaigen.dataset.png import decode_png
 from thaigen.errors import ConfigError
 from thaigen.pipeline.stream import samples
-from thaigen.torch import Dataset, collate, decode_png, to_float
+from thaigen.torch import Dataset, collate, to_float
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = 22

@@ -12,11 +12,11 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-import cv2
 import numpy as np
 
 from thaigen.config.schema import GenConfig
 from thaigen.dataset.detection import format_boxes
+from thaigen.dataset.png import decode_png
 from thaigen.errors import ConfigError, EnvironmentProblem
 from thaigen.pipeline.sample import Sample
 from thaigen.pipeline.stream import Streamed, prepare, stream
@@ -33,12 +33,6 @@ Item = dict[str, Any]
 """One sample as the dataset yields it: index, split, label, and image (decoded) or png (bytes)."""
 Transform = Callable[[np.ndarray], Any]
 """Called with a sample's H x W x 3 RGB uint8 pixels; what it returns is the item's image."""
-
-
-def decode_png(png: bytes) -> np.ndarray:
-    """H x W x 3 RGB uint8 pixels of a sample's PNG (a grayscale PNG gives three equal channels)."""
-    pixels = cv2.imdecode(np.frombuffer(png, dtype=np.uint8), cv2.IMREAD_COLOR)
-    return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
 
 
 def to_float(pixels: np.ndarray) -> torch.Tensor:

@@ -49,3 +49,9 @@ def encode_png(pixels: np.ndarray) -> bytes:
     if not ok:
         raise ValueError(f"OpenCV could not encode a {pixels.shape[1]}x{pixels.shape[0]} image as PNG")
     return encoded.tobytes()
+
+
+def decode_png(png: bytes) -> np.ndarray:
+    """H x W x 3 RGB uint8 pixels of a sample's PNG (a grayscale PNG gives three equal channels)."""
+    pixels = cv2.imdecode(np.frombuffer(png, dtype=np.uint8), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
