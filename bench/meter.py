@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -137,14 +137,35 @@ def _chromium(lines: Sequence[tuple[str, str, int]], work: Path) -> list[Image.I
         return [image.crop((0, 100 * i, image.width, 100 * (i + 1))) for i in range(len(lines))]
 
 
+def _reuse(evals: Path, wanted: dict[str, object]) -> bool:
+    """True when `evals` already holds the set `wanted` describes (its eval.json); else empty it for a new one."""
+    marker = evals / "eval.json"
+    if marker.is_file() and json.loads(marker.read_text()) == wanted:
+        return True
+    shutil.rmtree(evals, ignore_errors=True)
+    evals.mkdir(parents=True)
+    return False
+
+
+def _write_lines(evals: Path, lines: Iterable[tuple[Image.Image, dict[str, object]]], wanted: dict[str, object]) -> None:
+    """Save (image, record) pairs as sample 0, 1, ... with val.txt and samples.jsonl (the record's `label` is the
+    line's label), then mark the set as `wanted`."""
+    with atomic_text(evals / "val.txt") as val, atomic_text(evals / "samples.jsonl") as records:
+        for i, (image, record) in enumerate(lines):
+            relative = paths.image_relpath(i)
+            (evals / relative).parent.mkdir(parents=True, exist_ok=True)
+            image.save(evals / relative)
+            val.write(labels.format_line(relative, str(record["label"])))
+            records.write(samples.format_record({"index": i, **record}))
+    (evals / "eval.json").write_text(json.dumps(wanted), encoding="utf-8")
+
+
 def build_eval(count: int, root: Path) -> Path:
     """Draw the evaluation set into `root`/eval (once; reused while its count and fonts match)."""
     evals = root / "eval"
-    marker = evals / "eval.json"
-    if marker.is_file() and json.loads(marker.read_text()) == {"count": count, "fonts": list(FONTS)}:
+    wanted: dict[str, object] = {"count": count, "fonts": list(FONTS)}
+    if _reuse(evals, wanted):
         return evals
-    shutil.rmtree(evals, ignore_errors=True)
-    evals.mkdir(parents=True)
     rng = np.random.default_rng(7)
     texts = eval_texts(count)
     plan = [(text, cat, FONTS[i % len(FONTS)], int(rng.integers(14, 41)), "pango" if i % 2 else "chromium")
@@ -160,44 +181,33 @@ def build_eval(count: int, root: Path) -> Path:
         for i, (text, _, font, size, renderer) in enumerate(plan):
             if renderer == "pango":
                 images[i] = _pango(text, font, size, work)
-    with atomic_text(evals / "val.txt") as val, atomic_text(evals / "samples.jsonl") as records:
-        for i, (text, category, font, size, renderer) in enumerate(plan):
-            relative = paths.image_relpath(i)
-            (evals / relative).parent.mkdir(parents=True, exist_ok=True)
-            scanned.cut_at_ink(images[i], rng).save(evals / relative)
-            val.write(labels.format_line(relative, text))
-            records.write(samples.format_record(
-                {"index": i, "label": text, "category": category, "font": font, "size": size, "renderer": renderer}))  # fmt: skip
-    marker.write_text(json.dumps({"count": count, "fonts": FONTS}), encoding="utf-8")
+    _write_lines(evals, ((scanned.cut_at_ink(images[i], rng),
+                          {"label": text, "category": category, "font": font, "size": size, "renderer": renderer})
+                         for i, (text, category, font, size, renderer) in enumerate(plan)), wanted)  # fmt: skip
     return evals
+
+
+def _scanned_lines(count: int, work: Path) -> Iterator[tuple[Image.Image, dict[str, object]]]:
+    """The scanned-documents lines, each printed, scanned and cut, with its record."""
+    rng = np.random.default_rng(11)
+    for i, text in enumerate(scanned.prose_lines(count, rng)):
+        font = FONTS[i % len(FONTS)]
+        image = None
+        while image is None:  # a scan that lost its text is drawn again with another plan
+            plan = scanned.plan(rng)
+            image = scanned.scan_line(text, font, plan, work, rng)
+        cut = scanned.cut_at_ink(image, rng, scanned.SPECK_PX * plan.dpi**2 // 300**2).convert("L")
+        yield cut, {"label": text, "category": SCANNED, "font": font, "renderer": "pango-pdf", "scan": scanned.record(plan)}
 
 
 def build_scanned(count: int, root: Path) -> Path:
     """Print and scan the scanned-documents lines into `root`/eval-scanned (once; reused while count and fonts match)."""
     evals = root / "eval-scanned"
-    marker = evals / "eval.json"
-    wanted = {"count": count, "fonts": list(FONTS), "prose": scanned.PROSE.name, "speck_px": scanned.SPECK_PX}
-    if marker.is_file() and json.loads(marker.read_text()) == wanted:
-        return evals
-    shutil.rmtree(evals, ignore_errors=True)
-    evals.mkdir(parents=True)
-    rng = np.random.default_rng(11)
-    with (tempfile.TemporaryDirectory() as scratch, atomic_text(evals / "val.txt") as val,
-          atomic_text(evals / "samples.jsonl") as records):  # fmt: skip
-        for i, text in enumerate(scanned.prose_lines(count, rng)):
-            font = FONTS[i % len(FONTS)]
-            image = None
-            while image is None:  # a scan that lost its text is drawn again with another plan
-                plan = scanned.plan(rng)
-                image = scanned.scan_line(text, font, plan, Path(scratch), rng)
-            relative = paths.image_relpath(i)
-            (evals / relative).parent.mkdir(parents=True, exist_ok=True)
-            scanned.cut_at_ink(image, rng, scanned.SPECK_PX * plan.dpi**2 // 300**2).convert("L").save(evals / relative)
-            val.write(labels.format_line(relative, text))
-            records.write(samples.format_record(
-                {"index": i, "label": text, "category": SCANNED, "font": font, "renderer": "pango-pdf",
-                 "scan": scanned.record(plan)}))  # fmt: skip
-    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    wanted: dict[str, object] = {"count": count, "fonts": list(FONTS), "prose": scanned.PROSE.name,
+                                 "speck_px": scanned.SPECK_PX}  # fmt: skip
+    if not _reuse(evals, wanted):
+        with tempfile.TemporaryDirectory() as scratch:
+            _write_lines(evals, _scanned_lines(count, Path(scratch)), wanted)
     return evals
 
 
