@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -138,8 +139,9 @@ def scan_line(text: str, font: str, scan: ScanPlan, work: Path, rng: np.random.G
                     "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4", f"-sOutputFile={raster}", str(pdf)],
                    check=True, capture_output=True)  # fmt: skip
     specks = int(rng.random() < 0.4)
+    seed = ["-seed", str(zlib.crc32(f"{text}|{font}|{scan}|{specks}".encode()))]  # ImageMagick's noise, reproducible
     subprocess.run(
-        [imagemagick(), str(raster), *_degrade_args(scan, specks), str(out)], check=True, capture_output=True
+        [imagemagick(), *seed, str(raster), *_degrade_args(scan, specks), str(out)], check=True, capture_output=True
     )
     with Image.open(raster) as clean, Image.open(out) as image:
         ink = _ink(image) / max(1, _ink(clean))
