@@ -57,6 +57,12 @@ BILLED_OVERHEAD_HOURS = 0.1
 SAME_NETWORK = {"ppocrv5-th": "svtr"}
 """Archs priced as another: ppocrv5-th is svtr's network (its 32/48/64 px scales average svtr's 48)."""
 
+STREAMED_PER_CORE = {"crnn": 733.0, "svtr": 733.0, "db": 11.5}
+"""Samples thaigen.samples draws per CPU second on one core (BLAS on one thread): lines of the default recipe for
+crnn and svtr (the `documents` recipe's longer lines: 319), pages of the default det recipe for db. Measured by
+`python bench/stream_feed.py` (1,000 lines, 50 pages) at commit 2212a04 on 6 December 2026, this project's
+2-core machine (three more runs that hour: 593-750 lines, 11.0-11.6 pages)."""
+
 MEASURED_GPU: dict[tuple[str, str], float] = {}
 """(arch, instance) -> measured training img/s; used instead of the estimate when present."""
 
@@ -70,6 +76,8 @@ class Estimate:
     measured: bool
     hours: float
     usd: float
+    stream_feed: float
+    """(vCPUs - 1) x streamed per-core rate / images_per_s: at 1 or more, streaming keeps the GPU fed."""
 
 
 def images_per_second(arch: str, instance: Instance) -> tuple[float, bool]:
@@ -81,13 +89,28 @@ def images_per_second(arch: str, instance: Instance) -> tuple[float, bool]:
     return min(compute, LOADER_IMAGES_PER_CORE[arch] * (instance.vcpus - 1)), False
 
 
+def streamed_per_core(arch: str, draws_per_s: float | None = None) -> float:
+    """Images/s one core hands `arch`'s trainer when it draws each sample (at `draws_per_s`, default
+    STREAMED_PER_CORE) and then runs PaddleOCR's loader on it (LOADER_IMAGES_PER_CORE)."""
+    arch = SAME_NETWORK.get(arch, arch)
+    draws = STREAMED_PER_CORE[arch] if draws_per_s is None else draws_per_s
+    return 1 / (1 / draws + 1 / LOADER_IMAGES_PER_CORE[arch])
+
+
+def stream_feed(arch: str, instance: Instance) -> float:
+    """How many times over the instance's vCPUs, one kept for training, feed its GPU by streaming (1 or more: fed)."""
+    rate, _ = images_per_second(arch, instance)
+    return (instance.vcpus - 1) * streamed_per_core(arch) / rate
+
+
 def estimate(arch: str, samples: int, epochs: int, spot_discount: float = 0.0) -> list[Estimate]:
     """Billed time and cost of `epochs` over `samples` images on each instance type (billing is per second)."""
     rows = []
     for instance in INSTANCES:
         rate, measured = images_per_second(arch, instance)
         hours = samples * epochs / rate / 3600 + BILLED_OVERHEAD_HOURS
-        rows.append(Estimate(instance.name, rate, measured, hours, hours * instance.usd_per_hour * (1 - spot_discount)))
+        usd = hours * instance.usd_per_hour * (1 - spot_discount)
+        rows.append(Estimate(instance.name, rate, measured, hours, usd, stream_feed(arch, instance)))
     return rows
 
 
@@ -97,10 +120,11 @@ def report(arch: str, samples: int, epochs: int, spot_discount: float = 0.0) -> 
     lines = [
         f"{arch}: {samples} images x {epochs} epochs"
         + (f", {spot_discount:.0%} spot discount" if spot_discount else ""),
-        f"{'instance':<16}{'img/s':>9}  {'':<9}{'hours':>8}{'USD':>9}",
+        f"{'instance':<16}{'img/s':>9}  {'':<9}{'hours':>8}{'USD':>9}  stream",
     ]
     lines += [
-        f"{r.instance:<16}{r.images_per_s:>9.0f}  {'measured' if r.measured else 'estimate':<9}{r.hours:>8.2f}{r.usd:>9.2f}"
+        f"{r.instance:<16}{r.images_per_s:>9.0f}  {'measured' if r.measured else 'estimate':<9}{r.hours:>8.2f}"
+        f"{r.usd:>9.2f}  {'feeds' if r.stream_feed >= 1 else 'build first'} ({r.stream_feed:.2f}x)"
         for r in rows
     ]
     cpu_rate = CPU_MEASURED[SAME_NETWORK.get(arch, arch)]
@@ -111,6 +135,10 @@ def report(arch: str, samples: int, epochs: int, spot_discount: float = 0.0) -> 
         (
             f"estimates: {GPU_UTILISATION:.0%} of the GPU's peak FP32 / (6 x forward MACs per image), capped by CPU"
             " data loading; see trainers/jobs/cost.py"
+        ),
+        (
+            "stream: (vCPUs - 1) x the samples/s one core streams (thaigen.samples, then PaddleOCR's loader) over the"
+            " img/s above; from 1x streaming feeds the GPU, below it build the dataset first; see bench/stream_feed.py"
         ),
     ]
     return "\n".join(lines)
