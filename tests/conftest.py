@@ -56,6 +56,18 @@ def ppocr_root() -> Path | None:
 
 
 @pytest.fixture(scope="session")
+def source() -> Path:
+    """PaddleOCR v3.0.0's training source, for tests that run its tools (skips when there is none)."""
+    from thaigen.errors import EnvironmentProblem
+    from trainers.paddleocr import source as paddle_source
+
+    try:
+        return paddle_source.locate()
+    except EnvironmentProblem as problem:
+        pytest.skip(f"needs PaddleOCR v3.0.0 source: {problem}")
+
+
+@pytest.fixture(scope="session")
 def ppocr() -> Iterator[Path]:
     """PaddleOCR's code importable as `ppocr` / `tools` for the session (skips when there is none)."""
     root = ppocr_root()

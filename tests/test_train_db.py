@@ -13,22 +13,12 @@ import yaml
 import thaigen
 from thaigen.cli import main as cli
 from thaigen.config.loading import make_config
-from thaigen.errors import EnvironmentProblem
 from trainers.inference.detector import Detector
 from trainers.inference.image import load
 from trainers.inference.recognizer import Runtime
 from trainers.paddleocr import export
-from trainers.paddleocr import source as paddle_source
 
 pytestmark = pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
-
-
-@pytest.fixture(scope="module")
-def source() -> Path:
-    try:
-        return paddle_source.locate()
-    except EnvironmentProblem as problem:
-        pytest.skip(f"needs PaddleOCR v3.0.0 source: {problem}")
 
 
 @pytest.mark.slow

@@ -102,14 +102,6 @@ def test_cli_reports_missing_source_in_one_line(
     assert err.startswith("thaigen: error: PaddleOCR training source not found") and "\n" not in err
 
 
-@pytest.fixture(scope="module")
-def source() -> Path:
-    try:
-        return paddle_source.locate()
-    except EnvironmentProblem as problem:
-        pytest.skip(f"needs PaddleOCR v3.0.0 source: {problem}")
-
-
 @pytest.mark.slow
 def test_cpu_smoke_run_trains_exports_converts_and_describes(
     source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

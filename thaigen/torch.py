@@ -15,11 +15,9 @@ from typing import Any
 import numpy as np
 
 from thaigen.config.schema import GenConfig
-from thaigen.dataset.detection import format_boxes
 from thaigen.dataset.png import decode_png
 from thaigen.errors import ConfigError, EnvironmentProblem
-from thaigen.pipeline.sample import Sample
-from thaigen.pipeline.stream import Streamed, prepare, stream
+from thaigen.pipeline.stream import label_of, prepare, stream
 
 try:
     import torch
@@ -38,11 +36,6 @@ Transform = Callable[[np.ndarray], Any]
 def to_float(pixels: np.ndarray) -> torch.Tensor:
     """A transform: 3 x H x W float32 tensor in [0, 1]."""
     return torch.from_numpy(pixels).permute(2, 0, 1).float().div_(255.0)
-
-
-def _label(sample: Streamed) -> str:
-    """A line's label, or a page's boxes as its det label file holds them (PaddleOCR's JSON field)."""
-    return sample.label if isinstance(sample, Sample) else format_boxes([line.box for line in sample.labels])
 
 
 def _ranks(rank: int | None, world_size: int | None) -> tuple[int, int]:
@@ -107,7 +100,7 @@ class Dataset(IterableDataset[Item]):
 
     def __iter__(self) -> Iterator[Item]:
         for sample in stream(self.config, self.indices()):
-            item: Item = {"index": sample.index, "split": sample.split, "label": _label(sample)}
+            item: Item = {"index": sample.index, "split": sample.split, "label": label_of(sample)}
             if self.decode:
                 pixels = decode_png(sample.png)
                 item["image"] = self.transform(pixels) if self.transform else pixels

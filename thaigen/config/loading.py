@@ -133,3 +133,19 @@ def make_config(
 def load_config(path: Path | None = None, recipe: str | None = None, **overrides: Any) -> GenConfig:
     """Load a YAML config (optional) over a recipe, with keyword overrides (None means unset)."""
     return make_config(recipe, read_yaml(path) if path else None, **overrides)
+
+
+def resolve_paths(config: GenConfig) -> GenConfig:
+    """The config with every path in it (fonts, backgrounds, corpus files, dictionary) made absolute against the
+    current folder, for a process that runs in another one."""
+
+    def absolute(value: Any) -> Any:
+        if isinstance(value, Path):
+            return value.resolve()
+        if isinstance(value, dict):
+            return {key: absolute(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(absolute(item) for item in value)
+        return value
+
+    return GenConfig.model_validate(absolute(config.model_dump()))

@@ -29,7 +29,14 @@ from thaigen.errors import ConfigError, DatasetError
 from thaigen.pipeline.merge import describe, provenance, read_chunks, write_outputs
 from thaigen.pipeline.merge_pages import describe_pages, write_crops_manifest, write_page_outputs
 from thaigen.pipeline.page import largest_page, make_page
-from thaigen.pipeline.sample import DRAWING_FORMAT, choose_runs, load_text_sources, make_sample, warn_corpus_drops
+from thaigen.pipeline.sample import (
+    DRAWING_FORMAT,
+    choose_runs,
+    load_text_sources,
+    make_sample,
+    split_of,
+    warn_corpus_drops,
+)
 from thaigen.pipeline.shards import Shard
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
@@ -110,8 +117,10 @@ def chunk_starts(config: GenConfig, shard: Shard | None = None) -> list[int]:
     return shard.select(starts) if shard else starts
 
 
-def state_of(config: GenConfig, shard: Shard | None = None, storage: Storage = Storage.FOLDER) -> str:
-    """build.json: what decides the folder's bytes (a whole folder-format build names no shard or storage)."""
+def state_of(
+    config: GenConfig, shard: Shard | None = None, storage: Storage = Storage.FOLDER, split: str | None = None
+) -> str:
+    """build.json: what decides the folder's bytes (a whole folder-format build names no shard, storage or split)."""
     state: dict[str, Any] = {
         "config": config.model_dump(mode="json"),
         "chunk_size": chunk_size(config),
@@ -121,6 +130,8 @@ def state_of(config: GenConfig, shard: Shard | None = None, storage: Storage = S
         state["shard"] = [shard.index, shard.count]
     if storage is not Storage.FOLDER:
         state["storage"] = storage.value
+    if split:
+        state["split"] = split
     return json.dumps(state, sort_keys=True)
 
 
@@ -294,12 +305,12 @@ def _build_chunk(start: int) -> int:
     for folder in {(out / paths.image_relpath(i)).parent for i in (start, end - 1)}:
         folder.mkdir(parents=True, exist_ok=True)
     for index in range(start, end):
-        records.append(samples.format_record(_write_sample(config, _WORKER["pool"], out, index)))
+        records.append(samples.format_record(write_sample(config, _WORKER["pool"], out, index)))
     atomic_bytes(paths.part_path(out, start), "".join(records).encode("utf-8"))
     return end - start
 
 
-def _write_sample(config: GenConfig, pool: FontPool, out: Path, index: int) -> dict[str, Any]:
+def write_sample(config: GenConfig, pool: FontPool, out: Path, index: int) -> dict[str, Any]:
     """Render sample `index` (a line, or a page and its crops), write its images, and return its record.
 
     Images are written in place: the chunk's record file, written atomically after them, marks them done.
@@ -387,6 +398,25 @@ def build(
     extra = {"shard": shard.describe(starts[0], end)} if shard else {}
     manifest = finish(out, config, provenance(pool), read_chunks(out, starts), storage, extra)
     return BuildResult(out, manifest, up_to_date=False)
+
+
+def build_split(config: GenConfig, pool: FontPool, out: Path, split: str) -> dict[str, Any]:
+    """Only the samples of one split ("val": about val_fraction of config.count) of `config` into `out`, in this
+    process, as a build writes them (the other split's label file empty); returns the manifest. A folder that
+    already holds them is kept.
+
+    Raises:
+        DatasetError: `out` holds something else (and the errors of drawing a sample).
+    """
+    if prepare(out, state_of(config, split=split), Mode.RESUME):
+        return read_manifest(out / paths.MANIFEST)
+    records = []
+    with one_thread():
+        for index in range(config.count):
+            if split_of(config, index) == split:
+                (out / paths.image_relpath(index)).parent.mkdir(parents=True, exist_ok=True)
+                records.append(write_sample(config, pool, out, index))
+    return finish(out, config, provenance(pool), records, Storage.FOLDER)
 
 
 def finish(

@@ -32,7 +32,7 @@ from thaigen.config.schema import GenConfig
 from thaigen.dataset.detection import IGNORE, DetBox
 from thaigen.dataset.png import encode_png
 from thaigen.errors import ConfigError
-from thaigen.pipeline.sample import target_characters, text_sources
+from thaigen.pipeline.sample import split_of, target_characters, text_sources
 from thaigen.rng import Stage, pick, stage_rng
 from thaigen.text.running import MIN_CODE_POINTS, running
 from thaigen.text.sources import TextSample, ctc_steps, sample_text
@@ -402,9 +402,8 @@ def _draft(config: GenConfig, pool: FontPool, index: int, attempt: int) -> Compo
         if config.page.crops and label.ignore is None and _readable(config, label.line.text) else None
         for label in labels
     )
-    is_val = stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction
     sample = PageSample(
-        index=index, split="val" if is_val else "train", layout=layout_name, png=encode_png(moved.image),
+        index=index, split=split_of(config, index), layout=layout_name, png=encode_png(moved.image),
         width=width, height=height, labels=tuple(labels), crops=crops, preset=preset, background=paper.kind,
         scene=on_scene, text_px=text_px, links=tuple(layout.links) if config.page.kie else None,
     )

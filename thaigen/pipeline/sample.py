@@ -157,6 +157,11 @@ def warn_corpus_drops(config: GenConfig, pool: FontPool) -> None:
                           stacklevel=2)
 
 
+def split_of(config: GenConfig, index: int) -> str:
+    """Sample `index`'s split, "train" or "val", drawn on its own (microseconds, nothing rendered)."""
+    return "val" if stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction else "train"
+
+
 def target_characters(config: GenConfig) -> frozenset[str] | None:
     """The characters labels may hold under the config's target dictionary (None: any).
 
@@ -264,12 +269,11 @@ def compose_sample(config: GenConfig, pool: FontPool, index: int) -> Composed:
     if boxes is not None:
         boxes = boxes.at_keypoints(augmented.keypoints)
     (pixels, ink), boxes = _to_height(config.render.height, boxes, augmented.image, augmented.ink)
-    is_val = stage_rng(config.seed, index, Stage.SPLIT).random() < config.val_fraction
     sample = Sample(
         index=index,
         label=text.text,
         category=text.category,
-        split="val" if is_val else "train",
+        split=split_of(config, index),
         png=encode_png(pixels),
         width=pixels.shape[1],
         height=pixels.shape[0],

@@ -10,15 +10,20 @@ parent started OpenCV's thread pool deadlocks, and its row-parallel operations g
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Callable, Iterable, Iterator
 
 from threadpoolctl import ThreadpoolController
 
 from thaigen.compose.backgrounds import check_images
 from thaigen.config.schema import GenConfig
+from thaigen.dataset.detection import format_boxes
+from thaigen.dataset.dictionary import read_dictionary
 from thaigen.errors import ConfigError
+from thaigen.inspect.lint import THAI_BLOCK
 from thaigen.pipeline.page import PageSample, largest_page, make_page
 from thaigen.pipeline.sample import Sample, load_text_sources, make_sample, warn_corpus_drops
+from thaigen.text.sources import load_corpus
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
 
@@ -67,6 +72,31 @@ def stream(config: GenConfig, indices: Iterable[int]) -> Iterator[Streamed]:
         with _blas().limit(limits=1, user_api="blas"):
             sample = make(config, pool, index)
         yield sample
+
+
+def label_of(sample: Streamed) -> str:
+    """A line's label, or a page's boxes as its det label file holds them (PaddleOCR's JSON field)."""
+    return sample.label if isinstance(sample, Sample) else format_boxes([line.box for line in sample.labels])
+
+
+PRINTABLE_ASCII = string.digits + string.ascii_letters + string.punctuation
+"""ASCII's printable characters but the space (PaddleOCR's use_space_char adds it)."""
+
+
+def dictionary(config: GenConfig) -> list[str]:
+    """A character dictionary holding every character a label of `config` can hold, at any index: the config's
+    target dictionary when it has one (labels are drawn within it), else the Thai block, printable ASCII and the
+    characters of its corpus files, by code point (what thaigen's own sources write is Thai and ASCII).
+
+    Raises:
+        CorpusError, DatasetError: a corpus file or the target dictionary cannot be read.
+    """
+    if config.dictionary:
+        return list(read_dictionary(config.dictionary))
+    characters = set(THAI_BLOCK) | set(PRINTABLE_ASCII)
+    for path in config.corpus_files:
+        characters.update(*load_corpus(path))
+    return sorted(characters - {" "})
 
 
 def samples(config: GenConfig, start: int = 0, stop: int | None = None, step: int = 1) -> Iterator[Streamed]:

@@ -29,13 +29,39 @@ def _hyperparameters(args: argparse.Namespace) -> dict[str, str]:
         "model_name": args.model_name,
         "pretrained_model": args.pretrained,
         "max_minutes": args.max_minutes,
+        "stream": read_stream_config(args.stream) if args.stream else None,
     }
     return {key: str(value) for key, value in values.items() if value is not None}
 
 
+SAGEMAKER_VALUE_LIMIT = 2500
+"""Characters a SageMaker hyperparameter value may hold (CreateTrainingJob's HyperParameters)."""
+
+
+def read_stream_config(path: Path) -> str:
+    """The YAML text of a --stream config file.
+
+    Raises:
+        ConfigError: the file is missing or unreadable.
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"--stream config not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read --stream config {path}: {exc}") from None
+
+
 def add_train(parser: argparse.ArgumentParser) -> Runner:
     """train a PaddleOCR model on a dataset, locally or on SageMaker, and export it (Paddle + ONNX)"""
-    parser.add_argument("dataset", type=Path, help="dataset folder from `thaigen build` (--task det for db)")
+    parser.add_argument(
+        "dataset", type=Path, nargs="?", help="dataset folder from `thaigen build` (--task det for db); or --stream"
+    )
+    parser.add_argument(
+        "--stream", type=Path, metavar="CONFIG",
+        help="no dataset: draw every training sample from this thaigen config as training runs (count per epoch, "
+             "new ones each epoch; evaluated on the config's val split). crnn, svtr and db",
+    )
     parser.add_argument(
         "--arch", choices=ARCH_NAMES, required=True,
         help="crnn (32x320), svtr (48x320), ppocrv5-th (the official Thai model's recipe, to fine-tune it) or db",
@@ -74,7 +100,10 @@ def add_train(parser: argparse.ArgumentParser) -> Runner:
 
 
 def _train(args: argparse.Namespace) -> int:
-    out = args.out or Path("runs") / f"{args.dataset.resolve().name}-{args.arch}"
+    if (args.dataset is None) == (args.stream is None):
+        raise ConfigError("train: give a dataset folder or --stream CONFIG.yaml (one of the two)")
+    named = args.dataset.resolve().name if args.dataset else args.stream.stem
+    out = args.out or Path("runs") / f"{named}-{args.arch}"
     hyperparameters = _hyperparameters(args)
     if args.backend == "local":
         from trainers.jobs.entrypoint import ContractPaths, train_and_export
@@ -91,7 +120,15 @@ def _train(args: argparse.Namespace) -> int:
         )
     from trainers.jobs import sagemaker as sagemaker_job
 
-    require_valid(Layout.of(args.dataset), Arch(args.arch))  # before uploading anything
+    if args.stream:
+        from trainers.jobs.streaming import read_config
+
+        read_config(hyperparameters["stream"])  # a bad config fails here, not in the job
+        if len(hyperparameters["stream"]) > SAGEMAKER_VALUE_LIMIT:
+            raise ConfigError(f"--stream {args.stream} is {len(hyperparameters['stream'])} characters; a SageMaker "
+                              f"hyperparameter holds {SAGEMAKER_VALUE_LIMIT}: name a recipe and override fewer keys")
+    else:
+        require_valid(Layout.of(args.dataset), Arch(args.arch))  # before uploading anything
     job = sagemaker_job.JobSpec.from_args(args, hyperparameters)
     model_dir = sagemaker_job.run(job, sagemaker_job.clients(args.region, args.endpoint_url), args.dataset, out)
     print(f"model: {model_dir}")

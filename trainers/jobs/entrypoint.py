@@ -35,10 +35,11 @@ from thaigen.errors import ConfigError, EnvironmentProblem, ThaigenError
 from trainers.inference.detector import DetectorSettings, preprocess
 from trainers.inference.image import Image, InputShape, decode, load, to_batch
 from trainers.inference.paddle_backend import import_paddle
-from trainers.jobs import channels, distributed, model_card
+from trainers.jobs import channels, distributed, model_card, streaming
 from trainers.paddleocr import export, pretrained
 from trainers.paddleocr import source as paddle_source
 from trainers.paddleocr.configs import ARCHS, Arch, Layout, TrainOptions, build_config, require_valid, write_config
+from trainers.paddleocr.launch import STREAM_TRAIN
 
 CONFIG_FILE = "train_config.yml"
 LOG_FILE = "train.log"
@@ -76,10 +77,12 @@ class ContractPaths:
         )
 
     @classmethod
-    def local(cls, dataset_dir: Path, out: Path) -> ContractPaths:
-        """Paths for a local run: the dataset folder is both channels; everything else under `out`. Made
-        absolute, since PaddleOCR's tools run with their source folder as working folder."""
-        dataset_dir, out = dataset_dir.resolve(), out.resolve()
+    def local(cls, dataset_dir: Path | None, out: Path) -> ContractPaths:
+        """Paths for a local run: the dataset folder is both channels (a streamed run has none: its work folder
+        stands in); everything else under `out`. Made absolute, since PaddleOCR's tools run with their source
+        folder as working folder."""
+        out = out.resolve()
+        dataset_dir = dataset_dir.resolve() if dataset_dir else out / "work"
         return cls(
             out / "hyperparameters.json",
             dataset_dir,
@@ -111,6 +114,7 @@ HYPERPARAMETERS: dict[str, Callable[[str], Any]] = {
     "model_name": str,
     "pretrained_model": Path,
     "max_minutes": float,
+    "stream": str,
 }
 """Accepted hyperparameters (SageMaker passes every value as a string) and how each is read."""
 
@@ -121,6 +125,8 @@ class Run:
 
     options: TrainOptions
     max_minutes: float | None
+    stream: str | None = None
+    """A thaigen config's YAML text: train on samples drawn from it (trainers/jobs/streaming.py), not on channels."""
 
 
 def parse_hyperparameters(values: Mapping[str, str], output_dir: Path) -> Run:
@@ -139,8 +145,8 @@ def parse_hyperparameters(values: Mapping[str, str], output_dir: Path) -> Run:
             raise ConfigError(f"hyperparameter {key}={text!r} is not a valid {key}") from None
     if "arch" not in parsed:
         raise ConfigError(f"hyperparameter 'arch' is required ({', '.join(a.value for a in Arch)})")
-    max_minutes = parsed.pop("max_minutes", None)
-    return Run(TrainOptions(output_dir=output_dir, **parsed), max_minutes)
+    max_minutes, stream = parsed.pop("max_minutes", None), parsed.pop("stream", None)
+    return Run(TrainOptions(output_dir=output_dir, **parsed), max_minutes, stream)
 
 
 def read_hyperparameters(path: Path) -> dict[str, str]:
@@ -170,10 +176,13 @@ def train_command(
     config: Path,
     cluster: distributed.Cluster | None = None,
     resolve: Callable[[str], str] = socket.gethostbyname,
+    stream: bool = False,
 ) -> list[str]:
-    """tools/train.py -c CONFIG, under paddle.distributed.launch when the job has more than one GPU or host."""
+    """tools/train.py -c CONFIG (with `stream`, thaigen's launcher of it: launch/stream_train.py), under
+    paddle.distributed.launch when the job has more than one GPU or host."""
     command = paddle_source.tool_command(source, "train.py", "-c", str(config))
-    return [*distributed.launch_prefix(cluster or distributed.Cluster(), resolve), *command[1:]]
+    script = [str(STREAM_TRAIN)] if stream else command[1:2]
+    return [*distributed.launch_prefix(cluster or distributed.Cluster(), resolve), *script, *command[2:]]
 
 
 def run_paddle_train(
@@ -262,11 +271,15 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
     run = parse_hyperparameters(hyperparameters, paths.checkpoint_dir)
     arch = run.options.arch
     source = paddle_source.locate()
-    layout = Layout.of(
-        channels.unpack(paths.train_channel, paths.work_dir / channels.TRAIN),
-        channels.unpack(paths.validation_channel, paths.work_dir / channels.VALIDATION),
-    )
-    require_valid(layout, arch)
+    stream = None
+    if run.stream is None:
+        layout = Layout.of(
+            channels.unpack(paths.train_channel, paths.work_dir / channels.TRAIN),
+            channels.unpack(paths.validation_channel, paths.work_dir / channels.VALIDATION),
+        )
+        require_valid(layout, arch)
+    else:
+        layout, stream = streaming.prepare_run(run.stream, paths.work_dir / streaming.FOLDER, arch)
     device = require_device(run.options.use_gpu)
     resume = paths.checkpoint_dir / "latest"  # left by an interrupted (spot) run: continue from it
     options = replace(run.options, checkpoint=resume if resume.with_suffix(".pdparams").is_file() else None)
@@ -279,7 +292,7 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
         options = replace(options, pretrained_model=pretrained.resolve_weights(options.pretrained_model))
     for folder in (paths.model_dir, paths.checkpoint_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    config = build_config(layout, options)
+    config = build_config(layout, options, stream)
     config_path = write_config(config, paths.checkpoint_dir / CONFIG_FILE)
     log = paths.model_dir / LOG_FILE
     if options.pretrained_model is not None and options.checkpoint is None:  # a resumed run loads its checkpoint
@@ -296,7 +309,8 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
         with log.open("a", encoding="utf-8") as handle:
             handle.write(note + "\n")
     started = time.monotonic()
-    stopped = run_paddle_train(source, config_path, log, run.max_minutes, train_command(source, config_path, cluster))
+    command = train_command(source, config_path, cluster, stream=stream is not None)
+    stopped = run_paddle_train(source, config_path, log, run.max_minutes, command)
     wall_s = time.monotonic() - started
     if not cluster.leader:  # rank 0 saved the weights; its host exports and writes the model
         return paths.model_dir
@@ -306,13 +320,15 @@ def train_and_export(paths: ContractPaths, hyperparameters: Mapping[str, str]) -
     shutil.copyfile(config_path, paths.model_dir / CONFIG_FILE)
     if layout.dict_path.is_file():
         shutil.copyfile(layout.dict_path, paths.model_dir / dataset_paths.DICT)
+    if stream is not None:
+        shutil.copyfile(stream.config, paths.model_dir / streaming.CONFIG_JSON)
     training = {
         "device": device,
         "epochs": config["Global"]["epoch_num"],
         "wall_s": round(wall_s, 1),
         "stopped_by_time_limit": stopped,
         "resumed_from_checkpoint": options.checkpoint is not None,
-    } | ({"distributed": scaling} if cluster.world_size > 1 else {})
+    } | ({"distributed": scaling} if cluster.world_size > 1 else {}) | ({"stream": streaming.describe(stream)} if stream else {})
     card = model_card.describe(arch, config, layout, training | model_card.training_figures(log), onnx, source)
     return model_card.write_card(paths.model_dir, card | {"inference": inference_note(onnx)})
 

@@ -11,7 +11,7 @@ from typing import Any
 from thaigen.dataset.dictionary import read_dictionary
 from thaigen.dataset.manifest import read_manifest
 from trainers.paddleocr import source as paddle_source
-from trainers.paddleocr.configs import ARCHS, Arch, Layout
+from trainers.paddleocr.configs import ARCHS, STREAM_DATASET, Arch, Layout
 from trainers.paddleocr.export import OnnxResult
 
 CARD_JSON = "model_card.json"
@@ -66,6 +66,7 @@ def describe(
     """The card's fields: model, data, dictionary, training figures, ONNX check, versions, full config."""
     manifest = read_manifest(layout.manifest_path) if layout.manifest_path.is_file() else {}
     counts = manifest.get("counts", {})
+    streamed = config["Train"]["dataset"]["name"] == STREAM_DATASET
     dict_lines = read_dictionary(layout.dict_path) if layout.dict_path.is_file() else ()
     return {
         "arch": arch.value,
@@ -73,10 +74,11 @@ def describe(
         "model_name": config["Global"]["model_name"],
         "image_shape": input_shape(arch, config),
         "dataset": {
-            "name": layout.train_dir.name,
+            "name": "stream" if streamed else layout.train_dir.name,
             "config_digest": manifest.get("config_digest"),
             "seed": manifest.get("seed"),
-            "train": counts.get("train"),
+            "train": config["Train"]["dataset"]["epoch_size"] * config["Global"]["epoch_num"] if streamed
+            else counts.get("train"),
             "val": counts.get("val"),
         },
         "dict": {"file": "dict.txt", "size": len(dict_lines), "use_space_char": config["Global"].get("use_space_char")},

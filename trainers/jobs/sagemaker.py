@@ -204,15 +204,18 @@ def download_model(s3: Any, description: dict[str, Any], out: Path) -> Path:
     return model_dir
 
 
-def run(spec: JobSpec, aws: Clients, dataset_dir: Path, out: Path, poll_s: float = 30.0) -> Path:
-    """Upload, create, wait, download: the model folder of a finished job.
+def run(spec: JobSpec, aws: Clients, dataset_dir: Path | None, out: Path, poll_s: float = 30.0) -> Path:
+    """Upload, create, wait, download: the model folder of a finished job (a streamed job, `dataset_dir` None,
+    uploads no channels: its config is a hyperparameter).
 
     Raises:
         AwsError: an AWS call failed (no credentials, permissions, a missing bucket).
         ThaigenError: the job failed or was stopped.
     """
-    with tempfile.TemporaryDirectory(prefix="thaigen-channels-") as work:
-        uris = upload_channels(aws.s3, spec, dataset_dir, Path(work))
+    uris: dict[str, str] = {}
+    if dataset_dir is not None:
+        with tempfile.TemporaryDirectory(prefix="thaigen-channels-") as work:
+            uris = upload_channels(aws.s3, spec, dataset_dir, Path(work))
     call(aws.sagemaker, "create_training_job", spec.job_name, **training_request(spec, uris))
     print(f"created {spec.job_name} on {spec.instance_count} x {spec.instance_type} ({'spot' if spec.spot else 'on-demand'})")
     return download_model(aws.s3, wait(aws.sagemaker, spec.job_name, poll_s=poll_s), out)

@@ -21,7 +21,7 @@ from thaigen.dataset.labels import count_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
 from thaigen.inspect.lint import Finding, lint_det_file, lint_file, rules_for
-from thaigen.inspect.rec_width import DEFAULT_WIDTH, REC_INPUTS, RecWidth, fit_width, line_shapes
+from thaigen.inspect.rec_width import DEFAULT_WIDTH, REC_INPUTS, LineShapes, RecWidth, fit_width, line_shapes
 
 
 class Arch(StrEnum):
@@ -112,6 +112,27 @@ class Layout:
         return self.val_dir / paths.VAL_LABELS
 
 
+STREAM_DATASET = "ThaigenStream"
+"""Train.dataset.name of a training set drawn from thaigen as PaddleOCR trains (trainers/paddleocr/stream_dataset.py)."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A training set drawn from a thaigen config as training asks for it (`thaigen train --stream`).
+
+    Attributes:
+        config: the thaigen config, as JSON with absolute paths (read inside PaddleOCR's process).
+        first_index: the first sample index trained on (the config's count: the val set is the val split below it).
+        epoch_size: samples per epoch (the config's count).
+        most_steps: CTC steps the longest label of any index can need (the config's ctc_time_steps).
+    """
+
+    config: Path
+    first_index: int
+    epoch_size: int
+    most_steps: int
+
+
 @dataclass(frozen=True)
 class TrainOptions:
     """Choices for one run; None means the architecture's default."""
@@ -166,14 +187,18 @@ class RecFit:
     """Width the lines need, px: above the fitted one when MAX_WIDTH capped it."""
 
     @classmethod
-    def of(cls, layout: Layout, arch: Arch) -> RecFit:
+    def of(cls, layout: Layout, arch: Arch, most_steps: int | None = None) -> RecFit:
         """`arch`'s input widened to the training folder's lines (thaigen.inspect.rec_width.fit_width); the
-        architecture's default for a set of short lines.
+        architecture's default for a set of short lines. `most_steps`: the CTC steps to hold in place of the
+        longest label's (a stream's bound for labels not drawn yet).
 
         Raises:
             DatasetError: the label files are missing.
         """
-        fitted: RecWidth = fit_width(REC_INPUTS[arch], line_shapes(layout.train_dir))
+        shapes = line_shapes(layout.train_dir)
+        if shapes is not None and most_steps is not None:
+            shapes = LineShapes(most_steps, shapes.aspect)
+        fitted: RecWidth = fit_width(REC_INPUTS[arch], shapes)
         channels, height, _ = ARCHS[arch].image_shape
         return cls((channels, height, fitted.width), fitted.steps, fitted.wanted)
 
@@ -328,8 +353,21 @@ def _loader(batch_size: int, workers: int, train: bool) -> dict[str, Any]:
     }
 
 
-def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
-    """The full PaddleOCR config for training `options.arch` on the dataset at `layout`.
+def _stream_dataset(stream: Stream, transforms: list[dict[str, Any]], rules: dict[str, Any] | None) -> dict[str, Any]:
+    """Train.dataset drawing from thaigen; `rules`: what each drawn label is linted against (rec)."""
+    return {
+        "name": STREAM_DATASET,
+        "thaigen_config": str(stream.config),
+        "first_index": stream.first_index,
+        "epoch_size": stream.epoch_size,
+        "lint": rules,
+        "transforms": transforms,
+    }
+
+
+def build_config(layout: Layout, options: TrainOptions, stream: Stream | None = None) -> dict[str, Any]:
+    """The full PaddleOCR config for training `options.arch` on the dataset at `layout`, or on samples drawn from
+    `stream` as training runs (evaluated on `layout`'s val split).
 
     Raises:
         DatasetError: the manifest or label files are missing.
@@ -338,7 +376,8 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
     epochs = options.epochs or spec.epochs
     learning_rate = options.learning_rate or spec.learning_rate
     batch_size = options.batch_size or spec.batch_size
-    per_epoch = iterations_per_epoch(split_samples(layout, lmdb.TRAIN), batch_size)
+    samples = stream.epoch_size if stream else split_samples(layout, lmdb.TRAIN)
+    per_epoch = iterations_per_epoch(samples, batch_size)
     out = options.output_dir.resolve()
     global_: dict[str, Any] = {
         "model_name": options.model_name or spec.model_name,
@@ -365,10 +404,11 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
         global_ |= {
             "character_dict_path": str(layout.dict_path),
             "max_text_length": int(paddle["max_text_length"]) + spec.nrtr_margin,
-            "use_space_char": bool(paddle["use_space_char"]),
+            "use_space_char": bool(paddle["use_space_char"]) or stream is not None,  # a stream's dict holds no space
             "infer_mode": False,
         }
-        fit = RecFit.of(layout, options.arch)
+        fit = RecFit.of(layout, options.arch, stream.most_steps if stream else None)
+        lint: dict[str, Any] | None = {"max_text_length": int(paddle["max_text_length"]), "time_steps": fit.time_steps}
         if fit.wanted > fit.image_shape[2]:
             warnings.warn(
                 f"{layout.train_dir}: its lines need {fit.wanted} px at {fit.image_shape[1]} px high; "
@@ -382,6 +422,7 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
         metric: dict[str, Any] = {"name": "RecMetric", "main_indicator": "acc", "ignore_space": False}
     else:
         det_fit = DetFit.of(read_manifest(layout.manifest_path)) if layout.manifest_path.is_file() else DetFit()
+        lint = None
         train_t, eval_t = _det_transforms(True, det_fit), _det_transforms(False, det_fit)
         shape = list(spec.image_shape)
         post = {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000, "unclip_ratio": 1.5}
@@ -392,6 +433,8 @@ def build_config(layout: Layout, options: TrainOptions) -> dict[str, Any]:
     warmup = min(5, epochs // 10)
     multi_scale = options.arch is Arch.PPOCRV5_TH
     train: dict[str, Any] = {"dataset": _dataset(layout.train_dir, layout.train_labels, train_t, multi_scale)}
+    if stream:
+        train["dataset"] = _stream_dataset(stream, train_t, lint)
     if multi_scale:
         train["sampler"] = _multi_scale_sampler(batch_size, shape[2])
     train["loader"] = _loader(batch_size, options.num_workers, train=True)
