@@ -7,6 +7,7 @@ import io
 import json
 import tarfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,20 @@ def test_run_does_the_whole_flow_on_demand(aws: sagemaker_job.Clients, data: Pat
     described = aws.sagemaker.describe_training_job(TrainingJobName="thaigen-svtr-2")
     assert described["EnableManagedSpotTraining"] is False
     assert "MaxWaitTimeInSeconds" not in described["StoppingCondition"]
+
+
+def test_a_streamed_job_uploads_no_channel_and_carries_its_config(aws: sagemaker_job.Clients, tmp_path: Path) -> None:
+    """`train --stream`: the config's YAML is a hyperparameter; nothing is uploaded and the job has no channel."""
+    aws.s3.create_bucket(Bucket="thaigen-s")
+    text = "recipe: documents\ncount: 200000\n"
+    spec = replace(_spec("thaigen-s", "thaigen-crnn-s"), hyperparameters={"arch": "crnn", "stream": text})
+    key = "runs/models/thaigen-crnn-s/output/model.tar.gz"
+    aws.s3.put_object(Bucket="thaigen-s", Key=key, Body=_model_tar({"inference.yml": b"Global: {}\n"}))
+    sagemaker_job.run(spec, aws, None, tmp_path / "run", poll_s=0)
+    keys = [o["Key"] for o in aws.s3.list_objects_v2(Bucket="thaigen-s")["Contents"]]
+    assert keys == [key]
+    described = aws.sagemaker.describe_training_job(TrainingJobName="thaigen-crnn-s")
+    assert described["HyperParameters"]["stream"] == text and not described.get("InputDataConfig")
 
 
 def test_job_spec_from_cli_options_requires_bucket_image_and_role() -> None:

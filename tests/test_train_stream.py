@@ -154,3 +154,27 @@ def test_stream_cli_trains_resumes_where_the_stream_stopped_and_describes(
     assert log.count("ThaigenStream: samples 24 to 47") == 1 and log.count("ThaigenStream: samples 48 to 71") == 1
     card = json.loads((run / "model/model_card.json").read_text(encoding="utf-8"))
     assert card["training"]["resumed_from_checkpoint"] and card["training"]["epochs"] == 2
+
+
+@pytest.mark.slow
+def test_the_container_trains_svtr_from_the_config_hyperparameter_with_no_channel(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SageMaker's contract for a streamed job: hyperparameters.json holds the config's YAML, /opt/ml/input/data
+    holds nothing; the entrypoint trains, exports and writes the model where SageMaker collects it."""
+    from trainers.jobs import entrypoint
+
+    ml = tmp_path / "ml"
+    (ml / "input/config").mkdir(parents=True)
+    text = "recipe: mixed\ncount: 16\nval_fraction: 0.25\nseed: 2\n"
+    values = {"arch": "svtr", "use_gpu": "false", "epochs": "1", "batch_size": "4", "num_workers": "0", "stream": text}
+    (ml / "input/config/hyperparameters.json").write_text(json.dumps(values), encoding="utf-8")
+    monkeypatch.setenv("SM_ROOT", str(ml))
+    monkeypatch.setenv("THAIGEN_WORK_DIR", str(tmp_path / "work"))
+    assert entrypoint.main() == 0
+    assert not (ml / "output/failure").exists() and not (ml / "input/data").exists()
+    card = json.loads((ml / "model/model_card.json").read_text(encoding="utf-8"))
+    assert card["arch"] == "svtr" and card["training"]["stream"]["first_index"] == 16
+    assert (ml / "model/inference.onnx").is_file()
+    resolved = GenConfig.model_validate_json((ml / "model" / streaming.CONFIG_JSON).read_text(encoding="utf-8"))
+    assert resolved == streaming.read_config(text) and resolved.count == 16

@@ -122,15 +122,28 @@ def upload_channels(s3: Any, spec: JobSpec, dataset_dir: Path, work: Path) -> di
 
 
 def training_request(spec: JobSpec, channel_uris: dict[str, str]) -> dict[str, Any]:
-    """CreateTrainingJob arguments: File-mode tar channels, managed spot with S3 checkpoints, time limits,
-    thaigen's tags with the job's name as run id (the model lands in prefix/models/job/output/)."""
+    """CreateTrainingJob arguments: File-mode tar channels (none for a streamed job), managed spot with S3
+    checkpoints, time limits, thaigen's tags with the job's name as run id (the model lands in
+    prefix/models/job/output/)."""
     stopping = {"MaxRuntimeInSeconds": spec.max_run_s}
     request: dict[str, Any] = {
         "TrainingJobName": spec.job_name,
         "AlgorithmSpecification": {"TrainingImage": spec.image_uri, "TrainingInputMode": "File"},
         "RoleArn": spec.role_arn,
         "HyperParameters": spec.hyperparameters,
-        "InputDataConfig": [
+        "OutputDataConfig": {"S3OutputPath": s3_uri(spec.bucket, spec.prefix, Kind.MODELS)},
+        "ResourceConfig": {
+            "InstanceType": spec.instance_type,
+            "InstanceCount": spec.instance_count,
+            "VolumeSizeInGB": spec.volume_gb,
+        },
+        "StoppingCondition": stopping,
+        "EnableManagedSpotTraining": spec.spot,
+        "CheckpointConfig": {"S3Uri": spec.uri(Kind.CHECKPOINTS) + "/", "LocalPath": CHECKPOINT_LOCAL_PATH},
+        "Tags": resource_tags(spec.job_name, spec.tags),
+    }
+    if channel_uris:  # a streamed job has none (its samples are drawn in the container; at least 1 when given)
+        request["InputDataConfig"] = [
             {
                 "ChannelName": channel,
                 "DataSource": {
@@ -144,18 +157,7 @@ def training_request(spec: JobSpec, channel_uris: dict[str, str]) -> dict[str, A
                 "CompressionType": "None",
             }
             for channel, uri in channel_uris.items()
-        ],
-        "OutputDataConfig": {"S3OutputPath": s3_uri(spec.bucket, spec.prefix, Kind.MODELS)},
-        "ResourceConfig": {
-            "InstanceType": spec.instance_type,
-            "InstanceCount": spec.instance_count,
-            "VolumeSizeInGB": spec.volume_gb,
-        },
-        "StoppingCondition": stopping,
-        "EnableManagedSpotTraining": spec.spot,
-        "CheckpointConfig": {"S3Uri": spec.uri(Kind.CHECKPOINTS) + "/", "LocalPath": CHECKPOINT_LOCAL_PATH},
-        "Tags": resource_tags(spec.job_name, spec.tags),
-    }
+        ]
     if spec.spot:  # time spent waiting for spot capacity counts here; interrupted jobs resume from checkpoints
         stopping["MaxWaitTimeInSeconds"] = 2 * spec.max_run_s
     return request
@@ -217,5 +219,7 @@ def run(spec: JobSpec, aws: Clients, dataset_dir: Path | None, out: Path, poll_s
         with tempfile.TemporaryDirectory(prefix="thaigen-channels-") as work:
             uris = upload_channels(aws.s3, spec, dataset_dir, Path(work))
     call(aws.sagemaker, "create_training_job", spec.job_name, **training_request(spec, uris))
-    print(f"created {spec.job_name} on {spec.instance_count} x {spec.instance_type} ({'spot' if spec.spot else 'on-demand'})")
+    print(
+        f"created {spec.job_name} on {spec.instance_count} x {spec.instance_type} ({'spot' if spec.spot else 'on-demand'})"
+    )
     return download_model(aws.s3, wait(aws.sagemaker, spec.job_name, poll_s=poll_s), out)
