@@ -87,6 +87,38 @@ def test_streamed_lines_and_pages_are_what_simple_dataset_makes_of_the_build(ppo
     _same([stream[i] for i in range(len(stream))], built)
 
 
+def test_multi_scale_items_are_what_multi_scale_dataset_makes_of_the_build(ppocr: Path, tmp_path: Path) -> None:
+    """ppocrv5-th's path: at each of MultiScaleSampler's scales, a streamed item equals MultiScaleDataSet's for the
+    built file of the same index; RecConAug's extra samples are other samples of the epoch, the same every time."""
+    from ppocr.data.simple_dataset import MultiScaleDataSet
+
+    from trainers.paddleocr.stream_dataset import Extra, ThaigenMultiScaleStream
+
+    lines = make_config(recipe="mixed", count=6, seed=8)
+    thaigen.build(lines, tmp_path / "lines", workers=1, progress=False)
+    dict_path = tmp_path / "lines" / paths.DICT
+    keep = ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]
+    ops = [{"DecodeImage": {"img_mode": "BGR", "channel_first": False}},
+           {"RecConAug": {"prob": 0.0, "ext_data_num": 2, "image_shape": [48, 320, 3], "max_text_length": 25}},
+           {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}}, {"KeepKeys": {"keep_keys": keep}}]  # fmt: skip
+    global_ = {"character_dict_path": str(dict_path), "max_text_length": 27, "use_space_char": True}
+    ours = _stream_config(lines, tmp_path / "lines.json", [], dict_path) | {"Global": global_}
+    ours["Train"]["dataset"]["transforms"] = ops
+    theirs = {"Global": global_, "Eval": {
+        "dataset": {"name": "MultiScaleDataSet", "data_dir": str(tmp_path / "lines"), "ds_width": False,
+                    "label_file_list": [str(_index_order(tmp_path / "lines"))], "transforms": ops},
+        "loader": {"shuffle": False}}}  # fmt: skip
+    logger = logging.getLogger("stream-test")
+    stream = ThaigenMultiScaleStream(ours, "Train", logger, 1)
+    built = MultiScaleDataSet(theirs, "Eval", logger, seed=0)
+    for width, height in ((320, 32), (320, 48), (320, 64)):
+        _same([stream[(width, height, i)] for i in range(6)], [built[(width, height, i)] for i in range(6)])
+    extra = list(Extra(stream, 3))
+    assert len(extra) == 2 and [e["label"] for e in extra] == [e["label"] for e in Extra(stream, 3)]
+    assert all(e["img_path"] in {f"thaigen sample {i}" for i in range(6)} for e in extra)
+    assert all(e["image"].ndim == 3 for e in extra)  # decoded by the ops before RecConAug, as get_ext_data does
+
+
 def test_each_epoch_draws_the_next_indices_and_a_label_outside_the_dict_stops_training(
     ppocr: Path, tmp_path: Path
 ) -> None:
@@ -119,7 +151,7 @@ def test_stream_configs_an_arch_cannot_train_are_refused_in_one_line(tmp_path: P
     cases = {
         "task: det\n": (Arch.CRNN, "makes task det samples; --arch crnn trains on task rec (train it with --arch db)"),
         "recipe: documents\n": (Arch.SVTR, "--arch svtr trains with 40 CTC steps at any width"),
-        "count: 50\n": (Arch.PPOCRV5_TH, "--stream trains crnn, svtr and db"),
+        "recipe: documents\nseed: 1\n": (Arch.PPOCRV5_TH, "--arch ppocrv5-th trains with 40 CTC steps at any width"),
         "count: [1\n": (Arch.CRNN, "--stream config is not valid YAML"),
         "cuont: 5\n": (Arch.CRNN, "cuont"),
     }
@@ -157,24 +189,27 @@ def test_stream_cli_trains_resumes_where_the_stream_stopped_and_describes(
 
 
 @pytest.mark.slow
-def test_the_container_trains_svtr_from_the_config_hyperparameter_with_no_channel(
+def test_the_container_trains_ppocrv5_th_from_the_config_hyperparameter_with_no_channel(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SageMaker's contract for a streamed job: hyperparameters.json holds the config's YAML, /opt/ml/input/data
-    holds nothing; the entrypoint trains, exports and writes the model where SageMaker collects it."""
+    holds nothing; the entrypoint trains (ppocrv5-th: multi-scale batches, RecConAug drawing extra samples from the
+    stream), exports and writes the model where SageMaker collects it."""
     from trainers.jobs import entrypoint
 
     ml = tmp_path / "ml"
     (ml / "input/config").mkdir(parents=True)
     text = "recipe: mixed\ncount: 16\nval_fraction: 0.25\nseed: 2\n"
-    values = {"arch": "svtr", "use_gpu": "false", "epochs": "1", "batch_size": "4", "num_workers": "0", "stream": text}
+    values = {"arch": "ppocrv5-th", "use_gpu": "false", "epochs": "1", "batch_size": "4", "num_workers": "0", "stream": text}
     (ml / "input/config/hyperparameters.json").write_text(json.dumps(values), encoding="utf-8")
     monkeypatch.setenv("SM_ROOT", str(ml))
     monkeypatch.setenv("THAIGEN_WORK_DIR", str(tmp_path / "work"))
     assert entrypoint.main() == 0
     assert not (ml / "output/failure").exists() and not (ml / "input/data").exists()
     card = json.loads((ml / "model/model_card.json").read_text(encoding="utf-8"))
-    assert card["arch"] == "svtr" and card["training"]["stream"]["first_index"] == 16
+    assert card["arch"] == "ppocrv5-th" and card["training"]["stream"]["first_index"] == 16
+    config = yaml.safe_load((ml / "model/train_config.yml").read_text(encoding="utf-8"))
+    assert config["Train"]["sampler"]["name"] == "MultiScaleSampler"  # over ThaigenMultiScaleStream
     assert (ml / "model/inference.onnx").is_file()
     resolved = GenConfig.model_validate_json((ml / "model" / streaming.CONFIG_JSON).read_text(encoding="utf-8"))
     assert resolved == streaming.read_config(text) and resolved.count == 16

@@ -59,12 +59,9 @@ def _require_fits(config: GenConfig, arch: Arch) -> None:
     """
     wanted = ARCHS[arch].model_type
     if config.task != wanted:
-        fitting = ", ".join(a.value for a in Arch if ARCHS[a].model_type == config.task and a is not Arch.PPOCRV5_TH)
+        fitting = ", ".join(a.value for a in Arch if ARCHS[a].model_type == config.task)
         raise ConfigError(f"--stream config makes task {config.task} samples; --arch {arch} trains on task {wanted} "
                           f"(train it with --arch {fitting})")
-    if arch is Arch.PPOCRV5_TH:
-        raise ConfigError("--stream trains crnn, svtr and db; ppocrv5-th's MultiScaleSampler and RecConAug read a "
-                          "label file: build the set with thaigen build and train that")
     pooled = REC_INPUTS[arch].pooled_steps if arch in REC_INPUTS else None
     if pooled and config.ctc_time_steps > pooled:
         raise ConfigError(f"--arch {arch} trains with {pooled} CTC steps at any width; the --stream config's labels "

@@ -435,6 +435,8 @@ def build_config(layout: Layout, options: TrainOptions, stream: Stream | None = 
     train: dict[str, Any] = {"dataset": _dataset(layout.train_dir, layout.train_labels, train_t, multi_scale)}
     if stream:
         train["dataset"] = _stream_dataset(stream, train_t, lint)
+        if multi_scale:  # RecConAug fetches its extra samples at op 1, as in the label-file set
+            train["dataset"]["ext_op_transform_idx"] = 1
     if multi_scale:
         train["sampler"] = _multi_scale_sampler(batch_size, shape[2])
     train["loader"] = _loader(batch_size, options.num_workers, train=True)
