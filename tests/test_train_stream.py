@@ -213,3 +213,16 @@ def test_the_container_trains_ppocrv5_th_from_the_config_hyperparameter_with_no_
     assert (ml / "model/inference.onnx").is_file()
     resolved = GenConfig.model_validate_json((ml / "model" / streaming.CONFIG_JSON).read_text(encoding="utf-8"))
     assert resolved == streaming.read_config(text) and resolved.count == 16
+
+
+def test_train_takes_a_dataset_or_a_stream_and_names_a_missing_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for args in (["--arch", "crnn"], ["data", "--stream", "s.yaml", "--arch", "crnn"]):
+        assert cli(["train", *args]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == "thaigen: error: train: give a dataset folder or --stream CONFIG.yaml (one of the two)"
+    assert cli(["train", "--stream", "missing.yaml", "--arch", "crnn", "--device", "cpu"]) == 2
+    assert capsys.readouterr().err.strip() == "thaigen: error: --stream config not found: missing.yaml"
+    assert not Path("runs").exists()
