@@ -226,3 +226,13 @@ def test_train_takes_a_dataset_or_a_stream_and_names_a_missing_config(
     assert cli(["train", "--stream", "missing.yaml", "--arch", "crnn", "--device", "cpu"]) == 2
     assert capsys.readouterr().err.strip() == "thaigen: error: --stream config not found: missing.yaml"
     assert not Path("runs").exists()
+
+
+def test_a_stream_config_names_its_files_from_where_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PaddleOCR's process runs in its source folder: the config it reads holds absolute paths, taken from the folder
+    `thaigen train` ran in, as `build --config` takes them."""
+    monkeypatch.chdir(tmp_path)
+    config = streaming.read_config("corpus_files: [texts/mine.txt]\nsources: {corpus: 1}\nfonts:\n  dirs: [myfonts]\n")
+    assert config.corpus_files == (tmp_path / "texts/mine.txt",) and config.fonts.dirs == (tmp_path / "myfonts",)
