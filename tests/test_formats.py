@@ -254,15 +254,32 @@ def test_lint_reads_each_formats_labels_back(fmt: str, converted: dict[str, Path
     assert f"a build --format {fmt} set" in done.stdout and "0 problem(s)" in done.stdout
 
 
+@pytest.fixture(scope="module")
+def folder_report(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`thaigen report` of the folder build (what each converted set's report is held to)."""
+    out = tmp_path_factory.mktemp("folder-report")
+    done = thaigen("report", str(folder), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def _sections(report: Path) -> str:
+    """report.html after its first line of text (which names the dataset's path)."""
+    return report.read_text(encoding="utf-8").split("</p>", 1)[1]
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_report_names_each_format_in_one_line(fmt: str, converted: dict[str, Path]) -> None:
-    done = thaigen("report", str(converted[fmt]))
-    assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert (
-        f"is a build --format {fmt} set" in done.stderr
-        and f"{COUNT} labels" in done.stderr
-        and "--format folder" in done.stderr
-    )
+def test_report_draws_each_format_as_it_draws_the_folder_build(
+    fmt: str, converted: dict[str, Path], folder_report: Path, tmp_path: Path
+) -> None:
+    """The same samples in the same order, read back from the shards, rows or files: the same contact sheet, byte
+    for byte (each image re-read from its shard member or row), and the same counts, fonts, presets and sizes."""
+    done = thaigen("report", str(converted[fmt]), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert f"({COUNT} images" in done.stdout
+    assert (tmp_path / "contact_sheet.png").read_bytes() == (folder_report / "contact_sheet.png").read_bytes()
+    assert _sections(tmp_path / "report.html") == _sections(folder_report / "report.html")
+    assert "Augmentation preset" in _sections(tmp_path / "report.html")
 
 
 def test_lint_finds_a_bad_label_in_a_converted_set(folder: Path, tmp_path: Path) -> None:

@@ -305,7 +305,8 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     root = dataset_root(args.dataset)
-    if not lmdb.is_lmdb_set(root) and is_det_set(paths.label_files(args.dataset)[1]):
+    folder = not lmdb.is_lmdb_set(root) and line_format(root) is None
+    if folder and is_det_set(paths.label_files(args.dataset)[1]):
         pages = write_page_report(args.dataset, args.out or root / "report", samples=min(args.samples, 12), seed=args.seed)
         print(f"report: {pages.html} and {pages.sheet} ({pages.entries} pages)")
         return 0

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from thaigen.dataset.atomic import atomic_text
-from thaigen.dataset.lines import TRAIN, VAL, LineSample
+from thaigen.dataset.lines import TRAIN, VAL, LineSample, StoredLine
 from thaigen.errors import DatasetError, EnvironmentProblem
 
 FORMAT = "hf"
@@ -203,3 +203,44 @@ def read_hf_labels(root: Path) -> Iterator[tuple[Path, str]]:
             raise DatasetError(f"cannot read Parquet shard {shard}: {exc}") from None
         for row, text in enumerate(texts):
             yield shard.with_name(f"{shard.name}[{row}]"), str(text)
+
+
+def read_hf_lines(root: Path) -> Iterator[StoredLine]:
+    """Every sample of the Parquet shards in `root`, in order (`where`: shard[row], 0-based).
+
+    Raises:
+        DatasetError: a shard is not a Parquet file with `image`, `text` and `index` columns.
+        EnvironmentProblem: pyarrow is not installed.
+    """
+    pa, pq = _arrow()
+    for shard in shard_files(root):
+        split = next(ours for ours, name in SPLITS.items() if shard.name.startswith(f"{name}-"))
+        try:
+            columns = pq.read_table(shard, columns=["image", "text", "index"]).to_pydict()
+        except (OSError, KeyError, pa.ArrowException) as exc:
+            raise DatasetError(f"cannot read Parquet shard {shard}: {exc}") from None
+        rows = zip(columns["image"], columns["text"], columns["index"], strict=True)
+        for row, (image, text, index) in enumerate(rows):
+            yield StoredLine(shard.with_name(f"{shard.name}[{row}]"), int(index), split, str(text), image["bytes"])
+
+
+def read_hf_png(where: Path) -> bytes:
+    """The PNG of shard[row] (as `read_hf_lines` names it), from that row's row group only.
+
+    Raises:
+        DatasetError: the shard cannot be read or has no such row.
+        EnvironmentProblem: pyarrow is not installed.
+    """
+    pa, pq = _arrow()
+    name, _, rest = where.name.partition("[")
+    shard, row = where.with_name(name), int(rest.rstrip("]"))
+    try:
+        parquet = pq.ParquetFile(shard)
+        for group in range(parquet.metadata.num_row_groups):
+            rows = parquet.metadata.row_group(group).num_rows
+            if row < rows:
+                return bytes(parquet.read_row_group(group, columns=["image"]).column("image")[row].as_py()["bytes"])
+            row -= rows
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"cannot read Parquet shard {shard}: {exc}") from None
+    raise DatasetError(f"Parquet shard {shard} has no row {rest.rstrip(']')}")

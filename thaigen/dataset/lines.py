@@ -1,5 +1,6 @@
-"""A finished recognition sample as the converted formats (webdataset, hf, tesstrain, doctr) take it: read from a
-folder build's samples.jsonl and images, in index order, so every format holds the folder build's exact labels."""
+"""A finished recognition sample as the converted formats (webdataset, hf, tesstrain) take it: read from a folder
+build's samples.jsonl and images, in index order, so every format holds the folder build's exact labels; and one
+as they give it back."""
 
 from __future__ import annotations
 
@@ -30,6 +31,19 @@ class LineSample:
     def key(self) -> str:
         """The sample's name in every converted format: its index, 8 digits (as its image file's stem)."""
         return f"{self.index:08d}"
+
+
+@dataclass(frozen=True)
+class StoredLine:
+    """One sample read back from a converted set (for `thaigen report`)."""
+
+    where: Path
+    """Where its image is: a file, or a shard member or row (its format's `png` reads it again from there)."""
+    index: int
+    split: str
+    """`train` or `val`."""
+    label: str
+    png: bytes
 
 
 def read_line_samples(root: Path) -> Iterator[LineSample]:

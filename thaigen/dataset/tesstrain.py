@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from thaigen.dataset.lines import TRAIN, VAL, LineSample
+from thaigen.dataset.lines import TRAIN, VAL, LineSample, StoredLine
 from thaigen.errors import DatasetError
 
 FORMAT = "tesstrain"
@@ -56,3 +56,24 @@ def read_tesstrain_labels(root: Path) -> Iterator[tuple[Path, str]]:
             if "\n" in label:
                 raise DatasetError(f"{path}: more than one line (tesstrain takes one line per image)")
             yield path, label
+
+
+def read_tesstrain_lines(root: Path) -> Iterator[StoredLine]:
+    """Every line of `root`'s train/ then val/ ground truth, in key order (`where`: its KEY.png).
+
+    Raises:
+        DatasetError: as `read_tesstrain_labels`, or a ground-truth file without its image.
+    """
+    for truth, label in read_tesstrain_labels(root):
+        key = truth.name.removesuffix(GT_SUFFIX)
+        image = truth.with_name(f"{key}.png")
+        try:
+            png = image.read_bytes()
+        except OSError:
+            raise DatasetError(f"{truth}: its image {image.name} cannot be read") from None
+        yield StoredLine(image, int(key), truth.parent.name, label, png)
+
+
+def read_tesstrain_png(where: Path) -> bytes:
+    """The line image at `where` (a KEY.png)."""
+    return where.read_bytes()

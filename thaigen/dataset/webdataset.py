@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from thaigen.dataset.lines import TRAIN, VAL, LineSample
+from thaigen.dataset.lines import TRAIN, VAL, LineSample, StoredLine
 from thaigen.errors import DatasetError
 
 FORMAT = "webdataset"
@@ -124,3 +124,42 @@ def read_webdataset_labels(root: Path) -> Iterator[tuple[Path, str]]:
                         yield shard / member.name, data.decode("utf-8")
         except (tarfile.TarError, OSError, UnicodeDecodeError) as exc:
             raise DatasetError(f"cannot read WebDataset shard {shard}: {exc}") from None
+
+
+def read_webdataset_lines(root: Path) -> Iterator[StoredLine]:
+    """Every sample of the shards in `root`, in order (`where`: shard/KEY.png).
+
+    Raises:
+        DatasetError: a shard is not a readable tar of KEY.png, KEY.txt and KEY.json members.
+    """
+    for shard in shard_files(root):
+        split = shard.name.split("-", 1)[0]
+        try:
+            with tarfile.open(shard) as tar:
+                parts: dict[str, bytes] = {}
+                for member in tar:
+                    handle = tar.extractfile(member)
+                    parts[member.name] = handle.read() if handle else b""
+                    key, _, kind = member.name.partition(".")
+                    if kind == "json":  # a sample's last member
+                        label = parts.pop(f"{key}.txt").decode("utf-8")
+                        yield StoredLine(shard / f"{key}.png", int(key), split, label, parts.pop(f"{key}.png"))
+                        parts.clear()
+        except (tarfile.TarError, OSError, UnicodeDecodeError, KeyError, ValueError) as exc:
+            raise DatasetError(f"cannot read WebDataset shard {shard}: {exc}") from None
+
+
+def read_webdataset_png(where: Path) -> bytes:
+    """The PNG at shard/KEY.png (as `read_webdataset_lines` names it).
+
+    Raises:
+        DatasetError: the shard or its member cannot be read.
+    """
+    try:
+        with tarfile.open(where.parent) as tar:
+            handle = tar.extractfile(where.name)
+            if handle is None:
+                raise KeyError(where.name)
+            return handle.read()
+    except (tarfile.TarError, OSError, KeyError) as exc:
+        raise DatasetError(f"cannot read {where.name} from WebDataset shard {where.parent}: {exc}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import io
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -22,7 +22,7 @@ from thaigen.config.schema import FontsConfig
 from thaigen.dataset import lmdb, paths
 from thaigen.dataset.atomic import atomic_bytes, atomic_text
 from thaigen.dataset.dictionary import read_dictionary
-from thaigen.dataset.formats import line_format
+from thaigen.dataset.formats import LineFormat, line_format
 from thaigen.dataset.labels import read_label_lines
 from thaigen.dataset.manifest import read_manifest
 from thaigen.dataset.samples import records_by_image, records_by_lmdb_sample
@@ -64,14 +64,18 @@ class Entry:
     """An LMDB sample's 1-based number in `image` (None: `image` is a file)."""
     size: tuple[int, int] | None = None
     """(width, height) px when known without opening the image again."""
+    read: Callable[[Path], bytes] | None = None
+    """A converted set's reader of `image` (a shard member or row), None for a file or an LMDB sample."""
 
     def open(self) -> Image.Image:
-        """The image (from its file or its LMDB).
+        """The image (from its file, its LMDB or its converted set).
 
         Raises:
             OSError: it cannot be read or decoded.
-            DatasetError: its LMDB sample is missing.
+            DatasetError: its LMDB sample or shard member is missing.
         """
+        if self.read is not None:
+            return Image.open(io.BytesIO(self.read(self.image)))
         if self.number is None:
             return Image.open(self.image)
         return Image.open(io.BytesIO(lmdb.read_image(self.image, self.number)))
@@ -108,24 +112,37 @@ def read_lmdb_entries(target: Path, root: Path) -> list[Entry]:
     return entries
 
 
+def read_converted_entries(target: Path, kind: LineFormat) -> list[Entry]:
+    """Every sample of a converted set (`build --format webdataset` ...), with samples.jsonl's records."""
+    records = records_by_image(target)
+    entries = [
+        Entry(line.where, line.label, line.split, records.get(paths.image_relpath(line.index), {}),
+              size=_png_size(line.png), read=kind.png)
+        for line in kind.lines(target)
+    ]  # fmt: skip
+    if not entries:
+        raise DatasetError(f"no samples in the build --format {kind.name} set {target}")
+    return entries
+
+
 def dataset_root(target: Path) -> Path:
-    """The folder holding the dataset's dict.txt and manifest.json: `target`, or the folder above a label file or
-    above one LMDB split.
+    """The folder holding the dataset's dict.txt and manifest.json: `target` (a folder, LMDB or converted set), or
+    the folder above a label file or above one LMDB split.
 
     Raises:
-        DatasetError: no dataset at `target`, or a converted set (`build --format webdataset` ...), named.
+        DatasetError: no dataset at `target`.
     """
-    kind = line_format(target)
-    if kind is not None:
-        count = sum(1 for _ in kind.labels(target))
-        raise DatasetError(f"{target} is a build --format {kind.name} set ({kind.what}; {count} labels): report "
-                           f"draws folder and LMDB sets; build the same config and seed with --format folder to see them")
+    if line_format(target) is not None:
+        return target
     return lmdb.lmdb_root(target) or paths.label_files(target)[0]
 
 
 def read_entries(target: Path) -> list[Entry]:
-    """Every line PaddleOCR can use in the dataset's label files (or every sample of its LMDBs), with thaigen's
-    per-sample records when present."""
+    """Every line PaddleOCR can use in the dataset's label files (or every sample of its LMDBs or converted set),
+    with thaigen's per-sample records when present."""
+    kind = line_format(target)
+    if kind is not None:
+        return read_converted_entries(target, kind)
     if lmdb.lmdb_splits(target) is not None:
         return read_lmdb_entries(target, dataset_root(target))
     root, files = paths.label_files(target)
@@ -336,7 +353,7 @@ def _counts(entries: Iterable[Entry], key: str) -> Counter[str]:
         value = entry.meta.get(key)
         if key == "fonts":
             runs = entry.meta.get("runs")
-            counts.update({str(r["font"]) for r in runs} if isinstance(runs, list) else ["(unknown)"])
+            counts.update(sorted({str(r["font"]) for r in runs}) if isinstance(runs, list) else ["(unknown)"])
         elif isinstance(value, list):
             counts.update(map(str, value) if value else ["(none)"])
         else:
