@@ -21,12 +21,11 @@ from thaigen.dataset.manifest import read_manifest
 from thaigen.errors import DatasetError
 from thaigen.inspect.rec_width import MAX_WIDTH, REC_INPUTS, fit_width, line_shapes
 from thaigen.text.sources import ctc_steps
+from thaigen.text.thai import THAI_BLOCK
 
 PADDLEOCR_MAX_TEXT_LENGTH = 25
 """PaddleOCR's default Global.max_text_length."""
 BOM = "\ufeff"
-THAI_BLOCK: str = "".join(chr(c) for c in range(0x0E00, 0x0E80) if unicodedata.category(chr(c)) != "Cn")
-"""Every assigned character of Unicode's Thai block (87: consonants, vowels, marks, digits, signs ฯ ๆ ฿ ๏ ๚ ๛)."""
 INVISIBLE_CATEGORIES = {"Cc": "a control character", "Cf": "a format character", "Co": "a private-use character",
                         "Cn": "unassigned in Unicode", "Cs": "a lone surrogate"}
 

@@ -20,10 +20,10 @@ from thaigen.config.schema import GenConfig
 from thaigen.dataset.detection import format_boxes
 from thaigen.dataset.dictionary import read_dictionary
 from thaigen.errors import ConfigError
-from thaigen.inspect.lint import THAI_BLOCK
 from thaigen.pipeline.page import PageSample, largest_page, make_page
 from thaigen.pipeline.sample import Sample, load_text_sources, make_sample, warn_corpus_drops
 from thaigen.text.sources import load_corpus
+from thaigen.text.thai import THAI_BLOCK
 from thaigen.typeset.fonts import FontPool, load_pool
 from thaigen.typeset.render import require_raqm
 
@@ -65,13 +65,21 @@ def stream(config: GenConfig, indices: Iterable[int]) -> Iterator[Streamed]:
         ConfigError: an index is negative (and the errors of `prepare`, `make_sample` and `make_page`).
     """
     pool = prepare(config)
-    make: Callable[[GenConfig, FontPool, int], Streamed] = make_sample if config.task == "rec" else make_page
     for index in indices:
-        if index < 0:
-            raise ConfigError(f"sample index {index} is negative; samples are numbered from 0")
-        with _blas().limit(limits=1, user_api="blas"):
-            sample = make(config, pool, index)
-        yield sample
+        yield draw(config, pool, index)
+
+
+def draw(config: GenConfig, pool: FontPool, index: int) -> Streamed:
+    """The sample at `index`, drawn with `pool` (what `prepare(config)` returned), the BLAS library on one thread.
+
+    Raises:
+        ConfigError: the index is negative (and the errors of `make_sample` and `make_page`).
+    """
+    if index < 0:
+        raise ConfigError(f"sample index {index} is negative; samples are numbered from 0")
+    make: Callable[[GenConfig, FontPool, int], Streamed] = make_sample if config.task == "rec" else make_page
+    with _blas().limit(limits=1, user_api="blas"):
+        return make(config, pool, index)
 
 
 def label_of(sample: Streamed) -> str:

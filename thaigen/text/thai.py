@@ -8,6 +8,7 @@ above/below vowel, tone mark and sign must sit on a consonant, in the typing
 from __future__ import annotations
 
 import re
+import unicodedata
 
 CONSONANTS: str = "กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮ"
 VOWEL_LETTERS: str = "ฤฦ"  # independent vowels written like consonants
@@ -31,6 +32,8 @@ THAI_LETTERS: str = (
     + ABOVE_SIGNS
 )
 COMBINING_MARKS: str = ABOVE_VOWELS + BELOW_VOWELS + TONE_MARKS + ABOVE_SIGNS
+THAI_BLOCK: str = "".join(chr(c) for c in range(0x0E00, 0x0E80) if unicodedata.category(chr(c)) != "Cn")
+"""Every assigned character of Unicode's Thai block (87: consonants, vowels, marks, digits, signs ฯ ๆ ฿ ๏ ๚ ๛)."""
 
 # Vowel marks that may carry a tone mark or sign (not MAITAIKHU, not PHINTHU).
 _TONE_CARRYING_VOWELS: str = "ัิีึืุู"

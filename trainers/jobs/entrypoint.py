@@ -181,8 +181,9 @@ def train_command(
     """tools/train.py -c CONFIG (with `stream`, thaigen's launcher of it: launch/stream_train.py), under
     paddle.distributed.launch when the job has more than one GPU or host."""
     command = paddle_source.tool_command(source, "train.py", "-c", str(config))
-    script = [str(STREAM_TRAIN)] if stream else command[1:2]
-    return [*distributed.launch_prefix(cluster or distributed.Cluster(), resolve), *script, *command[2:]]
+    if stream:
+        command[1] = str(STREAM_TRAIN)
+    return [*distributed.launch_prefix(cluster or distributed.Cluster(), resolve), *command[1:]]
 
 
 def run_paddle_train(

@@ -30,7 +30,7 @@ from thaigen.config.schema import GenConfig
 from thaigen.dataset.dictionary import read_dictionary
 from thaigen.errors import ThaigenError
 from thaigen.inspect.lint import LintRules, check_label
-from thaigen.pipeline.stream import label_of, prepare, stream
+from thaigen.pipeline.stream import draw, label_of, prepare
 from trainers.paddleocr.configs import STREAM_DATASET
 
 
@@ -45,7 +45,7 @@ class ThaigenStream(Dataset):  # type: ignore[misc]
         self.ops = create_operators(section["transforms"], config["Global"])
         self.rules = _rules(config["Global"], section["lint"]) if section.get("lint") else None
         self.need_reset = True  # PaddleOCR rebuilds the set each epoch, passing the epoch as seed
-        prepare(self.config)  # fonts and sources once, in this process: forked loader workers inherit them
+        self.pool = prepare(self.config)  # fonts and sources once, in this process: forked loader workers inherit them
         logger.info(
             f"{STREAM_DATASET}: samples {self.first} to {self.first + self.size - 1} of {section['thaigen_config']}"
         )
@@ -62,7 +62,7 @@ class ThaigenStream(Dataset):  # type: ignore[misc]
         Raises:
             ThaigenError: the label breaks a lint rule (thaigen's labels never should: a bug).
         """
-        sample = next(stream(self.config, [index]))
+        sample = draw(self.config, self.pool, index)
         label = label_of(sample)
         problems = check_label(label, self.rules) if self.rules else []
         if problems:
